@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11 and make:
+#   make demo   build the demo city's registry and print where it is
+#   make test   run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_CITY := build/demo-city
+DEMO_OUT := out/demo
+
+.PHONY: install demo test bench clean
+
+$(BIN)/resolve: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(BIN)/resolve
+
+install: $(BIN)/resolve
+
+demo: install
+	$(BIN)/resolve generate --out $(DEMO_CITY) --seed 1 --persons 20000
+	$(BIN)/resolve run configs/demo.yaml --out $(DEMO_OUT)
+	$(BIN)/resolve evaluate --registry $(DEMO_OUT) --truth $(DEMO_CITY)
+	@echo "registry: $(abspath $(DEMO_OUT))/registry.duckdb"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/bench_person.py --records 100000
+
+clean:
+	rm -rf build out .pytest_cache

@@ -1,0 +1,3 @@
+"""resolve: master-data entity resolution for a city's base registries."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,321 @@
+"""The YAML config: typed, validated once, every problem reported at once with file and line.
+
+The keys of DESIGN.md (city, region_code, snapshot_date, sources[] with name, department,
+entity, path, encoding, columns, values) are a stable contract. Further keys:
+
+- ``sources[].format``: csv | xlsx | parquet (default: from the file suffix)
+- ``sources[].delimiter``: CSV field separator (default ``,``)
+- ``sources[].sheet``: XLSX sheet name (default: the first sheet)
+- ``sources[].date_formats``: canonical field -> strptime format, for unusual date text
+- ``sources[].defaults``: canonical field -> a value for every record, where the file has no
+  column for it (a death register: ``status: deceased``)
+- ``link``: thresholds and training sizes of the linkage model
+- ``survivorship``: source priority and per-attribute rules for golden values
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from resolve.errors import ConfigError
+
+ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "person": (
+        "record_key", "id_number", "name", "sex", "birth_date", "phone",
+        "registered_address", "residence_address", "status", "status_date", "updated_at",
+        "employer_name", "employer_uscc", "ethnicity", "guardian_name",
+    ),
+    "enterprise": (
+        "record_key", "uscc", "reg_number", "org_code", "tax_id", "name", "legal_rep_name",
+        "legal_rep_id_number", "address", "status", "established_date", "enterprise_type",
+        "updated_at",
+    ),
+    "property": (
+        "record_key", "property_code", "address", "district", "street", "community", "road",
+        "door_number", "building", "unit", "room", "use", "area", "owner_name",
+        "owner_id_number", "updated_at",
+    ),
+}
+
+CANONICAL_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
+    "person": {"status": ("active", "deceased", "moved_out"), "sex": ("M", "F")},
+    "enterprise": {"status": ("active", "deregistered", "revoked")},
+    "property": {},
+}
+
+DATE_FIELDS = {"birth_date", "status_date", "updated_at", "established_date"}
+
+SURVIVORSHIP_RULES = ("valid_first", "complete_first", "source_priority", "most_recent",
+                      "most_frequent")
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceConfig(_Strict):
+    name: str
+    department: str
+    entity: Literal["person", "enterprise", "property"]
+    path: str
+    encoding: str = "utf-8"
+    format: Literal["csv", "xlsx", "parquet"] | None = None
+    delimiter: str = ","
+    sheet: str | None = None
+    columns: dict[str, str]
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    date_formats: dict[str, str] = Field(default_factory=dict)
+    defaults: dict[str, str] = Field(default_factory=dict)
+
+    # Set after validation: the resolved path and format.
+    resolved_path: Path | None = Field(default=None, exclude=True)
+
+    def field_to_column(self) -> dict[str, str]:
+        return {field: column for column, field in self.columns.items()}
+
+    @property
+    def file_format(self) -> str:
+        return self.format or FORMATS.get(Path(self.path).suffix.lower(), "csv")
+
+
+class LinkConfig(_Strict):
+    threshold: float = Field(0.95, gt=0, lt=1,
+                             description="match probability at which two records are one entity")
+    low_threshold: float = Field(0.80, gt=0, lt=1,
+                                 description="lower threshold for the uncertainty band")
+    high_threshold: float = Field(0.99, gt=0, lt=1,
+                                  description="higher threshold for the uncertainty band")
+    u_max_pairs: float = Field(2e6, gt=0, description="random pairs sampled to estimate u")
+    em_max_pairs: float = Field(2e6, gt=0, description="blocked pairs used per EM session")
+    seed: int = 42
+    valid_ids_never_merge: bool = Field(
+        True, description="two different check-valid citizen IDs are two people, whatever else agrees")
+
+
+class SurvivorshipConfig(_Strict):
+    source_priority: list[str] = Field(default_factory=list)
+    person: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Config(_Strict):
+    city: str
+    region_code: str
+    snapshot_date: dt.date
+    sources: list[SourceConfig]
+    link: LinkConfig = Field(default_factory=LinkConfig)
+    survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
+
+    config_path: Path | None = Field(default=None, exclude=True)
+
+    def sources_for(self, entity: str) -> list[SourceConfig]:
+        return [s for s in self.sources if s.entity == entity]
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+DEFAULT_PERSON_RULES: dict[str, list[str]] = {
+    "id_number": ["valid_first", "most_frequent", "source_priority", "most_recent"],
+    "name": ["most_frequent", "source_priority", "most_recent"],
+    "sex": ["most_frequent", "source_priority"],
+    "birth_date": ["complete_first", "most_frequent", "source_priority"],
+    "phone": ["most_recent", "source_priority"],
+    "registered_address": ["source_priority", "most_recent"],
+    "residence_address": ["most_recent", "source_priority"],
+    "ethnicity": ["source_priority", "most_frequent"],
+    "employer_name": ["most_recent", "source_priority"],
+}
+
+
+class _Locator:
+    """Maps a path inside the YAML document (keys and list indexes) to its line number."""
+
+    def __init__(self, text: str):
+        try:
+            self.root = yaml.compose(text)
+        except yaml.YAMLError:
+            self.root = None
+
+    def line(self, path: tuple[Any, ...]) -> int:
+        node, best = self.root, 1
+        if node is not None:
+            best = node.start_mark.line + 1
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                found = None
+                for key, value in node.value:
+                    if str(key.value) == str(part):
+                        found = (key, value)
+                        break
+                if found is None:
+                    return best
+                best = found[0].start_mark.line + 1
+                node = found[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                best = node.start_mark.line + 1
+            else:
+                return best
+        return best
+
+
+def _fmt_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_config(path: str | Path, check_files: bool = True) -> Config:
+    """Load and validate a config; raise ConfigError listing every problem found."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError([f"{path}: config file not found; pass the path of a YAML config"])
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise ConfigError([f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}); "
+                           "fix the syntax at that line"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}:1: the config must be a mapping with keys city, region_code, "
+                           "snapshot_date, sources"])
+    where = _Locator(text)
+    problems: list[str] = []
+
+    def problem(loc: tuple[Any, ...], message: str) -> None:
+        problems.append(f"{path}:{where.line(loc)}: {_fmt_loc(loc) or 'config'}: {message}")
+
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if err["type"] == "missing":
+                problem(loc[:-1], f"missing required key '{loc[-1]}'; add it")
+            elif err["type"] == "extra_forbidden":
+                problem(loc, f"unknown key '{loc[-1]}'; remove it or check its spelling")
+            elif err["type"] == "literal_error":
+                problem(loc, f"{err['msg'].lower()}, got {err['input']!r}")
+            else:
+                problem(loc, f"{err['msg']} (got {err.get('input')!r})")
+        raise ConfigError(problems) from None
+
+    config.config_path = path.resolve()
+    _check_config(config, path, problem, check_files)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _check_config(config: Config, path: Path, problem, check_files: bool) -> None:
+    if not re.fullmatch(r"\d{6}", config.region_code):
+        problem(("region_code",), f"'{config.region_code}' is not a 6-digit GB/T 2260 code, "
+                "e.g. \"440300\" (quote it)")
+    seen: dict[str, int] = {}
+    for i, source in enumerate(config.sources):
+        loc = ("sources", i)
+        if not re.fullmatch(r"[a-z0-9_]+", source.name):
+            problem(loc + ("name",), f"'{source.name}' must match [a-z0-9_]+ "
+                    "(lower-case letters, digits, underscore)")
+        if source.name in seen:
+            problem(loc + ("name",), f"duplicate source name '{source.name}' (also sources[{seen[source.name]}]); "
+                    "give each source a unique name")
+        seen.setdefault(source.name, i)
+        _check_source(config, source, loc, path, problem, check_files)
+    known = {s.name for s in config.sources}
+    for j, name in enumerate(config.survivorship.source_priority):
+        if name not in known:
+            problem(("survivorship", "source_priority", j),
+                    f"'{name}' is not a source in this config; use one of {sorted(known)}")
+    for attribute, rules in config.survivorship.person.items():
+        if attribute not in ENTITY_FIELDS["person"]:
+            problem(("survivorship", "person", attribute),
+                    f"'{attribute}' is not a canonical person field")
+        for rule in rules:
+            if rule not in SURVIVORSHIP_RULES:
+                problem(("survivorship", "person", attribute),
+                        f"unknown rule '{rule}'; use any of {', '.join(SURVIVORSHIP_RULES)}")
+    link = config.link
+    if not link.low_threshold <= link.threshold <= link.high_threshold:
+        problem(("link",), "thresholds must satisfy low_threshold <= threshold <= high_threshold")
+
+
+def _check_source(config, source: SourceConfig, loc, path: Path, problem, check_files) -> None:
+    fields = ENTITY_FIELDS[source.entity]
+    mapped: dict[str, str] = {}
+    for column, field in source.columns.items():
+        if field not in fields:
+            problem(loc + ("columns", column),
+                    f"'{field}' is not a canonical {source.entity} field; use one of: {', '.join(fields)}")
+        elif field in mapped:
+            problem(loc + ("columns", column),
+                    f"columns '{mapped[field]}' and '{column}' both map to '{field}'; map only one")
+        else:
+            mapped[field] = column
+    if "record_key" not in mapped:
+        problem(loc + ("columns",), "no column is mapped to record_key; map the column that "
+                "identifies a record in this source, e.g. `人员编号: record_key`")
+    allowed_values = CANONICAL_VALUES[source.entity]
+    for field, mapping in source.values.items():
+        if field not in fields:
+            problem(loc + ("values", field), f"'{field}' is not a canonical {source.entity} field")
+            continue
+        allowed = allowed_values.get(field)
+        for raw, value in mapping.items():
+            if allowed and value not in allowed:
+                problem(loc + ("values", field, raw),
+                        f"'{value}' is not a valid {field}; use one of: {', '.join(allowed)}")
+    for field, value in source.defaults.items():
+        if field not in fields or field == "record_key":
+            problem(loc + ("defaults", field), f"'{field}' cannot take a default; defaults fill a "
+                    f"canonical {source.entity} field the file has no column for, e.g. `status: deceased`")
+        elif field in mapped:
+            problem(loc + ("defaults", field), f"'{field}' is mapped from column '{mapped[field]}'; "
+                    "drop the default or the mapping")
+        elif CANONICAL_VALUES[source.entity].get(field) and value not in CANONICAL_VALUES[source.entity][field]:
+            problem(loc + ("defaults", field), f"'{value}' is not a valid {field}; use one of: "
+                    f"{', '.join(CANONICAL_VALUES[source.entity][field])}")
+    for field, fmt in source.date_formats.items():
+        if field not in DATE_FIELDS:
+            problem(loc + ("date_formats", field), f"'{field}' is not a date field; date fields are "
+                    f"{', '.join(sorted(DATE_FIELDS))}")
+        elif "%" not in fmt:
+            problem(loc + ("date_formats", field), f"'{fmt}' is not a strptime format such as %d/%m/%Y")
+    try:
+        codecs.lookup(source.encoding)
+    except LookupError:
+        problem(loc + ("encoding",), f"unknown encoding '{source.encoding}'; use utf-8, gbk or gb18030")
+        return
+    resolved = (path.parent / source.path).resolve()
+    source.resolved_path = resolved
+    if not check_files:
+        return
+    if not resolved.exists():
+        problem(loc + ("path",), f"file not found: {resolved} (paths are relative to the config file's folder)")
+        return
+    from resolve.ingest import read_header  # the reader knows each format's header
+
+    try:
+        header = read_header(source)
+    except Exception as exc:  # noqa: BLE001 - any unreadable header is a user-facing problem
+        problem(loc + ("path",), f"cannot read the header of {resolved}: {exc}")
+        return
+    missing = [c for c in source.columns if c not in header]
+    for column in missing:
+        problem(loc + ("columns", column),
+                f"column '{column}' is not in {resolved.name}; its columns are: {', '.join(header)}")

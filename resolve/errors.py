@@ -1,0 +1,13 @@
+"""Errors a user can act on: the CLI prints them as `Error: ...` without a traceback."""
+
+
+class ResolveError(Exception):
+    """A problem with the user's input, config or registry that they can fix."""
+
+
+class ConfigError(ResolveError):
+    """One or more problems in a config file; each names the file, line and fix."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))

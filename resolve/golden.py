@@ -1,0 +1,116 @@
+"""Golden records: one row per entity, each attribute chosen by the config's survivorship rules.
+
+Reads ``std_person`` and ``cluster_person``; writes ``person_xref`` (one row per accepted
+record), ``person_golden`` (one row per person) and ``person_lineage`` (for every golden
+value, the source record that gave it and the rules that chose it).
+
+Rules, applied in the order a config lists them for an attribute (ties fall to the next):
+``valid_first`` (a check-valid ID first), ``complete_first`` (a full date before a partial
+one), ``source_priority`` (``survivorship.source_priority``, unlisted sources after),
+``most_recent`` (latest updated_at), ``most_frequent`` (the value most records give),
+``latest_evidence`` (status: the latest dated statement wins, deceased on a tie, so a death
+registration outranks an older "active").
+"""
+
+from __future__ import annotations
+
+from resolve.config import DEFAULT_PERSON_RULES, Config
+from resolve.engine import Engine, quote_literal
+
+PERSON_VALUES = {
+    "id_number": "id_number",
+    "other_doc": "other_doc",
+    "name": "name_std",
+    "sex": "sex",
+    "birth_date": "coalesce(strftime(birth_date, '%Y-%m-%d'), birth_ym)",
+    "phone": "phone",
+    "registered_address": "registered_address",
+    "residence_address": "residence_address",
+    "status": "status",
+    "ethnicity": "ethnicity",
+    "employer_name": "employer_name",
+    "employer_uscc": "employer_uscc",
+    "guardian_name": "guardian_name",
+}
+
+EXTRA_DEFAULT_RULES = {
+    "other_doc": ["most_frequent", "source_priority"],
+    "status": ["latest_evidence", "source_priority"],
+    "employer_uscc": ["most_recent", "source_priority"],
+    "guardian_name": ["most_recent", "source_priority"],
+}
+
+_EVIDENCE_DATE = "coalesce(s.status_date, s.updated_at)"
+
+
+def _order_term(rule: str, value: str) -> str:
+    return {
+        "valid_first": "CASE WHEN s.id_valid THEN 0 ELSE 1 END",
+        "complete_first": f"length({value}) DESC",
+        "source_priority": "p.source_rank",
+        "most_recent": "s.updated_at DESC NULLS LAST",
+        "most_frequent": f"count(*) OVER (PARTITION BY c.person_id, {value}) DESC",
+        "latest_evidence": f"{_EVIDENCE_DATE} DESC NULLS LAST, "
+                           "CASE s.status WHEN 'deceased' THEN 0 WHEN 'moved_out' THEN 1 ELSE 2 END",
+    }[rule]
+
+
+def person_rules(config: Config) -> dict[str, list[str]]:
+    rules = {**DEFAULT_PERSON_RULES, **EXTRA_DEFAULT_RULES}
+    rules.update(config.survivorship.person)
+    return rules
+
+
+def _source_ranks_sql(config: Config) -> str:
+    order = list(config.survivorship.source_priority)
+    order += [s.name for s in config.sources if s.name not in order]
+    rows = ", ".join(f"({quote_literal(name)}, {rank})" for rank, name in enumerate(order))
+    return f"(VALUES {rows}) AS p(source, source_rank)"
+
+
+def build_person_golden(engine: Engine, config: Config) -> None:
+    rules = person_rules(config)
+    ranks = _source_ranks_sql(config)
+    winners = []
+    for attribute, value in PERSON_VALUES.items():
+        attr_rules = rules.get(attribute, ["most_frequent", "source_priority"])
+        order = ", ".join([_order_term(r, value) for r in attr_rules] + ["s.source", "s.record_key"])
+        winners.append(f"""
+            SELECT person_id, {quote_literal(attribute)} AS attribute, value, source, record_key,
+                   {quote_literal(','.join(attr_rules))} AS rule
+            FROM (
+                SELECT c.person_id, {value} AS value, s.source, s.record_key,
+                       row_number() OVER (PARTITION BY c.person_id ORDER BY {order}) AS rank
+                FROM std_person s JOIN cluster_person c USING (rid) JOIN {ranks} USING (source)
+                WHERE {value} IS NOT NULL
+            ) WHERE rank = 1""")
+    engine.create_table("person_lineage", " UNION ALL ".join(winners))
+
+    engine.create_table("person_xref", """
+        SELECT s.source, s.record_key, c.person_id, c.cluster_probability AS match_probability,
+               s.row_number, s.rid
+        FROM std_person s JOIN cluster_person c USING (rid)""")
+
+    pivots = ",\n".join(f"max(value) FILTER (WHERE attribute = {quote_literal(a)}) AS {a}"
+                        for a in PERSON_VALUES)
+    engine.create_table("person_golden", f"""
+        WITH members AS (
+            SELECT person_id, count(*) AS n_records, count(DISTINCT source) AS n_sources,
+                   string_agg(DISTINCT source, ',' ORDER BY source) AS sources,
+                   min(match_probability) AS min_match_probability
+            FROM person_xref GROUP BY person_id
+        ), golden AS (
+            SELECT person_id, {pivots} FROM person_lineage GROUP BY person_id
+        ), status_dates AS (
+            SELECT l.person_id, coalesce(s.status_date, s.updated_at) AS status_date
+            FROM person_lineage l JOIN std_person s USING (source, record_key)
+            WHERE l.attribute = 'status'
+        )
+        SELECT m.person_id, g.id_number,
+               coalesce(rs_id_valid(g.id_number, DATE {quote_literal(config.snapshot_date.isoformat())}), false)
+                   AS id_valid,
+               g.* EXCLUDE (person_id, id_number, status),
+               coalesce(g.status, 'active') AS status, d.status_date,
+               m.n_records, m.n_sources, m.sources, m.min_match_probability
+        FROM members m LEFT JOIN golden g USING (person_id) LEFT JOIN status_dates d USING (person_id)
+        ORDER BY m.person_id""")

@@ -1,0 +1,229 @@
+"""Link persons: one Splink model over every person source.
+
+Reads ``std_person``; writes ``pairs_person`` (every scored pair above the floor probability,
+with each comparison's level ``gamma_*`` and Bayes factor ``bf_*``) and saves the trained
+model as JSON. The comparisons are written for Chinese registry data: DuckDB's string
+distances count bytes, so names are compared by characters and pinyin we build ourselves,
+never by edit distance on CJK text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from resolve.config import Config
+from resolve.engine import Engine, quote_ident, quote_literal
+
+
+def _level(sql: str, label: str, **extra) -> dict:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _null(sql: str) -> dict:
+    return _level(sql, "null", is_null_level=True)
+
+
+def _else() -> dict:
+    return _level("ELSE", "all other")
+
+
+ID_COMPARISON = {
+    "output_column_name": "id_number",
+    "comparison_description": "citizen ID (GB 11643): exact, old 15-digit form, one digit off",
+    "comparison_levels": [
+        _null("id_number_l IS NULL OR id_number_r IS NULL"),
+        _level("id_number_l = id_number_r AND (id_kind_l = 'citizen15' OR id_kind_r = 'citizen15')",
+               "same ID, one in the old 15-digit form"),
+        _level("id_number_l = id_number_r AND id_valid_l", "same valid ID"),
+        _level("id_number_l = id_number_r", "same ID, check digit fails"),
+        _level("substr(id_number_l, 1, 17) = substr(id_number_r, 1, 17)", "check character differs"),
+        _level("NOT (id_valid_l AND id_valid_r) AND damerau_levenshtein(id_number_l, id_number_r) <= 1",
+               "one digit off or transposed"),
+        _else(),
+    ],
+}
+
+OTHER_DOC_COMPARISON = {
+    "output_column_name": "other_doc",
+    "comparison_description": "passport or permit number",
+    "comparison_levels": [
+        _null("other_doc_l IS NULL OR other_doc_r IS NULL"),
+        _level("other_doc_l = other_doc_r", "same document"),
+        _else(),
+    ],
+}
+
+# Given names one character apart: same length, same surname, exactly one position differs.
+_ONE_CHAR_APART = (
+    "surname_l = surname_r AND length(given_name_l) = length(given_name_r) AND length(given_name_l) >= 2 "
+    "AND list_sum(list_transform(range(1, length(given_name_l) + 1), "
+    "lambda i: CASE WHEN substr(given_name_l, i, 1) = substr(given_name_r, i, 1) THEN 0 ELSE 1 END)) = 1"
+)
+
+NAME_COMPARISON = {
+    "output_column_name": "name",
+    "comparison_description": "name: characters, pinyin, fuzzy pinyin, surname",
+    "comparison_levels": [
+        _null("name_std_l IS NULL OR name_std_r IS NULL"),
+        _level("name_std_l = name_std_r", "same name", tf_adjustment_column="name_std",
+               tf_adjustment_weight=1.0),
+        _level("name_py_l = name_py_r", "same pinyin (homophone)"),
+        _level("surname_py_l = surname_py_r AND name_py_fuzzy_l = name_py_fuzzy_r", "fuzzy pinyin"),
+        _level(_ONE_CHAR_APART, "given name one character apart"),
+        _level("surname_py_l = surname_py_r", "same surname"),
+        _else(),
+    ],
+}
+
+BIRTH_COMPARISON = {
+    "output_column_name": "birth_date",
+    "comparison_description": "birth date: full, partial (year-month), one digit off, same year",
+    "comparison_levels": [
+        _null("birth_ym_l IS NULL OR birth_ym_r IS NULL"),
+        _level("birth_date_l = birth_date_r", "same date"),
+        _level("(birth_date_l IS NULL OR birth_date_r IS NULL) AND birth_ym_l = birth_ym_r",
+               "partial date agrees"),
+        _level("damerau_levenshtein(strftime(birth_date_l, '%Y%m%d'), strftime(birth_date_r, '%Y%m%d')) <= 1 "
+               "OR (year(birth_date_l) = year(birth_date_r) AND month(birth_date_l) = day(birth_date_r) "
+               "AND day(birth_date_l) = month(birth_date_r))",
+               "one digit off or day/month swapped"),
+        _level("birth_year_l = birth_year_r", "same year"),
+        _else(),
+    ],
+}
+
+SEX_COMPARISON = {
+    "output_column_name": "sex",
+    "comparison_levels": [
+        _null("sex_l IS NULL OR sex_r IS NULL"),
+        _level("sex_l = sex_r", "same sex"),
+        _else(),
+    ],
+}
+
+PHONE_COMPARISON = {
+    "output_column_name": "phone",
+    "comparison_levels": [
+        _null("phone_l IS NULL OR phone_r IS NULL"),
+        _level("phone_l = phone_r", "same phone"),
+        _else(),
+    ],
+}
+
+_ADDR_PAIRS = [("residence_address", "residence_address"), ("registered_address", "registered_address"),
+               ("residence_address", "registered_address"), ("registered_address", "residence_address")]
+
+
+def _any_equal(kind: str = "address") -> str:
+    return " OR ".join(
+        f"{a.replace('address', kind)}_l = {b.replace('address', kind)}_r" for a, b in _ADDR_PAIRS)
+
+
+ADDRESS_COMPARISON = {
+    "output_column_name": "address",
+    "comparison_description": "residence or registered address, either way round",
+    "comparison_levels": [
+        _null("coalesce(residence_address_l, registered_address_l) IS NULL "
+              "OR coalesce(residence_address_r, registered_address_r) IS NULL"),
+        _level(_any_equal(), "same address"),
+        _level(_any_equal(kind="building"), "same building"),
+        _else(),
+    ],
+}
+
+BLOCKING_RULES = [
+    "l.id_number = r.id_number",
+    "l.other_doc = r.other_doc",
+    # a mistyped digit falls in one half of the ID: the other half still blocks
+    "l.id_head = r.id_head AND l.surname_py = r.surname_py",
+    "l.id_tail = r.id_tail AND l.surname_py = r.surname_py",
+    # no ID, or an ID mistyped twice
+    "l.name_py_fuzzy = r.name_py_fuzzy AND l.birth_ym = r.birth_ym",
+    "l.phone = r.phone AND l.surname_py = r.surname_py",
+    "l.birth_date = r.birth_date AND l.given_py = r.given_py",
+    "l.name_std = r.name_std AND l.residence_building = r.residence_building",
+]
+
+TRAINING_BLOCKS = [
+    "l.id_number = r.id_number",
+    "l.name_py = r.name_py AND l.birth_date = r.birth_date",
+]
+
+MODEL_COLUMNS = [
+    "rid", "source", "id_number", "id_kind", "id_valid", "other_doc", "id_head", "id_tail",
+    "name_std", "surname", "given_name", "surname_py", "given_py", "name_py", "name_py_fuzzy",
+    "sex", "birth_date", "birth_ym", "birth_year", "phone",
+    "residence_address", "registered_address", "residence_building", "registered_building",
+]
+
+
+def person_settings(link_type: str, config: Config) -> dict:
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "rid",
+        "comparisons": [ID_COMPARISON, OTHER_DOC_COMPARISON, NAME_COMPARISON, BIRTH_COMPARISON,
+                        SEX_COMPARISON, PHONE_COMPARISON, ADDRESS_COMPARISON],
+        "blocking_rules_to_generate_predictions": BLOCKING_RULES,
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "probability_two_random_records_match": 1e-5,
+        "em_convergence": 0.001,
+        "max_iterations": 20,
+    }
+
+
+def _linker(engine: Engine, config: Config, settings):
+    from splink import Linker
+
+    api = engine.splink_api()
+    names = [s.name for s in config.sources_for("person")]
+    cols = ", ".join(MODEL_COLUMNS)
+    tables = []
+    for name in names:
+        view = f"link_person_input_{name}"
+        engine.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS SELECT {cols} FROM std_person "
+                       f"WHERE source = {quote_literal(name)}")
+        tables.append(api.register(view, dataset_display_name=name))
+    if isinstance(settings, dict):
+        settings = dict(settings, link_type="link_and_dedupe" if len(tables) > 1 else "dedupe_only")
+    return Linker(tables if len(tables) > 1 else tables[0], settings, log_level="WARNING")
+
+
+def train_person_model(linker, config: Config) -> None:
+    link = config.link
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        ["l.id_number = r.id_number AND l.id_valid"], recall=0.7)
+    training.estimate_u_using_random_sampling(max_pairs=link.u_max_pairs, seed=link.seed)
+    for rule in TRAINING_BLOCKS:
+        training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=link.em_max_pairs)
+
+
+def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
+                 model_in: Path | None = None) -> None:
+    """Train (or load) the person model, score blocked pairs, write ``pairs_person``."""
+    if not engine.scalar("SELECT count(*) FROM std_person"):
+        engine.create_table("pairs_person", "SELECT NULL::BIGINT AS rid_l, NULL::BIGINT AS rid_r, "
+                            "NULL::DOUBLE AS match_weight, NULL::DOUBLE AS match_probability WHERE false")
+        return
+    if model_in is not None:
+        import json
+
+        settings = json.loads(Path(model_in).read_text())
+        settings["link_type"] = "link_and_dedupe" if len(config.sources_for("person")) > 1 else "dedupe_only"
+        linker = _linker(engine, config, settings)
+    else:
+        linker = _linker(engine, config, person_settings("link_and_dedupe", config))
+        train_person_model(linker, config)
+    if model_out is not None:
+        linker.misc.save_model_to_json(str(model_out), overwrite=True)
+    floor = min(0.5, config.link.low_threshold)
+    predictions = linker.inference.predict(threshold_match_probability=floor)
+    engine.create_table("pairs_person", f"""
+        SELECT least(rid_l, rid_r) AS rid_l, greatest(rid_l, rid_r) AS rid_r, * EXCLUDE (rid_l, rid_r)
+        FROM {predictions.physical_name}
+    """)
+    linker.table_management.delete_tables_created_by_splink_from_db()
+    for name in [s.name for s in config.sources_for("person")]:
+        engine.execute(f"DROP VIEW IF EXISTS {quote_ident('link_person_input_' + name)}")

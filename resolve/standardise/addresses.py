@@ -1,0 +1,102 @@
+"""Address text to one comparable form.
+
+Full-width to half-width, spaces dropped, the config's own province and city prefixes
+dropped (an address outside the city keeps its prefixes), descriptors such as 附近 moved to a
+flag, Chinese numerals turned to Arabic ONLY before a unit word (三元里 stays 三元里), and
+栋/幢/座/号楼 written as 栋, 501室 as 501. The heavy part runs as SQL; numeral conversion runs
+in Python on the distinct values that need it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from resolve.engine import Engine, quote_literal
+
+PROVINCES = {
+    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
+    "21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
+    "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
+    "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
+    "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
+    "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区",
+    "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
+}
+
+UNIT_WORDS = "栋幢座单元层楼室号房"
+DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+(?=号楼|单元|[栋幢座层楼室号房])")
+
+
+def _short(name: str) -> str:
+    for suffix in ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def city_prefix_pattern(city: str, region_code: str) -> str:
+    """Regex of the config's province and city prefixes, e.g. ^(广东省|广东)?(深圳市|深圳)?"""
+    province = PROVINCES.get(region_code[:2], "")
+    parts = []
+    if province and province != city:
+        parts.append(f"({re.escape(province)}|{re.escape(_short(province))})?")
+    parts.append(f"({re.escape(city)}|{re.escape(_short(city))})?")
+    return "^" + "".join(parts)
+
+
+def cn_to_arabic(numeral: str) -> str:
+    """三 -> 3, 五零一 -> 501, 十二 -> 12, 二十 -> 20, 一百零五 -> 105."""
+    if "十" not in numeral and "百" not in numeral:
+        return "".join(str(_CN_DIGITS[c]) for c in numeral)
+    total, current = 0, 0
+    for ch in numeral:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return str(total + current)
+
+
+def arabic_before_units(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return _CN_NUMERAL.sub(lambda m: cn_to_arabic(m.group(0)), text)
+
+
+def register_address_macros(engine: Engine, city: str, region_code: str) -> None:
+    prefix = city_prefix_pattern(city, region_code)
+    descriptors = "|".join(DESCRIPTORS)
+    engine.execute(
+        "CREATE OR REPLACE MACRO rs_addr_fold(s) AS nullif(regexp_replace(regexp_replace("
+        f"regexp_replace(rs_fold(s), '[\\s,，]+', '', 'g'), {quote_literal(prefix)}, ''), "
+        f"'({descriptors})$', ''), '')")
+    engine.execute(
+        f"CREATE OR REPLACE MACRO rs_addr_descriptor(s) AS regexp_extract(rs_fold(s), '({descriptors})\\s*$', 1)")
+    engine.execute(
+        "CREATE OR REPLACE MACRO rs_addr_units(s) AS regexp_replace(regexp_replace(regexp_replace("
+        "s, '(\\d+)(号楼|幢|座|栋)', '\\1栋', 'g'), '(\\d+)[室房]$', '\\1'), '第(\\d)', '\\1', 'g')")
+    engine.execute(
+        "CREATE OR REPLACE MACRO rs_addr_building(s) AS nullif(regexp_extract(s, '^(.*?\\d+栋)', 1), '')")
+
+
+def normalise_addresses(engine: Engine, table: str, columns: list[str]) -> None:
+    """Rewrite the named address columns of ``table`` in place to their normalised form."""
+    needs = " OR ".join(f"regexp_matches({c}, '[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])')"
+                     for c in columns)
+    distinct = engine.df(
+        " UNION ".join(f"SELECT DISTINCT {c} AS a FROM {table} WHERE {needs}" for c in columns))
+    if len(distinct):
+        distinct["b"] = [arabic_before_units(a) for a in distinct["a"]]
+        engine.create_table_from_frame("tmp_addr_numerals", distinct[["a", "b"]])
+        for c in columns:
+            engine.execute(f"UPDATE {table} SET {c} = m.b FROM tmp_addr_numerals m WHERE {table}.{c} = m.a")
+        engine.drop("tmp_addr_numerals")
+    sets = ", ".join(f"{c} = rs_addr_units({c})" for c in columns)
+    engine.execute(f"UPDATE {table} SET {sets}")

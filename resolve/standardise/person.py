@@ -1,0 +1,113 @@
+"""Standardise persons: every person source's raw table to one canonical table.
+
+Reads ``raw_<source>``; writes ``std_person_input`` (canonical field names, raw text) and
+``std_person`` (one row per accepted record: IDs validated and converted, names folded with
+pinyin, dates parsed, phones and addresses normalised) plus ``std_person_names`` (the name
+features, one row per distinct raw name).
+"""
+
+from __future__ import annotations
+
+from resolve.config import DATE_FIELDS, ENTITY_FIELDS, Config, SourceConfig
+from resolve.engine import Engine, quote_ident, quote_literal
+from resolve.standardise.addresses import normalise_addresses, register_address_macros
+from resolve.standardise.names import name_features
+from resolve.standardise.sql import register_macros
+
+PERSON_FIELDS = ENTITY_FIELDS["person"]
+
+
+def field_expression(source: SourceConfig, field: str) -> str:
+    """SQL for one canonical field of a source: its column, value mapping, default and date format."""
+    column = source.field_to_column().get(field)
+    if column is None:
+        default = source.defaults.get(field)
+        return f"{quote_literal(default)}::VARCHAR" if default is not None else "NULL::VARCHAR"
+    expr = f"CAST({quote_ident(column)} AS VARCHAR)"
+    mapping = source.values.get(field)
+    if mapping:
+        cases = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in mapping.items())
+        expr = f"CASE trim({expr}) {cases} ELSE {expr} END"
+    fmt = source.date_formats.get(field)
+    if fmt and field in DATE_FIELDS:
+        expr = f"coalesce(strftime(try_strptime(trim({expr}), {quote_literal(fmt)}), '%Y-%m-%d'), {expr})"
+    return expr
+
+
+def input_union_sql(sources: list[SourceConfig], fields: tuple[str, ...]) -> str:
+    selects = []
+    for source in sources:
+        cols = ", ".join(f"{field_expression(source, f)} AS {f}" for f in fields)
+        selects.append(f"SELECT {quote_literal(source.name)} AS source, _row_number AS row_number, "
+                       f"{cols} FROM {quote_ident('raw_' + source.name)}")
+    return " UNION ALL ".join(selects)
+
+
+def standardise_persons(engine: Engine, config: Config) -> None:
+    sources = config.sources_for("person")
+    register_macros(engine)
+    register_address_macros(engine, config.city, config.region_code)
+    if not sources:
+        engine.create_table("std_person", "SELECT NULL::BIGINT AS rid WHERE false")
+        return
+    engine.create_table("std_person_input", input_union_sql(sources, PERSON_FIELDS))
+
+    names = engine.df("SELECT DISTINCT name AS name_raw FROM std_person_input WHERE name IS NOT NULL")
+    engine.create_table_from_frame("std_person_names", name_features(names["name_raw"]))
+
+    snapshot = quote_literal(config.snapshot_date.isoformat())
+    engine.create_table("std_person", f"""
+        WITH ids AS (
+            SELECT i.*, rs_id_clean(i.id_number) AS id_clean
+            FROM std_person_input i
+        ), ids2 AS (
+            SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18 FROM ids
+        ), ids3 AS (
+            SELECT *, rs_id_valid(id18, DATE {snapshot}) AS id_valid FROM ids2
+        )
+        SELECT
+            row_number() OVER (ORDER BY source, row_number) AS rid,
+            source, record_key, row_number,
+            id_number AS id_raw, id_kind, id18 AS id_number,
+            coalesce(id_valid, false) AS id_valid,
+            CASE WHEN id18 IS NULL AND id_kind IS NOT NULL THEN id_clean END AS other_doc,
+            substr(id18, 1, 10) AS id_head, substr(id18, 11, 8) AS id_tail,
+            CASE WHEN id_valid THEN substr(id18, 1, 6) END AS id_region,
+            n.name_std, n.surname, n.given_name, n.surname_py, n.given_py, n.name_py,
+            n.name_py_fuzzy, n.given_py_all, name AS name_raw,
+            coalesce(rs_sex(sex), CASE WHEN id_valid THEN rs_id_sex(id18) END) AS sex,
+            coalesce(rs_date(birth_date), CASE WHEN id_valid THEN rs_id_birth(id18) END) AS birth_date,
+            coalesce(rs_date_ym(birth_date), CASE WHEN id_valid THEN strftime(rs_id_birth(id18), '%Y-%m') END)
+                AS birth_ym,
+            coalesce(rs_date_year(birth_date), CASE WHEN id_valid THEN year(rs_id_birth(id18)) END)
+                AS birth_year,
+            CASE WHEN rs_date(birth_date) IS NOT NULL THEN 'day'
+                 WHEN rs_date_ym(birth_date) IS NOT NULL THEN 'month'
+                 WHEN rs_date_year(birth_date) IS NOT NULL THEN 'year'
+                 WHEN id_valid THEN 'id' END AS birth_precision,
+            rs_phone(phone) AS phone, rs_phone_kind(rs_phone(phone)) AS phone_kind,
+            rs_addr_fold(registered_address) AS registered_address,
+            rs_addr_fold(residence_address) AS residence_address,
+            rs_person_status(status) AS status, status AS status_raw,
+            rs_date(status_date) AS status_date, rs_date(updated_at) AS updated_at,
+            rs_blank(employer_name) AS employer_name, upper(rs_blank(rs_fold(employer_uscc))) AS employer_uscc,
+            rs_blank(ethnicity) AS ethnicity, rs_blank(guardian_name) AS guardian_name
+        FROM ids3 LEFT JOIN std_person_names n ON n.name_raw = ids3.name
+    """)
+    normalise_addresses(engine, "std_person", ["registered_address", "residence_address"])
+    engine.execute("ALTER TABLE std_person ADD COLUMN registered_building VARCHAR")
+    engine.execute("ALTER TABLE std_person ADD COLUMN residence_building VARCHAR")
+    engine.execute("UPDATE std_person SET registered_building = rs_addr_building(registered_address), "
+                   "residence_building = rs_addr_building(residence_address)")
+    quarantine_unidentifiable(engine)
+
+
+def quarantine_unidentifiable(engine: Engine) -> None:
+    """A record with no name and no document cannot be matched to anyone: quarantine it."""
+    condition = "name_std IS NULL AND id_number IS NULL AND other_doc IS NULL"
+    engine.execute(f"""
+        INSERT INTO quarantine
+        SELECT source, row_number, record_key, 'no_identity',
+               to_json({{'name': name_raw, 'id_number': id_raw}})::VARCHAR
+        FROM std_person WHERE {condition}""")
+    engine.execute(f"DELETE FROM std_person WHERE {condition}")

@@ -1,0 +1,96 @@
+"""SQL macros for the standardisers that run set-based in the engine.
+
+Citizen IDs (GB 11643-1999), dates in the common written forms, phones and the text folding
+that every field needs. They are registered once per connection with ``register_macros``.
+"""
+
+from __future__ import annotations
+
+from resolve.engine import Engine, quote_literal
+
+FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+_MACROS = [
+    # full-width ASCII and ideographic space to half-width
+    f"rs_fold(s) AS translate(s, {quote_literal(FULL_WIDTH)}, {quote_literal(HALF_WIDTH)})",
+    "rs_blank(s) AS nullif(trim(s), '')",
+    # GB 11643 check character of a 17-digit body
+    "rs_id_check(body) AS substr('10X98765432', (list_sum(list_transform(range(17), "
+    f"lambda i: (ascii(substr(body, i + 1, 1)) - 48) * {ID_WEIGHTS}[i + 1]))::BIGINT % 11) + 1, 1)",
+    "rs_id_clean(s) AS nullif(upper(regexp_replace(rs_fold(s), '[\\s\\-_.]', '', 'g')), '')",
+    """rs_id_kind(c) AS CASE
+        WHEN c IS NULL THEN NULL
+        WHEN regexp_full_match(c, '\\d{17}[\\dX]') THEN 'citizen'
+        WHEN regexp_full_match(c, '\\d{15}') THEN 'citizen15'
+        WHEN regexp_full_match(c, '[A-Z]{3}\\d{12}') THEN 'foreign_permanent_residence'
+        WHEN regexp_full_match(c, '[HM]\\d{8}(\\d{2})?') THEN 'hk_macao_permit'
+        WHEN regexp_full_match(c, '\\d{8}|T\\d{8}') THEN 'taiwan_permit'
+        WHEN regexp_full_match(c, '[A-Z]{1,2}\\d{6,9}') THEN 'passport'
+        ELSE 'other' END""",
+    """rs_id18(c) AS CASE rs_id_kind(c)
+        WHEN 'citizen' THEN c
+        WHEN 'citizen15' THEN substr(c, 1, 6) || '19' || substr(c, 7, 9)
+             || rs_id_check(substr(c, 1, 6) || '19' || substr(c, 7, 9))
+        END""",
+    "rs_id_birth(id18) AS try(strptime(substr(id18, 7, 8), '%Y%m%d')::DATE)",
+    "rs_id_sex(id18) AS CASE WHEN (ascii(substr(id18, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END",
+    """rs_id_valid(id18, snapshot) AS id18 IS NOT NULL
+        AND rs_id_check(substr(id18, 1, 17)) = substr(id18, 18, 1)
+        AND substr(id18, 1, 1) BETWEEN '1' AND '8'
+        AND rs_id_birth(id18) BETWEEN DATE '1880-01-01' AND snapshot""",
+    # dates: text in the common written forms to a struct of year, month, day (month, day may be NULL)
+    "rs_date_text(s) AS regexp_replace(trim(rs_fold(s)), '([ T]\\d{1,2}:\\d{2}.*|[ T]0+)$', '')",
+    """rs_date_ymd(t) AS CASE
+        WHEN regexp_full_match(t, '\\d{8}') THEN
+            struct_pack(y := substr(t, 1, 4)::INT, m := substr(t, 5, 2)::INT, d := substr(t, 7, 2)::INT)
+        WHEN regexp_full_match(t, '\\d{4}[-/.年]\\d{1,2}[-/.月]\\d{1,2}日?') THEN
+            struct_pack(y := substr(t, 1, 4)::INT,
+                        m := regexp_extract(t, '^\\d{4}[-/.年](\\d{1,2})', 1)::INT,
+                        d := regexp_extract(t, '(\\d{1,2})日?$', 1)::INT)
+        WHEN regexp_full_match(t, '\\d{4}[-/.年]\\d{1,2}月?') THEN
+            struct_pack(y := substr(t, 1, 4)::INT,
+                        m := regexp_extract(t, '^\\d{4}[-/.年](\\d{1,2})', 1)::INT, d := NULL::INT)
+        WHEN regexp_full_match(t, '\\d{6}') THEN
+            struct_pack(y := substr(t, 1, 4)::INT, m := substr(t, 5, 2)::INT, d := NULL::INT)
+        WHEN regexp_full_match(t, '\\d{4}年?') THEN
+            struct_pack(y := substr(t, 1, 4)::INT, m := NULL::INT, d := NULL::INT)
+        END""",
+    "rs_date(s) AS try(make_date(rs_date_ymd(rs_date_text(s)).y, rs_date_ymd(rs_date_text(s)).m, "
+    "rs_date_ymd(rs_date_text(s)).d))",
+    # 'YYYY-MM' when the month is known (also for partial dates), else NULL
+    """rs_date_ym(s) AS CASE WHEN rs_date_ymd(rs_date_text(s)).m BETWEEN 1 AND 12
+        AND rs_date_ymd(rs_date_text(s)).y BETWEEN 1800 AND 2200 THEN
+        printf('%04d-%02d', rs_date_ymd(rs_date_text(s)).y, rs_date_ymd(rs_date_text(s)).m) END""",
+    "rs_date_year(s) AS CASE WHEN rs_date_ymd(rs_date_text(s)).y BETWEEN 1800 AND 2200 "
+    "THEN rs_date_ymd(rs_date_text(s)).y END",
+    # phones: digits only, country code dropped, first number of a list
+    """rs_phone_digits(s) AS regexp_replace(rs_fold(split_part(regexp_replace(s, '[,;/、，；]', ',', 'g'), ',', 1)),
+        '[^0-9]', '', 'g')""",
+    """rs_phone_trim(d) AS CASE
+        WHEN d LIKE '0086%' THEN substr(d, 5)
+        WHEN length(d) = 13 AND regexp_full_match(d, '861[3-9]\\d{9}') THEN substr(d, 3)
+        ELSE d END""",
+    "rs_phone(s) AS CASE WHEN length(rs_phone_trim(rs_phone_digits(s))) >= 7 THEN rs_phone_trim(rs_phone_digits(s)) END",
+    """rs_phone_kind(p) AS CASE WHEN p IS NULL THEN NULL
+        WHEN regexp_full_match(p, '1[3-9]\\d{9}') THEN 'mobile'
+        WHEN regexp_full_match(p, '0[1-9]\\d{8,10}') THEN 'landline'
+        WHEN regexp_full_match(p, '[2-9]\\d{6,7}') THEN 'local'
+        ELSE 'other' END""",
+    """rs_sex(s) AS CASE upper(trim(rs_fold(s)))
+        WHEN 'M' THEN 'M' WHEN '男' THEN 'M' WHEN '1' THEN 'M' WHEN 'MALE' THEN 'M' WHEN '男性' THEN 'M'
+        WHEN 'F' THEN 'F' WHEN '女' THEN 'F' WHEN '2' THEN 'F' WHEN 'FEMALE' THEN 'F' WHEN '女性' THEN 'F'
+        END""",
+    """rs_person_status(s) AS CASE trim(s)
+        WHEN 'active' THEN 'active' WHEN '正常' THEN 'active' WHEN '在册' THEN 'active' WHEN '有效' THEN 'active'
+        WHEN 'deceased' THEN 'deceased' WHEN '死亡' THEN 'deceased' WHEN '已故' THEN 'deceased'
+        WHEN 'moved_out' THEN 'moved_out' WHEN '迁出' THEN 'moved_out' WHEN '注销' THEN 'moved_out'
+        END""",
+]
+
+
+def register_macros(engine: Engine) -> None:
+    for macro in _MACROS:
+        engine.execute(f"CREATE OR REPLACE MACRO {macro}")
