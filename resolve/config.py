@@ -200,11 +200,9 @@ def load_config(path: str | Path, check_files: bool = True) -> Config:
     def problem(loc: tuple[Any, ...], message: str) -> None:
         problems.append(f"{path}:{where.line(loc)}: {_fmt_loc(loc) or 'config'}: {message}")
 
-    try:
-        config = Config.model_validate(data)
-    except ValidationError as exc:
+    def pydantic_problems(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> None:
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = prefix + tuple(err["loc"])
             if err["type"] == "missing":
                 problem(loc[:-1], f"missing required key '{loc[-1]}'; add it")
             elif err["type"] == "extra_forbidden":
@@ -213,6 +211,20 @@ def load_config(path: str | Path, check_files: bool = True) -> Config:
                 problem(loc, f"{err['msg'].lower()}, got {err['input']!r}")
             else:
                 problem(loc, f"{err['msg']} (got {err.get('input')!r})")
+
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        pydantic_problems(exc)
+        # Still check the sources that are well formed, so every problem shows at once.
+        sources = data.get("sources") if isinstance(data.get("sources"), list) else []
+        for i, item in enumerate(sources):
+            try:
+                source = SourceConfig.model_validate(item)
+            except ValidationError:
+                continue
+            _check_source(source, ("sources", i), path, problem, check_files)
+        _check_names([s.get("name") if isinstance(s, dict) else None for s in sources], problem)
         raise ConfigError(problems) from None
 
     config.config_path = path.resolve()
@@ -222,21 +234,27 @@ def load_config(path: str | Path, check_files: bool = True) -> Config:
     return config
 
 
+def _check_names(names: list[str | None], problem) -> None:
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name is None:
+            continue
+        if not re.fullmatch(r"[a-z0-9_]+", str(name)):
+            problem(("sources", i, "name"), f"'{name}' must match [a-z0-9_]+ "
+                    "(lower-case letters, digits, underscore)")
+        if name in seen:
+            problem(("sources", i, "name"), f"duplicate source name '{name}' (also sources[{seen[name]}]); "
+                    "give each source a unique name")
+        seen.setdefault(name, i)
+
+
 def _check_config(config: Config, path: Path, problem, check_files: bool) -> None:
     if not re.fullmatch(r"\d{6}", config.region_code):
         problem(("region_code",), f"'{config.region_code}' is not a 6-digit GB/T 2260 code, "
                 "e.g. \"440300\" (quote it)")
-    seen: dict[str, int] = {}
+    _check_names([s.name for s in config.sources], problem)
     for i, source in enumerate(config.sources):
-        loc = ("sources", i)
-        if not re.fullmatch(r"[a-z0-9_]+", source.name):
-            problem(loc + ("name",), f"'{source.name}' must match [a-z0-9_]+ "
-                    "(lower-case letters, digits, underscore)")
-        if source.name in seen:
-            problem(loc + ("name",), f"duplicate source name '{source.name}' (also sources[{seen[source.name]}]); "
-                    "give each source a unique name")
-        seen.setdefault(source.name, i)
-        _check_source(config, source, loc, path, problem, check_files)
+        _check_source(source, ("sources", i), path, problem, check_files)
     known = {s.name for s in config.sources}
     for j, name in enumerate(config.survivorship.source_priority):
         if name not in known:
@@ -255,7 +273,7 @@ def _check_config(config: Config, path: Path, problem, check_files: bool) -> Non
         problem(("link",), "thresholds must satisfy low_threshold <= threshold <= high_threshold")
 
 
-def _check_source(config, source: SourceConfig, loc, path: Path, problem, check_files) -> None:
+def _check_source(source: SourceConfig, loc, path: Path, problem, check_files) -> None:
     fields = ENTITY_FIELDS[source.entity]
     mapped: dict[str, str] = {}
     for column, field in source.columns.items():

@@ -9,5 +9,10 @@ class ConfigError(ResolveError):
     """One or more problems in a config file; each names the file, line and fix."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
+        self.problems = sorted(problems, key=_line_of)
         super().__init__("\n".join(problems))
+
+
+def _line_of(problem: str) -> int:
+    parts = problem.split(":", 2)
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0

@@ -1,0 +1,54 @@
+"""Address text variants of one place reach one form; numerals convert only before unit words."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resolve.engine import Engine
+from resolve.standardise.addresses import arabic_before_units, city_prefix_pattern, cn_to_arabic, normalise_addresses
+
+
+@pytest.mark.parametrize("numeral, arabic", [("三", "3"), ("五零一", "501"), ("十二", "12"), ("二十", "20"),
+                                             ("二十三", "23"), ("一百零五", "105"), ("两", "2")])
+def test_cn_to_arabic(numeral, arabic):
+    assert cn_to_arabic(numeral) == arabic
+
+
+def test_numerals_convert_only_before_unit_words():
+    assert arabic_before_units("三元里大街十二号三栋五零一室") == "三元里大街12号3栋501室"
+    assert arabic_before_units("六盘水市钟山区") == "六盘水市钟山区"
+
+
+def test_prefix_pattern_uses_config_region():
+    assert city_prefix_pattern("深圳市", "440300") == "^(广东省|广东)?(深圳市|深圳)?"
+
+
+def normalise(engine: Engine, values):
+    engine.create_table_from_frame("t", __import__("pandas").DataFrame({"a": values}))
+    engine.execute("UPDATE t SET a = rs_addr_fold(a)")
+    normalise_addresses(engine, "t", ["a"])
+    return [r[0] for r in engine.fetchall("SELECT a FROM t")]
+
+
+def test_variants_of_one_address_meet(engine):
+    variants = [
+        "广东省深圳市福田区园岭街道红荔路12号3栋501室",
+        "深圳市福田区园岭街道红荔路12号3号楼501",
+        "福田区园岭街道红荔路１２号３栋５０１",
+        "福田区 园岭街道 红荔路12号三栋五零一室",
+        "深圳福田区园岭街道红荔路12号3幢501附近",
+    ]
+    out = normalise(engine, variants)
+    assert len(set(out)) == 1, out
+    assert out[0] == "福田区园岭街道红荔路12号3栋501"
+
+
+def test_address_outside_the_city_keeps_its_prefix(engine):
+    assert normalise(engine, ["湖南省长沙市岳麓区麓山路5号"]) == ["湖南省长沙市岳麓区麓山路5号"]
+
+
+@given(st.text(alphabet="福田区路号栋单元室三五零一十１２3 附近广东省深圳市", max_size=25))
+@settings(max_examples=100, deadline=None)
+def test_address_normalisation_is_idempotent(engine, text):
+    once = normalise(engine, [text])
+    assert normalise(engine, once) == once

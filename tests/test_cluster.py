@@ -1,0 +1,60 @@
+"""Clustering follows the strongest links first and never joins two valid citizen IDs."""
+
+import pandas as pd
+
+from resolve.cluster import cluster_persons
+from resolve.engine import Engine
+
+TWIN_A, TWIN_B = "440304201001010011", "440304201001010038"
+
+
+def build(nodes, edges):
+    e = Engine()
+    e.create_table_from_frame("std_person", pd.DataFrame(nodes, columns=["rid", "source", "record_key",
+                                                                         "id_number", "id_valid"]))
+    e.create_table_from_frame("pairs_person", pd.DataFrame(edges, columns=["rid_l", "rid_r",
+                                                                           "match_probability", "match_weight"]))
+    return e
+
+
+def clusters(e):
+    rows = e.fetchall("SELECT rid, person_id FROM cluster_person ORDER BY rid")
+    return {rid: pid for rid, pid in rows}
+
+
+def test_record_resembling_both_twins_joins_the_closer_one():
+    e = build([(1, "police", "a", TWIN_A, True), (2, "police", "b", TWIN_B, True),
+               (3, "grid", "g", None, False)],
+              [(1, 3, 0.999, 12.0), (2, 3, 0.98, 6.0)])
+    cluster_persons(e, threshold=0.9)
+    c = clusters(e)
+    assert c[1] == c[3] and c[1] != c[2]
+    refused = e.fetchall("SELECT rid_l, rid_r, reason FROM cluster_person_refused")
+    assert refused == [(2, 3, "different_valid_ids")]
+
+
+def test_without_the_constraint_the_chain_merges():
+    e = build([(1, "police", "a", TWIN_A, True), (2, "police", "b", TWIN_B, True),
+               (3, "grid", "g", None, False)],
+              [(1, 3, 0.999, 12.0), (2, 3, 0.98, 6.0)])
+    cluster_persons(e, threshold=0.9, valid_ids_never_merge=False)
+    assert len(set(clusters(e).values())) == 1
+
+
+def test_threshold_and_invalid_ids():
+    # an ID failing its check is evidence only: it never blocks a merge
+    e = build([(1, "a", "1", TWIN_A, True), (2, "b", "2", TWIN_A[:-1] + "9", False),
+               (3, "c", "3", None, False), (4, "d", "4", None, False)],
+              [(1, 2, 0.97, 5.0), (3, 4, 0.6, 0.5)])
+    cluster_persons(e, threshold=0.95)
+    c = clusters(e)
+    assert c[1] == c[2] and c[3] != c[4] and len(set(c.values())) == 3
+
+
+def test_ids_are_deterministic_and_do_not_depend_on_rid():
+    nodes = [(1, "police", "a", None, False), (2, "grid", "g", None, False)]
+    e1 = build(nodes, [(1, 2, 0.99, 9.0)])
+    e2 = build([(7, "grid", "g", None, False), (9, "police", "a", None, False)], [(7, 9, 0.99, 9.0)])
+    cluster_persons(e1, 0.9)
+    cluster_persons(e2, 0.9)
+    assert set(clusters(e1).values()) == set(clusters(e2).values())

@@ -1,0 +1,73 @@
+"""Every readable row lands in its raw table; every other row lands in quarantine with a reason."""
+
+import pandas as pd
+import pytest
+
+from resolve.config import load_config
+from resolve.engine import Engine
+from resolve.ingest import ingest
+from tests.conftest import write_config
+
+HEADER = "编号,身份证号,姓名,住址\n"
+
+
+def source_yaml(name, path, encoding="utf-8", extra=""):
+    return (f"  - name: {name}\n    department: 测试\n    entity: person\n    path: {path}\n"
+            f"    encoding: {encoding}\n    columns: {{编号: record_key, 身份证号: id_number, 姓名: name}}\n{extra}")
+
+
+def run_ingest(tmp_path, sources_yaml):
+    config = load_config(write_config(tmp_path, sources_yaml))
+    engine = Engine()
+    ingest(engine, config)
+    return engine
+
+
+def test_gbk_csv_quarantines_each_kind_of_bad_row(tmp_path):
+    good = "A1,440304199001011234,张伟,\"福田区红荔路1号,3栋\"\n"
+    body = (HEADER + good + "A2,,王芳\n" + ",,李娜,x\n" + "A1,,重复,x\n").encode("gbk")
+    undecodable = b"A5,,\x81\x20bad,x\n"
+    (tmp_path / "p.csv").write_bytes(body + undecodable + "A6,,赵敏,y\n".encode("gbk"))
+    engine = run_ingest(tmp_path, source_yaml("police", "p.csv", "gbk"))
+    q = engine.fetchall("SELECT row_number, record_key, reason FROM quarantine ORDER BY row_number")
+    assert q == [(2, None, "bad_field_count"), (3, None, "empty_record_key"),
+                 (4, "A1", "duplicate_record_key"), (5, None, "undecodable")]
+    raw = engine.df('SELECT _row_number, "编号", "姓名", "住址" FROM raw_police ORDER BY 1')
+    assert raw.values.tolist() == [[1, "A1", "张伟", "福田区红荔路1号,3栋"], [6, "A6", "赵敏", "y"]]
+    stats = engine.df("SELECT rows_read, rows_accepted, rows_quarantined FROM ingest_sources")
+    assert stats.values.tolist() == [[6, 2, 4]]
+
+
+def test_undecodable_row_keeps_its_bytes_visible(tmp_path):
+    (tmp_path / "p.csv").write_bytes(HEADER.encode("gbk") + b"A1,,\x81\x20x,y\n")
+    engine = run_ingest(tmp_path, source_yaml("police", "p.csv", "gbk"))
+    assert "\\x81" in engine.scalar("SELECT raw FROM quarantine")
+
+
+def test_utf8_with_bom_and_blank_lines(tmp_path):
+    (tmp_path / "f.csv").write_bytes(("\ufeff" + HEADER + "B1,,张三,a\n\nB2,,李四,b\n").encode("utf-8"))
+    engine = run_ingest(tmp_path, source_yaml("floating", "f.csv"))
+    assert engine.df('SELECT "编号" FROM raw_floating ORDER BY 1')["编号"].tolist() == ["B1", "B2"]
+    assert engine.scalar("SELECT count(*) FROM quarantine") == 0
+
+
+def test_wrong_encoding_on_header_is_a_clear_error(tmp_path):
+    (tmp_path / "p.csv").write_bytes(HEADER.encode("gbk") + "A1,,张三,a\n".encode("gbk"))
+    from resolve.errors import ConfigError, ResolveError
+
+    with pytest.raises((ConfigError, ResolveError)) as exc:
+        run_ingest(tmp_path, source_yaml("police", "p.csv", "utf-8"))
+    assert "p.csv" in str(exc.value)
+
+
+def test_xlsx_and_parquet(tmp_path):
+    frame = pd.DataFrame({"编号": ["C1", None, "C3", "C3"], "身份证号": ["x", "y", None, None],
+                          "姓名": ["甲", "乙", "丙", "丁"], "住址": [None] * 4})
+    frame.to_excel(tmp_path / "s.xlsx", index=False)
+    frame.to_parquet(tmp_path / "e.parquet")
+    engine = run_ingest(tmp_path, source_yaml("si", "s.xlsx") + source_yaml("edu", "e.parquet"))
+    q = engine.df("SELECT source, row_number, reason FROM quarantine ORDER BY source, row_number")
+    assert q.values.tolist() == [["edu", 2, "empty_record_key"], ["edu", 4, "duplicate_record_key"],
+                                 ["si", 2, "empty_record_key"], ["si", 4, "duplicate_record_key"]]
+    assert engine.scalar("SELECT count(*) FROM raw_si") == 2
+    assert engine.scalar("SELECT count(*) FROM raw_edu") == 2

@@ -1,0 +1,107 @@
+"""Citizen IDs, dates, phones and sex codes, as the SQL standardisers see them."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def check_char(body17: str) -> str:
+    return "10X98765432"[sum(int(c) * w for c, w in zip(body17, WEIGHTS)) % 11]
+
+
+def one(engine, sql, *params):
+    return engine.fetchall(sql, list(params))[0]
+
+
+@pytest.mark.parametrize("raw, id18, kind, valid", [
+    ("11010519491231002X", "11010519491231002X", "citizen", True),
+    ("11010519491231002x", "11010519491231002X", "citizen", True),   # lower-case x
+    (" 1101 0519 4912 3100 2X ", "11010519491231002X", "citizen", True),
+    ("１１０１０５１９４９１２３１００２Ｘ", "11010519491231002X", "citizen", True),  # full width
+    ("110105491231002", "11010519491231002X", "citizen15", True),  # old 15-digit form
+    ("110105194912310021", "110105194912310021", "citizen", False),  # check digit fails
+    ("110105194913310028", "110105194913310028", "citizen", False),  # month 13
+    ("810000199001011234", "810000199001011234", "citizen", None),   # HK residence permit code
+    ("E12345678", None, "passport", False),
+    ("H1234567801", None, "hk_macao_permit", False),
+    ("USA110019900101", None, "foreign_permanent_residence", False),
+])
+def test_citizen_id(engine, raw, id18, kind, valid):
+    got = one(engine, "SELECT rs_id18(rs_id_clean(?)), rs_id_kind(rs_id_clean(?)), "
+                      "rs_id_valid(rs_id18(rs_id_clean(?)), DATE '2026-10-31')", raw, raw, raw)
+    assert got[0] == id18 and got[1] == kind
+    if valid is None:  # HK permit: valid exactly when its own check digit holds
+        valid = check_char(raw[:17]) == raw[17]
+    assert bool(got[2]) == valid
+
+
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2026, 10, 1)), st.integers(0, 999),
+       st.sampled_from(["440304", "110105", "510104", "820000"]))
+@settings(max_examples=60, deadline=None)
+def test_generated_ids_validate_and_derive(engine, birth, seq, region):
+    body = f"{region}{birth:%Y%m%d}{seq:03d}"
+    id18 = body + check_char(body)
+    valid, born, sex = one(engine, "SELECT rs_id_valid(?, DATE '2026-10-31'), rs_id_birth(?), rs_id_sex(?)",
+                           id18, id18, id18)
+    assert valid and born == birth and sex == ("M" if seq % 2 else "F")
+    typo = id18[:10] + str((int(id18[10]) + 1) % 10) + id18[11:]
+    assert not one(engine, "SELECT rs_id_valid(?, DATE '2026-10-31')", typo)[0]
+
+
+def test_fifteen_digit_id_matches_its_eighteen_digit_form(engine):
+    assert one(engine, "SELECT rs_id18('440304800101123')")[0] == "44030419800101123" + check_char(
+        "44030419800101123")
+
+
+@pytest.mark.parametrize("raw, date, ym, year", [
+    ("19900102", dt.date(1990, 1, 2), "1990-01", 1990),
+    ("1990-1-2", dt.date(1990, 1, 2), "1990-01", 1990),
+    ("1990/12/31", dt.date(1990, 12, 31), "1990-12", 1990),
+    ("1990年3月4日", dt.date(1990, 3, 4), "1990-03", 1990),
+    ("1990.03.04", dt.date(1990, 3, 4), "1990-03", 1990),
+    ("２０２０-０１-０１", dt.date(2020, 1, 1), "2020-01", 2020),
+    ("2024-05-01 00:00:00", dt.date(2024, 5, 1), "2024-05", 2024),
+    ("1990-05", None, "1990-05", 1990),       # partial: kept as partial
+    ("199005", None, "1990-05", 1990),
+    ("1990年5月", None, "1990-05", 1990),
+    ("1990", None, None, 1990),
+    ("2020-02-30", None, "2020-02", 2020),    # impossible day: no date, month kept
+    ("unknown", None, None, None),
+    (None, None, None, None),
+])
+def test_dates(engine, raw, date, ym, year):
+    assert one(engine, "SELECT rs_date(?), rs_date_ym(?), rs_date_year(?)", raw, raw, raw) == (date, ym, year)
+
+
+@pytest.mark.parametrize("raw, phone, kind", [
+    ("13800138000", "13800138000", "mobile"),
+    ("+86 138 0013 8000", "13800138000", "mobile"),
+    ("0086-13800138000", "13800138000", "mobile"),
+    ("8613800138000", "13800138000", "mobile"),
+    ("138-0013-8000；0755-83456789", "13800138000", "mobile"),
+    ("0755-83456789", "075583456789", "landline"),
+    ("(0755) 8345 6789", "075583456789", "landline"),
+    ("８３４５６７８９", "83456789", "local"),
+    ("123", None, None),
+    ("无", None, None),
+])
+def test_phones(engine, raw, phone, kind):
+    assert one(engine, "SELECT rs_phone(?), rs_phone_kind(rs_phone(?))", raw, raw) == (phone, kind)
+
+
+@pytest.mark.parametrize("raw, sex", [("男", "M"), ("女", "F"), ("1", "M"), ("2", "F"), ("m", "M"),
+                                      ("Ｆ", "F"), ("未知", None), (None, None)])
+def test_sex(engine, raw, sex):
+    assert one(engine, "SELECT rs_sex(?)", raw)[0] == sex
+
+
+@given(st.text(alphabet="0123456789０１２３４５６７８９-/年月日 .Xx", max_size=20))
+@settings(max_examples=150, deadline=None)
+def test_fold_and_id_clean_are_idempotent(engine, text):
+    once = one(engine, "SELECT rs_id_clean(?), rs_fold(?)", text, text)
+    twice = one(engine, "SELECT rs_id_clean(?), rs_fold(?)", once[0], once[1])
+    assert once == twice
