@@ -40,19 +40,15 @@ EXTRA_DEFAULT_RULES = {
     "guardian_name": ["most_recent", "source_priority"],
 }
 
-_EVIDENCE_DATE = "coalesce(s.status_date, s.updated_at)"
-
-
-def _order_term(rule: str, value: str) -> str:
-    return {
-        "valid_first": "CASE WHEN s.id_valid THEN 0 ELSE 1 END",
-        "complete_first": f"length({value}) DESC",
-        "source_priority": "p.source_rank",
-        "most_recent": "s.updated_at DESC NULLS LAST",
-        "most_frequent": f"count(*) OVER (PARTITION BY c.person_id, {value}) DESC",
-        "latest_evidence": f"{_EVIDENCE_DATE} DESC NULLS LAST, "
-                           "CASE s.status WHEN 'deceased' THEN 0 WHEN 'moved_out' THEN 1 ELSE 2 END",
-    }[rule]
+ORDER_TERMS = {
+    "valid_first": "CASE WHEN id_valid THEN 0 ELSE 1 END",
+    "complete_first": "length(value) DESC",
+    "source_priority": "source_rank",
+    "most_recent": "updated_at DESC NULLS LAST",
+    "most_frequent": "frequency DESC",
+    "latest_evidence": "coalesce(status_date, updated_at) DESC NULLS LAST, "
+                       "CASE status WHEN 'deceased' THEN 0 WHEN 'moved_out' THEN 1 ELSE 2 END",
+}
 
 
 def person_rules(config: Config) -> dict[str, list[str]]:
@@ -74,16 +70,19 @@ def build_person_golden(engine: Engine, config: Config) -> None:
     winners = []
     for attribute, value in PERSON_VALUES.items():
         attr_rules = rules.get(attribute, ["most_frequent", "source_priority"])
-        order = ", ".join([_order_term(r, value) for r in attr_rules] + ["s.source", "s.record_key"])
+        order = ", ".join([ORDER_TERMS[r] for r in attr_rules] + ["source", "record_key"])
         winners.append(f"""
             SELECT person_id, {quote_literal(attribute)} AS attribute, value, source, record_key,
                    {quote_literal(','.join(attr_rules))} AS rule
             FROM (
-                SELECT c.person_id, {value} AS value, s.source, s.record_key,
-                       row_number() OVER (PARTITION BY c.person_id ORDER BY {order}) AS rank
-                FROM std_person s JOIN cluster_person c USING (rid) JOIN {ranks} USING (source)
-                WHERE {value} IS NOT NULL
-            ) WHERE rank = 1""")
+                SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY {order}) AS rank
+                FROM (
+                    SELECT c.person_id, {value} AS value, s.source, s.record_key, s.id_valid,
+                           s.updated_at, s.status_date, s.status, p.source_rank,
+                           count(*) OVER (PARTITION BY c.person_id, {value}) AS frequency
+                    FROM std_person s JOIN cluster_person c USING (rid) JOIN {ranks} USING (source)
+                    WHERE {value} IS NOT NULL))
+            WHERE rank = 1""")
     engine.create_table("person_lineage", " UNION ALL ".join(winners))
 
     engine.create_table("person_xref", """

@@ -88,10 +88,9 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
 
 def normalise_addresses(engine: Engine, table: str, columns: list[str]) -> None:
     """Rewrite the named address columns of ``table`` in place to their normalised form."""
-    needs = " OR ".join(f"regexp_matches({c}, '[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])')"
-                     for c in columns)
-    distinct = engine.df(
-        " UNION ".join(f"SELECT DISTINCT {c} AS a FROM {table} WHERE {needs}" for c in columns))
+    pattern = f"'[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])'"
+    distinct = engine.df(" UNION ".join(
+        f"SELECT DISTINCT {c} AS a FROM {table} WHERE regexp_matches({c}, {pattern})" for c in columns))
     if len(distinct):
         distinct["b"] = [arabic_before_units(a) for a in distinct["a"]]
         engine.create_table_from_frame("tmp_addr_numerals", distinct[["a", "b"]])
