@@ -8,6 +8,9 @@ Links are followed strongest first (single linkage with cannot-link constraints)
 that would put two different check-valid citizen IDs into one entity is refused, because
 two valid IDs are two people (twins share everything else). So a record without an ID that
 resembles both twins joins the one it resembles most and never chains them together.
+A link whose pair agrees on neither a document nor a name (``identity_evidence``) is not
+followed either: a shared birth date, phone and address describe a household as well as a
+person.
 """
 
 from __future__ import annotations
@@ -48,11 +51,12 @@ class _Components:
 
 
 def cluster_entities(engine: Engine, entity: str, threshold: float, anchor_sql: str,
-                     out_table: str, id_prefix: str) -> None:
+                     out_table: str, id_prefix: str, evidence_column: str | None = None) -> None:
     """Cluster ``std_<entity>`` by ``pairs_<entity>`` at ``threshold`` into ``out_table``."""
     nodes = engine.df(f"SELECT rid, {anchor_sql} AS anchor, source, record_key FROM std_{entity} ORDER BY rid")
+    evidence = evidence_column or "true"
     edges = engine.df(f"""
-        SELECT rid_l, rid_r, match_probability, match_weight FROM pairs_{entity}
+        SELECT rid_l, rid_r, match_probability, match_weight, {evidence} AS evidence FROM pairs_{entity}
         WHERE match_probability >= ? ORDER BY match_weight DESC, rid_l, rid_r""", [threshold])
     rids = nodes["rid"].to_numpy()
     index = {int(r): i for i, r in enumerate(rids)}
@@ -60,10 +64,11 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchor_sql: 
     comps = _Components(len(rids), anchors)
     refused = []
     best = np.full(len(rids), np.nan)
-    for l, r, p, w in zip(edges["rid_l"].to_numpy(), edges["rid_r"].to_numpy(),
-                          edges["match_probability"].to_numpy(), edges["match_weight"].to_numpy()):
+    for l, r, p, w, ok in zip(edges["rid_l"].to_numpy(), edges["rid_r"].to_numpy(),
+                              edges["match_probability"].to_numpy(), edges["match_weight"].to_numpy(),
+                              edges["evidence"].to_numpy()):
         i, j = index[int(l)], index[int(r)]
-        reason = comps.union(i, j)
+        reason = comps.union(i, j) if ok else "no_identity_evidence"
         if reason:
             refused.append((int(l), int(r), float(p), float(w), reason))
             continue
@@ -85,6 +90,8 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchor_sql: 
         pd.DataFrame(refused, columns=["rid_l", "rid_r", "match_probability", "match_weight", "reason"]))
 
 
-def cluster_persons(engine: Engine, threshold: float, valid_ids_never_merge: bool = True) -> None:
+def cluster_persons(engine: Engine, threshold: float, valid_ids_never_merge: bool = True,
+                    require_identity_evidence: bool = True) -> None:
     anchor = "CASE WHEN id_valid THEN id_number END" if valid_ids_never_merge else "NULL::VARCHAR"
-    cluster_entities(engine, "person", threshold, anchor, "cluster_person", "P")
+    evidence = "identity_evidence" if require_identity_evidence else None
+    cluster_entities(engine, "person", threshold, anchor, "cluster_person", "P", evidence)

@@ -99,6 +99,9 @@ class LinkConfig(_Strict):
     seed: int = 42
     valid_ids_never_merge: bool = Field(
         True, description="two different check-valid citizen IDs are two people, whatever else agrees")
+    require_identity_evidence: bool = Field(
+        True, description="merge only pairs whose documents or names agree; birth date, phone and "
+                          "address alone describe a household")
 
 
 class SurvivorshipConfig(_Strict):

@@ -74,7 +74,8 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
     stage("standardise", lambda: standardise_persons(engine, config))
     stage("link", lambda: link_persons(engine, config, model_out=model_out, model_in=model_in))
     stage("cluster", lambda: cluster_persons(engine, config.link.threshold,
-                                             config.link.valid_ids_never_merge))
+                                             config.link.valid_ids_never_merge,
+                                             config.link.require_identity_evidence))
     stage("golden", lambda: build_person_golden(engine, config))
     return timings
 

@@ -12,8 +12,9 @@ def build(nodes, edges):
     e = Engine()
     e.create_table_from_frame("std_person", pd.DataFrame(nodes, columns=["rid", "source", "record_key",
                                                                          "id_number", "id_valid"]))
-    e.create_table_from_frame("pairs_person", pd.DataFrame(edges, columns=["rid_l", "rid_r",
-                                                                           "match_probability", "match_weight"]))
+    edges = [tuple(edge) + (True,) * (5 - len(edge)) for edge in edges]
+    e.create_table_from_frame("pairs_person", pd.DataFrame(edges, columns=[
+        "rid_l", "rid_r", "match_probability", "match_weight", "identity_evidence"]))
     return e
 
 
@@ -58,3 +59,15 @@ def test_ids_are_deterministic_and_do_not_depend_on_rid():
     cluster_persons(e1, 0.9)
     cluster_persons(e2, 0.9)
     assert set(clusters(e1).values()) == set(clusters(e2).values())
+
+
+def test_household_resemblance_without_identity_evidence_is_not_followed():
+    # same birth date, phone and address but names that do not agree and no document
+    e = build([(1, "grid", "a", TWIN_A, True), (2, "grid", "b", None, False)],
+              [(1, 2, 0.999, 9.0, False)])
+    cluster_persons(e, threshold=0.9)
+    c = clusters(e)
+    assert c[1] != c[2]
+    assert e.fetchall("SELECT reason FROM cluster_person_refused") == [("no_identity_evidence",)]
+    cluster_persons(e, threshold=0.9, require_identity_evidence=False)
+    assert len(set(clusters(e).values())) == 1

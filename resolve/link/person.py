@@ -9,7 +9,10 @@ never by edit distance on CJK text.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+
+import pandas as pd
 
 from resolve.config import Config
 from resolve.engine import Engine, quote_ident, quote_literal
@@ -131,6 +134,17 @@ ADDRESS_COMPARISON = {
     ],
 }
 
+# Who a record is comes from a document or a name. Birth date, phone and address are shared
+# by a household (twins share all three), so they confirm an identity but never make one:
+# a pair without agreeing documents and without agreeing names is not followed by clustering.
+IDENTITY_EVIDENCE = """(
+    (a.id_number = b.id_number OR substr(a.id_number, 1, 17) = substr(b.id_number, 1, 17)
+        OR damerau_levenshtein(a.id_number, b.id_number) <= 1)
+    OR a.other_doc = b.other_doc
+    OR a.name_std = b.name_std OR a.name_py = b.name_py
+    OR (a.surname_py = b.surname_py AND a.name_py_fuzzy = b.name_py_fuzzy)
+) IS TRUE"""
+
 BLOCKING_RULES = [
     "l.id_number = r.id_number",
     "l.other_doc = r.other_doc",
@@ -200,6 +214,48 @@ def train_person_model(linker, config: Config) -> None:
             rule, max_pairs=link.em_max_pairs)
 
 
+M_FLOOR = 1e-4
+U_FLOOR = 1e-7
+
+
+def _floor_and_normalise(values: list[float | None], floor: float) -> list[float]:
+    floored = [max(v or 0.0, floor) for v in values]
+    total = sum(floored)
+    return [v / total for v in floored]
+
+
+def regularise(model: dict) -> dict:
+    """Give every level an m and u probability, none below a floor.
+
+    A level the training data never showed (a sex typo, a mistyped ID digit among random
+    pairs) would otherwise keep Splink's default or an exact zero: a veto, or a weight of
+    nothing, that no other city's data has earned.
+    """
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for key, floor in (("m_probability", M_FLOOR), ("u_probability", U_FLOOR)):
+            for level, value in zip(levels, _floor_and_normalise([lv.get(key) for lv in levels], floor)):
+                level[key] = value
+    return model
+
+
+def model_parameters(model: dict) -> pd.DataFrame:
+    """One row per comparison level: its m and u probabilities and match weight (log2 m/u)."""
+    rows = []
+    for comparison in model["comparisons"]:
+        for i, level in enumerate(comparison["comparison_levels"]):
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            rows.append({"comparison": comparison["output_column_name"], "level": i,
+                         "label": level["label_for_charts"], "m_probability": m, "u_probability": u,
+                         "match_weight": math.log2(m / u) if m and u else None})
+    rows.append({"comparison": "prior", "level": 0, "label": "probability two random records match",
+                 "m_probability": model["probability_two_random_records_match"], "u_probability": None,
+                 "match_weight": None})
+    return pd.DataFrame(rows)
+
+
 def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
                  model_in: Path | None = None) -> None:
     """Train (or load) the person model, score blocked pairs, write ``pairs_person``."""
@@ -216,13 +272,16 @@ def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
     else:
         linker = _linker(engine, config, person_settings("link_and_dedupe", config))
         train_person_model(linker, config)
-    if model_out is not None:
-        linker.misc.save_model_to_json(str(model_out), overwrite=True)
+        linker = _linker(engine, config, regularise(linker.misc.save_model_to_json()))
+    model = linker.misc.save_model_to_json(str(model_out) if model_out else None, overwrite=True)
+    engine.create_table_from_frame("link_person_model", model_parameters(model))
     floor = min(0.5, config.link.low_threshold)
-    predictions = linker.inference.predict(threshold_match_probability=floor)
+    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
     engine.create_table("pairs_person", f"""
-        SELECT least(rid_l, rid_r) AS rid_l, greatest(rid_l, rid_r) AS rid_r, * EXCLUDE (rid_l, rid_r)
-        FROM {predictions.physical_name}
+        SELECT least(p.rid_l, p.rid_r) AS rid_l, greatest(p.rid_l, p.rid_r) AS rid_r,
+               p.* EXCLUDE (rid_l, rid_r), {IDENTITY_EVIDENCE} AS identity_evidence
+        FROM {predictions.physical_name} p
+        JOIN std_person a ON a.rid = p.rid_l JOIN std_person b ON b.rid = p.rid_r
     """)
     linker.table_management.delete_tables_created_by_splink_from_db()
     for name in [s.name for s in config.sources_for("person")]:

@@ -11,7 +11,9 @@ Normalisation (:func:`normalise_name`), in order:
 2. Per character: whitespace of any kind (incl. U+3000) is removed; every middle-dot variant
    (``• ‧ ・ ⋅ ∙ ． . ･ ·`` and a few rarer ones, see ``_DOTS``) becomes ``·`` (U+00B7);
    Han characters go through OpenCC ``t2s`` one character at a time (with a few name
-   overrides, see ``_T2S_OVERRIDES``, iterated to a fixed point so the map is idempotent);
+   overrides, see ``_T2S_OVERRIDES``; conversions into Extension B+ characters or into
+   characters without a pinyin reading are refused; iterated to a fixed point so the map is
+   idempotent);
    ASCII letters are upper-cased and accented Latin letters lose their accents (``É`` -> ``E``);
    Private Use Area characters are KEPT (registries encode rare name characters there;
    dropping them would turn 王<PUA>明 into 王明); everything else (digits, punctuation,
@@ -40,6 +42,7 @@ exact pinyin match: use it for blocking and a lower comparison level only.
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from functools import lru_cache
@@ -187,12 +190,27 @@ def _t2s_converter():
     return _converter
 
 
+def _has_reading(ch: str) -> bool:
+    from pypinyin import Style, lazy_pinyin
+
+    r = lazy_pinyin(ch, style=Style.NORMAL)
+    return bool(r) and r[0] != ch
+
+
 def _t2s_step(ch: str) -> str:
+    """One t2s step. OpenCC's answer is refused when it leaves the BMP (795 BMP characters,
+    e.g. 蕽 -> U+2B1FD, map to Extension B-H characters that GBK-era registries cannot type, so
+    the simplified-side record keeps the traditional form) or when it has no pinyin reading
+    while the input has one."""
     if ch in _T2S_OVERRIDES:
         return _T2S_OVERRIDES[ch]
     out = _t2s_converter().convert(ch)
-    ok = len(out) == 1 and is_han(out) and unicodedata.is_normalized("NFKC", out)
-    return out if ok else ch
+    if (len(out) != 1 or out == ch or ord(out) > 0xFFFF or not is_han(out)
+            or not unicodedata.is_normalized("NFKC", out)):
+        return ch
+    if not _has_reading(out) and _has_reading(ch):
+        return ch
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -538,15 +556,22 @@ def name_features(names) -> pd.DataFrame:
     distinct = list(dict.fromkeys(series.dropna().tolist()))
     by_std: dict[str, tuple] = {}
     rows = []
-    for raw in distinct:
-        std = normalise_name(raw)
-        if std is None:
-            feats = _EMPTY_FEATURES
-        else:
-            feats = by_std.get(std)
-            if feats is None:
-                feats = by_std[std] = _std_features(std)
-        rows.append((raw if isinstance(raw, str) else str(raw), *feats))
+    # millions of small tuples: the cyclic GC would rescan them over and over (~30% of the time)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for raw in distinct:
+            std = normalise_name(raw)
+            if std is None:
+                feats = _EMPTY_FEATURES
+            else:
+                feats = by_std.get(std)
+                if feats is None:
+                    feats = by_std[std] = _std_features(std)
+            rows.append((raw if isinstance(raw, str) else str(raw), *feats))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     columns = list(zip(*rows)) if rows else [()] * len(NAME_FEATURE_COLUMNS)
     return pd.DataFrame({
         col: pd.array(list(values), dtype="string")

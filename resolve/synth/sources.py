@@ -225,6 +225,8 @@ def social(ctx: Context, spec: SourceSpec, rng) -> Extract:
     started = np.maximum(started, pop.birth[p] + np.timedelta64(18 * 366, "D"))
     end_date = np.where(gone & ~stale, pop.status_date[p], random_dates(rng, "2019-01-01", "2025-12-31", n))
     updated = np.where(ended, end_date, random_dates(rng, "2026-06-01", "2026-10-30", n)).astype("datetime64[D]")
+    before_death = pop.status_date[p] - rng.integers(1, 365, n).astype("timedelta64[D]")
+    updated = np.where(stale, before_death, updated)
     started = np.minimum(started, updated)
     employer = pop.firms.name[firm]
     short = pick(rng, n, r.get("employer_short", 0))
