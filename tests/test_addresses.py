@@ -17,6 +17,8 @@ def test_cn_to_arabic(numeral, arabic):
 def test_numerals_convert_only_before_unit_words():
     assert arabic_before_units("三元里大街十二号三栋五零一室") == "三元里大街12号3栋501室"
     assert arabic_before_units("六盘水市钟山区") == "六盘水市钟山区"
+    assert arabic_before_units("太白路23号1栋一零四") == "太白路23号1栋104"
+    assert arabic_before_units("三元里") == "三元里"
 
 
 def test_prefix_pattern_uses_config_region():

@@ -40,7 +40,9 @@ ID_COMPARISON = {
         _level("id_number_l = id_number_r AND id_valid_l", "same valid ID"),
         _level("id_number_l = id_number_r", "same ID, check digit fails"),
         _level("substr(id_number_l, 1, 17) = substr(id_number_r, 1, 17)", "check character differs"),
-        _level("NOT (id_valid_l AND id_valid_r) AND damerau_levenshtein(id_number_l, id_number_r) <= 1",
+        # on the 17-digit body: a typo in a 15-digit ID comes with a recomputed check character
+        _level("NOT (id_valid_l AND id_valid_r) "
+               "AND damerau_levenshtein(substr(id_number_l, 1, 17), substr(id_number_r, 1, 17)) <= 1",
                "one digit off or transposed"),
         _else(),
     ],
@@ -129,7 +131,8 @@ ADDRESS_COMPARISON = {
         _null("coalesce(residence_address_l, registered_address_l) IS NULL "
               "OR coalesce(residence_address_r, registered_address_r) IS NULL"),
         _level(_any_equal(), "same address"),
-        _level(_any_equal(kind="building"), "same building"),
+        _level(_any_equal(kind="dwelling"), "same dwelling (road, door, building, room)"),
+        _level(_any_equal(kind="building"), "same building (road, door, building)"),
         _else(),
     ],
 }
@@ -138,8 +141,9 @@ ADDRESS_COMPARISON = {
 # by a household (twins share all three), so they confirm an identity but never make one:
 # a pair without agreeing documents and without agreeing names is not followed by clustering.
 IDENTITY_EVIDENCE = """(
-    (a.id_number = b.id_number OR substr(a.id_number, 1, 17) = substr(b.id_number, 1, 17)
-        OR damerau_levenshtein(a.id_number, b.id_number) <= 1)
+    (NOT (a.id_valid AND b.id_valid) AND
+        damerau_levenshtein(substr(a.id_number, 1, 17), substr(b.id_number, 1, 17)) <= 1)
+    OR a.id_number = b.id_number
     OR a.other_doc = b.other_doc
     OR a.name_std = b.name_std OR a.name_py = b.name_py
     OR (a.surname_py = b.surname_py AND a.name_py_fuzzy = b.name_py_fuzzy)
@@ -149,13 +153,13 @@ BLOCKING_RULES = [
     "l.id_number = r.id_number",
     "l.other_doc = r.other_doc",
     # a mistyped digit falls in one half of the ID: the other half still blocks
-    "l.id_head = r.id_head AND l.surname_py = r.surname_py",
-    "l.id_tail = r.id_tail AND l.surname_py = r.surname_py",
+    "l.id_head = r.id_head AND l.surname_key = r.surname_key",
+    "l.id_tail = r.id_tail AND l.surname_key = r.surname_key",
     # no ID, or an ID mistyped twice
     "l.name_py_fuzzy = r.name_py_fuzzy AND l.birth_ym = r.birth_ym",
-    "l.phone = r.phone AND l.surname_py = r.surname_py",
+    "l.phone = r.phone AND l.surname_key = r.surname_key",
     "l.birth_date = r.birth_date AND l.given_py = r.given_py",
-    "l.name_std = r.name_std AND l.residence_building = r.residence_building",
+    "l.name_std = r.name_std AND l.home_building = r.home_building",
 ]
 
 TRAINING_BLOCKS = [
@@ -165,9 +169,10 @@ TRAINING_BLOCKS = [
 
 MODEL_COLUMNS = [
     "rid", "source", "id_number", "id_kind", "id_valid", "other_doc", "id_head", "id_tail",
-    "name_std", "surname", "given_name", "surname_py", "given_py", "name_py", "name_py_fuzzy",
+    "name_std", "surname", "given_name", "surname_py", "surname_key", "given_py", "name_py", "name_py_fuzzy",
     "sex", "birth_date", "birth_ym", "birth_year", "phone",
     "residence_address", "registered_address", "residence_building", "registered_building",
+    "residence_dwelling", "registered_dwelling", "home_building",
 ]
 
 

@@ -28,6 +28,8 @@ DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+(?=号楼|单元|[栋幢座层楼室号房])")
+# a room number at the very end, after a building, unit or door: 1栋一零四
+_CN_ROOM = re.compile(r"(号楼|单元|[栋幢座号])([零〇一二两三四五六七八九]+)$")
 
 
 def _short(name: str) -> str:
@@ -67,7 +69,8 @@ def cn_to_arabic(numeral: str) -> str:
 def arabic_before_units(text: str | None) -> str | None:
     if text is None:
         return None
-    return _CN_NUMERAL.sub(lambda m: cn_to_arabic(m.group(0)), text)
+    text = _CN_NUMERAL.sub(lambda m: cn_to_arabic(m.group(0)), text)
+    return _CN_ROOM.sub(lambda m: m.group(1) + cn_to_arabic(m.group(2)), text)
 
 
 def register_address_macros(engine: Engine, city: str, region_code: str) -> None:
@@ -82,13 +85,11 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
     engine.execute(
         "CREATE OR REPLACE MACRO rs_addr_units(s) AS regexp_replace(regexp_replace(regexp_replace("
         "s, '(\\d+)(号楼|幢|座|栋)', '\\1栋', 'g'), '(\\d+)[室房]$', '\\1'), '第(\\d)', '\\1', 'g')")
-    engine.execute(
-        "CREATE OR REPLACE MACRO rs_addr_building(s) AS nullif(regexp_extract(s, '^(.*?\\d+栋)', 1), '')")
 
 
 def normalise_addresses(engine: Engine, table: str, columns: list[str]) -> None:
     """Rewrite the named address columns of ``table`` in place to their normalised form."""
-    pattern = f"'[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])'"
+    pattern = f"'[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|(号楼|单元|[栋幢座号])[零〇一二两三四五六七八九]+$'"
     distinct = engine.df(" UNION ".join(
         f"SELECT DISTINCT {c} AS a FROM {table} WHERE regexp_matches({c}, {pattern})" for c in columns))
     if len(distinct):
@@ -99,3 +100,91 @@ def normalise_addresses(engine: Engine, table: str, columns: list[str]) -> None:
         engine.drop("tmp_addr_numerals")
     sets = ", ".join(f"{c} = rs_addr_units({c})" for c in columns)
     engine.execute(f"UPDATE {table} SET {sets}")
+
+
+_LEVELS = re.compile(
+    r"^(?P<province>北京市|天津市|上海市|重庆市|[^省市区]{2,7}?省|[^区]{2,10}?自治区|香港特别行政区|澳门特别行政区)?"
+    r"(?P<city>[^市州区县]{2,9}?(?:市|自治州|地区|盟))?"
+    r"(?P<district>[^区县市街路]{1,7}?(?:区|县|市|旗))?"
+    r"(?P<street>[^街镇乡路]{1,8}?(?:街道|镇|乡))?"
+    r"(?P<community>[^社村路街]{1,10}?(?:社区|村))?"
+    r"(?P<road>[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中]段)?)?"
+    r"(?P<door>\d+(?:之\d+)?号(?:院)?)?"
+    r"(?P<rest>.*)$"
+)
+_DASHED = re.compile(r"^(?P<poi>.*?)(?P<building>\d+)-(?:(?P<unit>\d+)-)?(?P<room>\d+)$")
+_BUILDING = re.compile(r"(\d+[A-Za-z]?)栋")
+_UNIT = re.compile(r"(\d+)单元")
+_FLOOR_ROOM = re.compile(r"(\d+)[层楼](\d{1,2})(?:室|房)?$")
+_ROOM = re.compile(r"(\d+)(?:室|房)?$")
+
+ADDRESS_PARTS = ("district", "street", "community", "road", "door_number", "poi", "building", "unit",
+                 "room")
+
+
+def parse_address(text: str | None) -> dict[str, str | None]:
+    """Split a normalised address into the levels of DESIGN.md (province ... room).
+
+    Below the township nothing standard exists: the road, door number, building, unit and
+    room are read from the unit words (栋 单元 层 室) and the dashed form ``12-3-1001``.
+    """
+    parts: dict[str, str | None] = dict.fromkeys(ADDRESS_PARTS)
+    if not text:
+        return parts
+    m = _LEVELS.match(text)
+    for key in ("district", "street", "community", "road"):
+        parts[key] = m.group(key)
+    parts["door_number"] = m.group("door")
+    rest = m.group("rest") or ""
+    dashed = _DASHED.match(rest)
+    if dashed:
+        parts.update(poi=dashed.group("poi") or None, building=dashed.group("building"),
+                     unit=dashed.group("unit"), room=dashed.group("room"))
+        return parts
+    building = _BUILDING.search(rest)
+    if building:
+        parts["building"] = building.group(1)
+        parts["poi"] = rest[: building.start()] or None
+        rest = rest[building.end():]
+    unit = _UNIT.search(rest)
+    if unit:
+        parts["unit"] = unit.group(1)
+        rest = rest[unit.end():]
+    floor_room = _FLOOR_ROOM.search(rest)
+    if floor_room:
+        parts["room"] = floor_room.group(1) + floor_room.group(2).zfill(2)
+    else:
+        room = _ROOM.search(rest)
+        if room and (building or unit or parts["door_number"]):
+            parts["room"] = room.group(1)
+        elif rest and not building:
+            parts["poi"] = rest
+    return parts
+
+
+def address_keys(parts: dict[str, str | None]) -> tuple[str | None, str | None]:
+    """(building key, dwelling key): the place without its administrative prefix.
+
+    Departments write the district, street and community differently or not at all, so the
+    keys are the road and door number (or the estate's name) with the building, and with
+    the room for the dwelling; the unit is left out because it is often left out.
+    """
+    place = (parts["road"] or "") + (parts["door_number"] or "")
+    if not parts["door_number"]:
+        place += parts["poi"] or ""
+    if not place or not parts["building"]:
+        building = place + "#" if place and parts["room"] else None
+    else:
+        building = f"{place}#{parts['building']}"
+    dwelling = f"{building}#{parts['room']}" if building and parts["room"] else None
+    return building, dwelling
+
+
+def address_key_table(values) -> "pd.DataFrame":
+    """One row per distinct normalised address: its building and dwelling keys."""
+    import pandas as pd
+
+    distinct = pd.unique(pd.Series(values).dropna())
+    rows = [address_keys(parse_address(v)) for v in distinct]
+    return pd.DataFrame({"address": distinct, "building_key": [r[0] for r in rows],
+                         "dwelling_key": [r[1] for r in rows]})

@@ -35,7 +35,8 @@ Fuzzy pinyin (:func:`fuzzy_syllable`), applied to each syllable separately:
 * finals: ``ang`` -> ``an``, ``eng`` -> ``en``, ``ing`` -> ``in`` at the end of the syllable
   (this also folds ``iang``/``ian`` and ``uang``/``uan``); ``ong`` is left alone.
 
-So liu/niu, chen/cheng, huang/fang, lin/ning all share a key; zhang/zhao do not. The fuzzy key
+So liu/niu, chen/cheng, hu/fu, lin/ning all share a key; zhang/zhao do not, nor do huang
+(fuan) and fang (fan): only the initial h changes. The fuzzy key
 of a name is the fuzzy syllables joined without separators. It is weaker evidence than an
 exact pinyin match: use it for blocking and a lower comparison level only.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from resolve.config import DATE_FIELDS, ENTITY_FIELDS, Config, SourceConfig
 from resolve.engine import Engine, quote_ident, quote_literal
-from resolve.standardise.addresses import normalise_addresses, register_address_macros
+from resolve.standardise.addresses import address_key_table, normalise_addresses, register_address_macros
 from resolve.standardise.names import name_features
 from resolve.standardise.sql import register_macros
 
@@ -63,7 +63,12 @@ def standardise_persons(engine: Engine, config: Config) -> None:
         ), ids2 AS (
             SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18 FROM ids
         ), ids3 AS (
-            SELECT *, rs_id_valid(id18, DATE {snapshot}) AS id_valid FROM ids2
+            -- an 18-digit ID as written is checked by its check character; a 15-digit one has
+            -- none (ours is computed), so it is never "valid", only trusted for its birth date
+            SELECT *, id_kind = 'citizen' AND rs_id_valid(id18, DATE {snapshot}) AS id_valid,
+                   (id_kind = 'citizen' AND rs_id_valid(id18, DATE {snapshot}))
+                   OR (id_kind = 'citizen15' AND rs_id_dated(id18, DATE {snapshot})) AS id_trusted
+            FROM ids2
         )
         SELECT
             row_number() OVER (ORDER BY source, row_number) AS rid,
@@ -71,20 +76,22 @@ def standardise_persons(engine: Engine, config: Config) -> None:
             id_number AS id_raw, id_kind, id18 AS id_number,
             coalesce(id_valid, false) AS id_valid,
             CASE WHEN id18 IS NULL AND id_kind IS NOT NULL THEN id_clean END AS other_doc,
-            substr(id18, 1, 10) AS id_head, substr(id18, 11, 8) AS id_tail,
-            CASE WHEN id_valid THEN substr(id18, 1, 6) END AS id_region,
-            n.name_std, n.surname, n.given_name, n.surname_py, n.given_py, n.name_py,
+            substr(id18, 1, 10) AS id_head, substr(id18, 11, 7) AS id_tail,
+            CASE WHEN id_trusted THEN substr(id18, 1, 6) END AS id_region,
+            -- a minority or romanised name has no Han surname: its whole pinyin keys its blocks
+            n.name_std, nullif(n.surname, '') AS surname, n.given_name, nullif(n.surname_py, '') AS surname_py,
+            coalesce(nullif(n.surname_py, ''), n.name_py) AS surname_key, n.given_py, n.name_py,
             n.name_py_fuzzy, n.given_py_all, name AS name_raw,
-            coalesce(rs_sex(sex), CASE WHEN id_valid THEN rs_id_sex(id18) END) AS sex,
-            coalesce(rs_date(birth_date), CASE WHEN id_valid THEN rs_id_birth(id18) END) AS birth_date,
-            coalesce(rs_date_ym(birth_date), CASE WHEN id_valid THEN strftime(rs_id_birth(id18), '%Y-%m') END)
+            coalesce(rs_sex(sex), CASE WHEN id_trusted THEN rs_id_sex(id18) END) AS sex,
+            coalesce(rs_date(birth_date), CASE WHEN id_trusted THEN rs_id_birth(id18) END) AS birth_date,
+            coalesce(rs_date_ym(birth_date), CASE WHEN id_trusted THEN strftime(rs_id_birth(id18), '%Y-%m') END)
                 AS birth_ym,
-            coalesce(rs_date_year(birth_date), CASE WHEN id_valid THEN year(rs_id_birth(id18)) END)
+            coalesce(rs_date_year(birth_date), CASE WHEN id_trusted THEN year(rs_id_birth(id18)) END)
                 AS birth_year,
             CASE WHEN rs_date(birth_date) IS NOT NULL THEN 'day'
                  WHEN rs_date_ym(birth_date) IS NOT NULL THEN 'month'
                  WHEN rs_date_year(birth_date) IS NOT NULL THEN 'year'
-                 WHEN id_valid THEN 'id' END AS birth_precision,
+                 WHEN id_trusted THEN 'id' END AS birth_precision,
             rs_phone(phone) AS phone, rs_phone_kind(rs_phone(phone)) AS phone_kind,
             rs_addr_fold(registered_address) AS registered_address,
             rs_addr_fold(residence_address) AS residence_address,
@@ -95,10 +102,16 @@ def standardise_persons(engine: Engine, config: Config) -> None:
         FROM ids3 LEFT JOIN std_person_names n ON n.name_raw = ids3.name
     """)
     normalise_addresses(engine, "std_person", ["registered_address", "residence_address"])
-    engine.execute("ALTER TABLE std_person ADD COLUMN registered_building VARCHAR")
-    engine.execute("ALTER TABLE std_person ADD COLUMN residence_building VARCHAR")
-    engine.execute("UPDATE std_person SET registered_building = rs_addr_building(registered_address), "
-                   "residence_building = rs_addr_building(residence_address)")
+    distinct = engine.df("SELECT registered_address AS a FROM std_person UNION "
+                         "SELECT residence_address FROM std_person")
+    engine.create_table_from_frame("std_person_addresses", address_key_table(distinct["a"]))
+    for kind in ("registered", "residence"):
+        for key in ("building", "dwelling"):
+            engine.execute(f"ALTER TABLE std_person ADD COLUMN {kind}_{key} VARCHAR")
+        engine.execute(f"""UPDATE std_person SET {kind}_building = k.building_key, {kind}_dwelling = k.dwelling_key
+                           FROM std_person_addresses k WHERE k.address = std_person.{kind}_address""")
+    engine.execute("ALTER TABLE std_person ADD COLUMN home_building VARCHAR")
+    engine.execute("UPDATE std_person SET home_building = coalesce(residence_building, registered_building)")
     quarantine_unidentifiable(engine)
 
 

@@ -37,10 +37,12 @@ _MACROS = [
         END""",
     "rs_id_birth(id18) AS try(strptime(substr(id18, 7, 8), '%Y%m%d')::DATE)",
     "rs_id_sex(id18) AS CASE WHEN (ascii(substr(id18, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END",
-    """rs_id_valid(id18, snapshot) AS id18 IS NOT NULL
-        AND rs_id_check(substr(id18, 1, 17)) = substr(id18, 18, 1)
+    # well formed: a real region digit and a real birth date no later than the snapshot
+    """rs_id_dated(id18, snapshot) AS id18 IS NOT NULL
         AND substr(id18, 1, 1) BETWEEN '1' AND '8'
         AND rs_id_birth(id18) BETWEEN DATE '1880-01-01' AND snapshot""",
+    "rs_id_valid(id18, snapshot) AS rs_id_dated(id18, snapshot) "
+    "AND rs_id_check(substr(id18, 1, 17)) = substr(id18, 18, 1)",
     # dates: text in the common written forms to a struct of year, month, day (month, day may be NULL)
     "rs_date_text(s) AS regexp_replace(trim(rs_fold(s)), '([ T]\\d{1,2}:\\d{2}.*|[ T]0+)$', '')",
     """rs_date_ymd(t) AS CASE

@@ -268,7 +268,6 @@ def education(ctx: Context, spec: SourceSpec, rng) -> Extract:
     age = pop.age
     kids = np.flatnonzero((age >= 3) & (age <= 18) & pop.resident_in_city)
     p = rng.permutation(kids[pick(rng, len(kids), spec.rates["coverage"])])
-    n = len(p)
     cols = _common(pop, p, spec, rng)
     g = pop.guardian[p]
     key = np.where(pop.id_number[p] != "", "G" + pop.id_number[p], "")
