@@ -29,7 +29,7 @@ from pathlib import Path
 import psutil
 
 # records per person in the default shape, measured on the generator (refined at run time)
-RECORDS_PER_PERSON = 2.4
+RECORDS_PER_PERSON = 1.95
 
 
 class PeakMemory:

@@ -8,8 +8,9 @@ Rules, applied in the order a config lists them for an attribute (ties fall to t
 ``valid_first`` (a check-valid ID first), ``complete_first`` (a full date before a partial
 one), ``source_priority`` (``survivorship.source_priority``, unlisted sources after),
 ``most_recent`` (latest updated_at), ``most_frequent`` (the value most records give),
-``latest_evidence`` (status: the latest dated statement wins, deceased on a tie, so a death
-registration outranks an older "active").
+``latest_evidence`` (status: the latest dated statement wins, deceased on a tie or when
+nothing is dated, so a death registration outranks an "active" that no later status date
+supports).
 """
 
 from __future__ import annotations
@@ -40,13 +41,18 @@ EXTRA_DEFAULT_RULES = {
     "guardian_name": ["most_recent", "source_priority"],
 }
 
+# A death registration is dated by its status date, or failing that by the registration
+# itself. Any other status counts as evidence only with its own status date: a record's
+# updated_at says when a department touched the row, not that the person was alive then.
+_STATUS_EVIDENCE_DATE = "CASE WHEN status = 'deceased' THEN coalesce(status_date, updated_at) ELSE status_date END"
+
 ORDER_TERMS = {
     "valid_first": "CASE WHEN id_valid THEN 0 ELSE 1 END",
     "complete_first": "length(value) DESC",
     "source_priority": "source_rank",
     "most_recent": "updated_at DESC NULLS LAST",
     "most_frequent": "frequency DESC",
-    "latest_evidence": "coalesce(status_date, updated_at) DESC NULLS LAST, "
+    "latest_evidence": f"{_STATUS_EVIDENCE_DATE} DESC NULLS LAST, "
                        "CASE status WHEN 'deceased' THEN 0 WHEN 'moved_out' THEN 1 ELSE 2 END",
 }
 
@@ -101,7 +107,7 @@ def build_person_golden(engine: Engine, config: Config) -> None:
         ), golden AS (
             SELECT person_id, {pivots} FROM person_lineage GROUP BY person_id
         ), status_dates AS (
-            SELECT l.person_id, coalesce(s.status_date, s.updated_at) AS status_date
+            SELECT l.person_id, {_STATUS_EVIDENCE_DATE} AS status_date
             FROM person_lineage l JOIN std_person s USING (source, record_key)
             WHERE l.attribute = 'status'
         )

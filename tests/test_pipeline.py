@@ -1,0 +1,154 @@
+"""End to end on generated cities the model was never developed on: other seeds, other shapes."""
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from resolve.cli import main
+from resolve.config import load_config
+from resolve.errors import ResolveError
+from resolve.evaluate import evaluate_registry
+from resolve.pipeline import run
+from resolve.synth import generate_city
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module", params=[("default", 4242, 6000), ("alt", 977, 5000)],
+                ids=["default-seed4242", "alt-seed977"])
+def built(request, tmp_path_factory):
+    shape, seed, persons = request.param
+    folder = tmp_path_factory.mktemp(f"city-{shape}")
+    generate_city(folder / "city", seed=seed, n_persons=persons, shape=shape)
+    result = run(load_config(folder / "city" / "config.yaml"), folder / "out")
+    return folder, result
+
+
+def query(folder: Path, sql: str):
+    con = duckdb.connect(str(folder / "out" / "registry.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_accuracy_and_no_twin_merged(built):
+    folder, _ = built
+    metrics = evaluate_registry(folder / "out", folder / "city")
+    assert metrics["person_pairwise_f1"] >= 0.99
+    assert metrics["person_pairwise_precision"] >= 0.995
+    assert metrics["person_twin_pairs"] > 0
+    assert metrics["person_twin_pairs_merged"] == 0
+
+
+def test_nothing_lost_per_source(built):
+    folder, result = built
+    for row in result.sources.itertuples():
+        assert row.rows_read == row.linked + row.quarantined, row
+    rows = query(folder, """
+        SELECT i.source, i.rows_read,
+               (SELECT count(*) FROM person_xref x WHERE x.source = i.source),
+               (SELECT count(*) FROM quarantine q WHERE q.source = i.source)
+        FROM ingest_sources i""")
+    assert all(read == linked + quarantined for _, read, linked, quarantined in rows)
+
+
+def test_injected_bad_rows_are_quarantined_with_their_reason(built):
+    folder, _ = built
+    truth = {(r["source"], int(r["row_number"])): r["reason"]
+             for r in _csv(folder / "city" / "truth" / "bad_rows.csv")}
+    got = {(s, n): reason for s, n, reason in query(folder, "SELECT source, row_number, reason FROM quarantine")}
+    for key, reason in truth.items():
+        assert got.get(key) == reason, key
+
+
+def test_contract_tables(built):
+    folder, _ = built
+    tables = {r[0] for r in query(folder, "SELECT table_name FROM information_schema.tables")}
+    assert {"person_xref", "person_golden", "person_lineage", "quarantine"} <= tables
+    assert query(folder, "SELECT count(*) FROM person_golden")[0][0] == \
+        query(folder, "SELECT count(DISTINCT person_id) FROM person_xref")[0][0]
+    cols = {r[0] for r in query(folder, "SELECT column_name FROM information_schema.columns "
+                                        "WHERE table_name = 'quarantine'")}
+    assert cols == {"source", "row_number", "record_key", "reason", "raw"}
+    # every golden value names the record it came from, and that record is in the entity
+    orphan = query(folder, """
+        SELECT count(*) FROM person_lineage l LEFT JOIN person_xref x
+        ON x.source = l.source AND x.record_key = l.record_key AND x.person_id = l.person_id
+        WHERE x.person_id IS NULL""")[0][0]
+    assert orphan == 0
+
+
+def test_golden_status_follows_the_death_register(built):
+    folder, _ = built
+    truth = {r["person_uid"]: r for r in _csv(folder / "city" / "truth" / "persons.csv")}
+    records = _csv(folder / "city" / "truth" / "person_records.csv")
+    deaths = {(r["source"], r["record_key"]) for r in records if r["source"] == "civil_affairs"}
+    rows = query(folder, """SELECT x.source, x.record_key, g.status FROM person_xref x
+                            JOIN person_golden g USING (person_id) WHERE x.source = 'civil_affairs'""")
+    assert rows and all(status == "deceased" for s, k, status in rows if (s, k) in deaths)
+    uid = {(r["source"], r["record_key"]): r["person_uid"] for r in records}
+    assert all(truth[uid[(s, k)]]["status"] == "deceased" for s, k, _ in rows)
+
+
+def test_demo_config_describes_the_generated_city(tmp_path):
+    generate_city(tmp_path, seed=1, n_persons=300)
+    generated = yaml.safe_load((tmp_path / "config.yaml").read_text(encoding="utf-8"))
+    demo = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    for ours, theirs in zip(demo["sources"], generated["sources"], strict=True):
+        assert ours["path"] == "../build/demo-city/" + theirs["path"]
+        assert {k: v for k, v in ours.items() if k != "path"} == {k: v for k, v in theirs.items() if k != "path"}
+
+
+def test_model_is_saved_and_reused(built, tmp_path):
+    folder, _ = built
+    model = folder / "out" / "person_model.json"
+    assert json.loads(model.read_text())["comparisons"]
+    again = run(load_config(folder / "city" / "config.yaml"), tmp_path / "again", model=model)
+    metrics = evaluate_registry(tmp_path / "again", folder / "city")
+    assert metrics["person_pairwise_f1"] >= 0.99
+    assert again.counts["golden_persons"] == query(folder, "SELECT count(*) FROM person_golden")[0][0]
+
+
+def test_failed_run_leaves_the_previous_registry(built, tmp_path, monkeypatch):
+    folder, _ = built
+    out = tmp_path / "out"
+    config = load_config(folder / "city" / "config.yaml")
+    run(config, out)
+    before = (out / "registry.duckdb").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise ResolveError("disk full")
+
+    monkeypatch.setattr("resolve.pipeline.build_person_golden", broken)
+    with pytest.raises(ResolveError):
+        run(config, out)
+    assert (out / "registry.duckdb").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["person_model.json", "registry.duckdb"]
+
+
+def test_cli_run_from_another_folder_and_user_errors(built, tmp_path, monkeypatch):
+    folder, _ = built
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("city: 深圳市\nregion_code: '440300'\nsnapshot_date: 2026-10-31\nsources:\n"
+                   "  - name: x\n    department: y\n    entity: person\n    path: nowhere.csv\n"
+                   "    columns: {a: record_key}\n", encoding="utf-8")
+    result = runner.invoke(main, ["run", str(bad), "--out", "o"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and "bad.yaml:8: sources[0].path: file not found" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(main, ["evaluate", "--registry", "nowhere", "--truth", str(folder / "city")])
+    assert result.exit_code == 1 and "Error: " in result.output
+
+
+def _csv(path: Path) -> list[dict]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
