@@ -52,7 +52,7 @@ CANONICAL_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
 
 DATE_FIELDS = {"birth_date", "status_date", "updated_at", "established_date"}
 
-SURVIVORSHIP_RULES = ("valid_first", "complete_first", "source_priority", "most_recent",
+SURVIVORSHIP_RULES = ("valid_first", "complete_first", "source_priority", "most_recent", "latest_evidence",
                       "most_frequent")
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
