@@ -59,16 +59,15 @@ class Engine:
 
     def create_table_from_frame(self, name: str, frame) -> None:
         """Materialise a pandas DataFrame or Arrow table as a table."""
-        self.con.register("_resolve_frame", frame)
-        try:
-            self.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT * FROM _resolve_frame")
-        finally:
-            self.con.unregister("_resolve_frame")
+        self._from_frame(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT * FROM _resolve_frame", frame)
 
     def insert_frame(self, name: str, frame) -> None:
+        self._from_frame(f"INSERT INTO {quote_ident(name)} BY NAME SELECT * FROM _resolve_frame", frame)
+
+    def _from_frame(self, sql: str, frame) -> None:
         self.con.register("_resolve_frame", frame)
         try:
-            self.execute(f"INSERT INTO {quote_ident(name)} BY NAME SELECT * FROM _resolve_frame")
+            self.execute(sql)
         finally:
             self.con.unregister("_resolve_frame")
 
