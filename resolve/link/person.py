@@ -58,11 +58,12 @@ OTHER_DOC_COMPARISON = {
     ],
 }
 
-# Given names one character apart: same length, same surname, exactly one position differs.
+# Given names of two or three characters, same surname, exactly one position differs.
 _ONE_CHAR_APART = (
-    "surname_l = surname_r AND length(given_name_l) = length(given_name_r) AND length(given_name_l) >= 2 "
-    "AND list_sum(list_transform(range(1, length(given_name_l) + 1), "
-    "lambda i: CASE WHEN substr(given_name_l, i, 1) = substr(given_name_r, i, 1) THEN 0 ELSE 1 END)) = 1"
+    "surname_l = surname_r AND length(given_name_l) = length(given_name_r) "
+    "AND length(given_name_l) BETWEEN 2 AND 3 AND "
+    + " + ".join(f"(substr(given_name_l, {i}, 1) <> substr(given_name_r, {i}, 1))::INT" for i in (1, 2, 3))
+    + " = 1"
 )
 
 NAME_COMPARISON = {
@@ -152,9 +153,10 @@ IDENTITY_EVIDENCE = """(
 BLOCKING_RULES = [
     "l.id_number = r.id_number",
     "l.other_doc = r.other_doc",
-    # a mistyped digit falls in one half of the ID: the other half still blocks
-    "l.id_head = r.id_head AND l.surname_key = r.surname_key",
-    "l.id_tail = r.id_tail AND l.surname_key = r.surname_key",
+    # a mistyped digit falls in the region, the birth date or the sequence: the other two still block
+    "l.id_region_birth = r.id_region_birth AND l.surname_key = r.surname_key",
+    "l.id_birth_seq = r.id_birth_seq AND l.surname_key = r.surname_key",
+    "l.id_region_seq = r.id_region_seq AND l.surname_key = r.surname_key",
     # no ID, or an ID mistyped twice
     "l.name_py_fuzzy = r.name_py_fuzzy AND l.birth_ym = r.birth_ym",
     "l.phone = r.phone AND l.surname_key = r.surname_key",
@@ -168,7 +170,8 @@ TRAINING_BLOCKS = [
 ]
 
 MODEL_COLUMNS = [
-    "rid", "source", "id_number", "id_kind", "id_valid", "other_doc", "id_head", "id_tail",
+    "rid", "source", "id_number", "id_kind", "id_valid", "other_doc",
+    "id_region_birth", "id_birth_seq", "id_region_seq",
     "name_std", "surname", "given_name", "surname_py", "surname_key", "given_py", "name_py", "name_py_fuzzy",
     "sex", "birth_date", "birth_ym", "birth_year", "phone",
     "residence_address", "registered_address", "residence_building", "registered_building",

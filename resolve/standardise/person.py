@@ -56,50 +56,52 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     engine.create_table_from_frame("std_person_names", name_features(names["name_raw"]))
 
     snapshot = quote_literal(config.snapshot_date.isoformat())
+    # Layered so that each parse (ID, dates, phone) runs once per row.
     engine.create_table("std_person", f"""
-        WITH ids AS (
-            SELECT i.*, rs_id_clean(i.id_number) AS id_clean
+        WITH l1 AS (
+            SELECT i.*, rs_id_clean(i.id_number) AS id_clean, rs_date_parts(i.birth_date) AS bp,
+                   rs_phone(i.phone) AS phone_std
             FROM std_person_input i
-        ), ids2 AS (
-            SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18 FROM ids
-        ), ids3 AS (
+        ), l2 AS (
+            SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18,
+                   rs_parts_date(bp) AS b_date, rs_parts_ym(bp) AS b_ym, rs_parts_year(bp) AS b_year
+            FROM l1
+        ), l3 AS (
             -- an 18-digit ID as written is checked by its check character; a 15-digit one has
             -- none (ours is computed), so it is never "valid", only trusted for its birth date
-            SELECT *, id_kind = 'citizen' AND rs_id_valid(id18, DATE {snapshot}) AS id_valid,
-                   (id_kind = 'citizen' AND rs_id_valid(id18, DATE {snapshot}))
-                   OR (id_kind = 'citizen15' AND rs_id_dated(id18, DATE {snapshot})) AS id_trusted
-            FROM ids2
+            SELECT *, coalesce(id_kind = 'citizen' AND rs_id_valid(id18, DATE {snapshot}), false) AS id_valid,
+                   coalesce(id_kind = 'citizen15' AND rs_id_dated(id18, DATE {snapshot}), false) AS id_old_dated,
+                   rs_id_birth(id18) AS id_birth
+            FROM l2
+        ), l4 AS (
+            SELECT *, id_valid OR id_old_dated AS id_trusted FROM l3
         )
         SELECT
             row_number() OVER (ORDER BY source, row_number) AS rid,
             source, record_key, row_number,
-            id_number AS id_raw, id_kind, id18 AS id_number,
-            coalesce(id_valid, false) AS id_valid,
+            id_number AS id_raw, id_kind, id18 AS id_number, id_valid,
             CASE WHEN id18 IS NULL AND id_kind IS NOT NULL THEN id_clean END AS other_doc,
-            substr(id18, 1, 10) AS id_head, substr(id18, 11, 7) AS id_tail,
+            substr(id18, 1, 14) AS id_region_birth, substr(id18, 7, 11) AS id_birth_seq,
+            substr(id18, 1, 6) || substr(id18, 15, 3) AS id_region_seq,
             CASE WHEN id_trusted THEN substr(id18, 1, 6) END AS id_region,
             -- a minority or romanised name has no Han surname: its whole pinyin keys its blocks
             n.name_std, nullif(n.surname, '') AS surname, n.given_name, nullif(n.surname_py, '') AS surname_py,
             coalesce(nullif(n.surname_py, ''), n.name_py) AS surname_key, n.given_py, n.name_py,
             n.name_py_fuzzy, n.given_py_all, name AS name_raw,
             coalesce(rs_sex(sex), CASE WHEN id_trusted THEN rs_id_sex(id18) END) AS sex,
-            coalesce(rs_date(birth_date), CASE WHEN id_trusted THEN rs_id_birth(id18) END) AS birth_date,
-            coalesce(rs_date_ym(birth_date), CASE WHEN id_trusted THEN strftime(rs_id_birth(id18), '%Y-%m') END)
-                AS birth_ym,
-            coalesce(rs_date_year(birth_date), CASE WHEN id_trusted THEN year(rs_id_birth(id18)) END)
-                AS birth_year,
-            CASE WHEN rs_date(birth_date) IS NOT NULL THEN 'day'
-                 WHEN rs_date_ym(birth_date) IS NOT NULL THEN 'month'
-                 WHEN rs_date_year(birth_date) IS NOT NULL THEN 'year'
-                 WHEN id_trusted THEN 'id' END AS birth_precision,
-            rs_phone(phone) AS phone, rs_phone_kind(rs_phone(phone)) AS phone_kind,
+            coalesce(b_date, CASE WHEN id_trusted THEN id_birth END) AS birth_date,
+            coalesce(b_ym, CASE WHEN id_trusted THEN strftime(id_birth, '%Y-%m') END) AS birth_ym,
+            coalesce(b_year, CASE WHEN id_trusted THEN year(id_birth) END) AS birth_year,
+            CASE WHEN b_date IS NOT NULL THEN 'day' WHEN b_ym IS NOT NULL THEN 'month'
+                 WHEN b_year IS NOT NULL THEN 'year' WHEN id_trusted THEN 'id' END AS birth_precision,
+            phone_std AS phone, rs_phone_kind(phone_std) AS phone_kind,
             rs_addr_fold(registered_address) AS registered_address,
             rs_addr_fold(residence_address) AS residence_address,
             rs_person_status(status) AS status, status AS status_raw,
             rs_date(status_date) AS status_date, rs_date(updated_at) AS updated_at,
             rs_blank(employer_name) AS employer_name, upper(rs_blank(rs_fold(employer_uscc))) AS employer_uscc,
             rs_blank(ethnicity) AS ethnicity, rs_blank(guardian_name) AS guardian_name
-        FROM ids3 LEFT JOIN std_person_names n ON n.name_raw = ids3.name
+        FROM l4 LEFT JOIN std_person_names n ON n.name_raw = l4.name
     """)
     normalise_addresses(engine, "std_person", ["registered_address", "residence_address"])
     distinct = engine.df("SELECT registered_address AS a FROM std_person UNION "

@@ -14,12 +14,14 @@ HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 _MACROS = [
-    # full-width ASCII and ideographic space to half-width
-    f"rs_fold(s) AS translate(s, {quote_literal(FULL_WIDTH)}, {quote_literal(HALF_WIDTH)})",
+    # full-width ASCII and ideographic space to half-width (translate is slow: only where needed)
+    f"rs_fold(s) AS CASE WHEN regexp_matches(s, '[\uff01-\uff5e\u3000]') "
+    f"THEN translate(s, {quote_literal(FULL_WIDTH)}, {quote_literal(HALF_WIDTH)}) ELSE s END",
     "rs_blank(s) AS nullif(trim(s), '')",
     # GB 11643 check character of a 17-digit body
-    "rs_id_check(body) AS substr('10X98765432', (list_sum(list_transform(range(17), "
-    f"lambda i: (ascii(substr(body, i + 1, 1)) - 48) * {ID_WEIGHTS}[i + 1]))::BIGINT % 11) + 1, 1)",
+    "rs_id_check(body) AS substr('10X98765432', (("
+    + " + ".join(f"(ascii(substr(body, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(ID_WEIGHTS))
+    + ") % 11) + 1, 1)",
     "rs_id_clean(s) AS nullif(upper(regexp_replace(rs_fold(s), '[\\s\\-_.]', '', 'g')), '')",
     """rs_id_kind(c) AS CASE
         WHEN c IS NULL THEN NULL
@@ -35,7 +37,7 @@ _MACROS = [
         WHEN 'citizen15' THEN substr(c, 1, 6) || '19' || substr(c, 7, 9)
              || rs_id_check(substr(c, 1, 6) || '19' || substr(c, 7, 9))
         END""",
-    "rs_id_birth(id18) AS try(strptime(substr(id18, 7, 8), '%Y%m%d')::DATE)",
+    "rs_id_birth(id18) AS try_strptime(substr(id18, 7, 8), '%Y%m%d')::DATE",
     "rs_id_sex(id18) AS CASE WHEN (ascii(substr(id18, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END",
     # well formed: a real region digit and a real birth date no later than the snapshot
     """rs_id_dated(id18, snapshot) AS id18 IS NOT NULL
@@ -45,29 +47,20 @@ _MACROS = [
     "AND rs_id_check(substr(id18, 1, 17)) = substr(id18, 18, 1)",
     # dates: text in the common written forms to a struct of year, month, day (month, day may be NULL)
     "rs_date_text(s) AS regexp_replace(trim(rs_fold(s)), '([ T]\\d{1,2}:\\d{2}.*|[ T]0+)$', '')",
-    """rs_date_ymd(t) AS CASE
-        WHEN regexp_full_match(t, '\\d{8}') THEN
-            struct_pack(y := substr(t, 1, 4)::INT, m := substr(t, 5, 2)::INT, d := substr(t, 7, 2)::INT)
-        WHEN regexp_full_match(t, '\\d{4}[-/.年]\\d{1,2}[-/.月]\\d{1,2}日?') THEN
-            struct_pack(y := substr(t, 1, 4)::INT,
-                        m := regexp_extract(t, '^\\d{4}[-/.年](\\d{1,2})', 1)::INT,
-                        d := regexp_extract(t, '(\\d{1,2})日?$', 1)::INT)
-        WHEN regexp_full_match(t, '\\d{4}[-/.年]\\d{1,2}月?') THEN
-            struct_pack(y := substr(t, 1, 4)::INT,
-                        m := regexp_extract(t, '^\\d{4}[-/.年](\\d{1,2})', 1)::INT, d := NULL::INT)
-        WHEN regexp_full_match(t, '\\d{6}') THEN
-            struct_pack(y := substr(t, 1, 4)::INT, m := substr(t, 5, 2)::INT, d := NULL::INT)
-        WHEN regexp_full_match(t, '\\d{4}年?') THEN
-            struct_pack(y := substr(t, 1, 4)::INT, m := NULL::INT, d := NULL::INT)
-        END""",
-    "rs_date(s) AS try(make_date(rs_date_ymd(rs_date_text(s)).y, rs_date_ymd(rs_date_text(s)).m, "
-    "rs_date_ymd(rs_date_text(s)).d))",
-    # 'YYYY-MM' when the month is known (also for partial dates), else NULL
-    """rs_date_ym(s) AS CASE WHEN rs_date_ymd(rs_date_text(s)).m BETWEEN 1 AND 12
-        AND rs_date_ymd(rs_date_text(s)).y BETWEEN 1800 AND 2200 THEN
-        printf('%04d-%02d', rs_date_ymd(rs_date_text(s)).y, rs_date_ymd(rs_date_text(s)).m) END""",
-    "rs_date_year(s) AS CASE WHEN rs_date_ymd(rs_date_text(s)).y BETWEEN 1800 AND 2200 "
-    "THEN rs_date_ymd(rs_date_text(s)).y END",
+    # one pattern for every written form: year, then optional month and day with or without
+    # separators (19900102, 1990-1-2, 1990/1/2, 1990.1.2, 1990年1月2日, 1990-01, 199001, 1990)
+    "rs_date_parts(s) AS CASE WHEN NOT regexp_full_match(rs_date_text(s), '\\d{5}|\\d{7}') THEN "
+    "regexp_extract(rs_date_text(s), '^(\\d{4})(?:[-/.年]?(\\d{1,2})(?:[-/.月]?(\\d{1,2})日?)?月?)?$', "
+    "['y', 'm', 'd']) END",
+    "rs_parts_year(p) AS CASE WHEN nullif(p.y, '')::INT BETWEEN 1800 AND 2200 THEN nullif(p.y, '')::INT END",
+    "rs_parts_date(p) AS CASE WHEN rs_parts_year(p) IS NOT NULL AND p.m <> '' AND p.d <> '' "
+    "THEN try_strptime(p.y || '-' || p.m || '-' || p.d, '%Y-%m-%d')::DATE END",
+    # 'YYYY-MM' when the month is known (also for a partial date), else NULL
+    "rs_parts_ym(p) AS CASE WHEN nullif(p.m, '')::INT BETWEEN 1 AND 12 AND rs_parts_year(p) IS NOT NULL "
+    "THEN printf('%04d-%02d', rs_parts_year(p), nullif(p.m, '')::INT) END",
+    "rs_date(s) AS rs_parts_date(rs_date_parts(s))",
+    "rs_date_ym(s) AS rs_parts_ym(rs_date_parts(s))",
+    "rs_date_year(s) AS rs_parts_year(rs_date_parts(s))",
     # phones: digits only, country code dropped, first number of a list
     """rs_phone_digits(s) AS regexp_replace(rs_fold(split_part(regexp_replace(s, '[,;/、，；]', ',', 'g'), ',', 1)),
         '[^0-9]', '', 'g')""",
