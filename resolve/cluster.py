@@ -22,16 +22,18 @@ from resolve.engine import Engine
 
 
 class _Components:
-    def __init__(self, n: int, anchors: list):
-        self.parent = list(range(n))
+    """Union-find over record ids, each component holding at most one anchor (a valid ID)."""
+
+    def __init__(self, anchors: dict[int, str]):
+        self.parent: dict[int, int] = {}
         self.anchor = anchors
 
     def find(self, i: int) -> int:
         parent = self.parent
         root = i
-        while parent[root] != root:
+        while parent.get(root, root) != root:
             root = parent[root]
-        while parent[i] != root:
+        while parent.get(i, i) != root:
             parent[i], i = root, parent[i]
         return root
 
@@ -40,54 +42,66 @@ class _Components:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return None
-        xa, xb = self.anchor[ra], self.anchor[rb]
+        xa, xb = self.anchor.get(ra), self.anchor.get(rb)
         if xa is not None and xb is not None and xa != xb:
             return "different_valid_ids"
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.anchor[ra] = xa if xa is not None else xb
+        if xa is None and xb is not None:
+            self.anchor[ra] = xb
+        elif xa is not None:
+            self.anchor[ra] = xa
         return None
 
 
 def cluster_entities(engine: Engine, entity: str, threshold: float, anchor_sql: str,
                      out_table: str, id_prefix: str, evidence_column: str | None = None) -> None:
     """Cluster ``std_<entity>`` by ``pairs_<entity>`` at ``threshold`` into ``out_table``."""
-    nodes = engine.df(f"SELECT rid, {anchor_sql} AS anchor, source, record_key FROM std_{entity} ORDER BY rid")
+    anchors = dict(engine.fetchall(
+        f"SELECT rid, anchor FROM (SELECT rid, {anchor_sql} AS anchor FROM std_{entity}) WHERE anchor IS NOT NULL"))
     evidence = evidence_column or "true"
-    edges = engine.df(f"""
+    edges = engine.con.execute(f"""
         SELECT rid_l, rid_r, match_probability, match_weight, {evidence} AS evidence FROM pairs_{entity}
-        WHERE match_probability >= ? ORDER BY match_weight DESC, rid_l, rid_r""", [threshold])
-    rids = nodes["rid"].to_numpy()
-    index = {int(r): i for i, r in enumerate(rids)}
-    anchors = [a if isinstance(a, str) else None for a in nodes["anchor"]]
-    comps = _Components(len(rids), anchors)
+        WHERE match_probability >= ? ORDER BY match_weight DESC, rid_l, rid_r""", [threshold]).fetchnumpy()
+    comps = _Components(anchors)
     refused = []
-    best = np.full(len(rids), np.nan)
-    for l, r, p, w, ok in zip(edges["rid_l"].to_numpy(), edges["rid_r"].to_numpy(),
-                              edges["match_probability"].to_numpy(), edges["match_weight"].to_numpy(),
-                              edges["evidence"].to_numpy()):
-        i, j = index[int(l)], index[int(r)]
-        reason = comps.union(i, j) if ok else "no_identity_evidence"
+    for l, r, ok in zip(edges["rid_l"].tolist(), edges["rid_r"].tolist(), edges["evidence"].tolist()):
+        reason = comps.union(l, r) if ok else "no_identity_evidence"
         if reason:
-            refused.append((int(l), int(r), float(p), float(w), reason))
-            continue
-        for k in (i, j):
-            if np.isnan(best[k]) or p > best[k]:
-                best[k] = p
-    roots = np.fromiter((comps.find(i) for i in range(len(rids))), dtype=np.int64, count=len(rids))
-    frame = pd.DataFrame({"rid": rids, "root": roots, "cluster_probability": best,
-                          "member": nodes["source"] + "|" + nodes["record_key"]})
-    engine.create_table_from_frame("tmp_cluster", frame)
+            refused.append((l, r, reason))
+    touched = list(comps.parent)
+    roots = pd.DataFrame({"rid": np.array(touched, dtype=np.int64),
+                          "root": np.array([comps.find(i) for i in touched], dtype=np.int64)})
+    engine.create_table_from_frame("tmp_cluster_roots", roots)
     # The entity ID is a hash of its smallest member key: the same records give the same ID.
     engine.create_table(out_table, f"""
-        SELECT rid, '{id_prefix}' || upper(substr(md5(min(member) OVER (PARTITION BY root)), 1, 16)) AS {entity}_id,
-               cluster_probability
-        FROM tmp_cluster""")
-    engine.drop("tmp_cluster")
-    engine.create_table_from_frame(
-        f"{out_table}_refused",
-        pd.DataFrame(refused, columns=["rid_l", "rid_r", "match_probability", "match_weight", "reason"]))
+        WITH c AS (
+            SELECT s.rid, coalesce(t.root, s.rid) AS root, s.source || '|' || s.record_key AS member
+            FROM std_{entity} s LEFT JOIN tmp_cluster_roots t USING (rid)
+        ), ids AS (
+            SELECT rid, root, '{id_prefix}' || upper(substr(md5(min(member) OVER (PARTITION BY root)), 1, 16))
+                AS {entity}_id FROM c
+        ), best AS (
+            SELECT rid, max(match_probability) AS cluster_probability FROM (
+                SELECT p.rid_l AS rid, p.match_probability FROM pairs_{entity} p
+                JOIN ids a ON a.rid = p.rid_l JOIN ids b ON b.rid = p.rid_r AND a.root = b.root
+                UNION ALL
+                SELECT p.rid_r, p.match_probability FROM pairs_{entity} p
+                JOIN ids a ON a.rid = p.rid_l JOIN ids b ON b.rid = p.rid_r AND a.root = b.root
+            ) GROUP BY rid
+        )
+        SELECT ids.rid, ids.{entity}_id, best.cluster_probability
+        FROM ids LEFT JOIN best USING (rid)""")
+    engine.drop("tmp_cluster_roots")
+    refused_frame = pd.DataFrame(refused, columns=["rid_l", "rid_r", "reason"]).astype(
+        {"rid_l": "int64", "rid_r": "int64", "reason": "string"})
+    engine.create_table_from_frame("tmp_cluster_refused", refused_frame)
+    engine.create_table(f"{out_table}_refused", f"""
+        SELECT t.rid_l, t.rid_r, p.match_probability, p.match_weight, t.reason
+        FROM tmp_cluster_refused t JOIN pairs_{entity} p USING (rid_l, rid_r)
+        ORDER BY p.match_weight DESC""")
+    engine.drop("tmp_cluster_refused")
 
 
 def cluster_persons(engine: Engine, threshold: float, valid_ids_never_merge: bool = True,

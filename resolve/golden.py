@@ -16,7 +16,7 @@ supports).
 from __future__ import annotations
 
 from resolve.config import DEFAULT_PERSON_RULES, Config
-from resolve.engine import Engine, quote_literal
+from resolve.engine import Engine, quote_ident, quote_literal
 
 PERSON_VALUES = {
     "id_number": "id_number",
@@ -46,14 +46,17 @@ EXTRA_DEFAULT_RULES = {
 # updated_at says when a department touched the row, not that the person was alive then.
 _STATUS_EVIDENCE_DATE = "CASE WHEN status = 'deceased' THEN coalesce(status_date, updated_at) ELSE status_date END"
 
-ORDER_TERMS = {
+_NEVER = "1e12"  # sorts after every real date
+
+# Each rule as an ascending sort key: the winner sorts first, compared rule by rule.
+ORDER_KEYS = {
     "valid_first": "CASE WHEN id_valid THEN 0 ELSE 1 END",
-    "complete_first": "length(value) DESC",
+    "complete_first": "-length(value)",
     "source_priority": "source_rank",
-    "most_recent": "updated_at DESC NULLS LAST",
-    "most_frequent": "frequency DESC",
-    "latest_evidence": f"{_STATUS_EVIDENCE_DATE} DESC NULLS LAST, "
-                       "CASE status WHEN 'deceased' THEN 0 WHEN 'moved_out' THEN 1 ELSE 2 END",
+    "most_recent": f"coalesce(-epoch(updated_at), {_NEVER})",
+    "most_frequent": "-frequency",
+    "latest_evidence": f"coalesce(-epoch({_STATUS_EVIDENCE_DATE}), {_NEVER}) * 10 "
+                       "+ CASE status WHEN 'deceased' THEN 0 WHEN 'moved_out' THEN 1 ELSE 2 END",
 }
 
 
@@ -73,23 +76,34 @@ def _source_ranks_sql(config: Config) -> str:
 def build_person_golden(engine: Engine, config: Config) -> None:
     rules = person_rules(config)
     ranks = _source_ranks_sql(config)
+    values = ", ".join(f"{expr} AS {quote_ident('v_' + a)}" for a, expr in PERSON_VALUES.items())
+    engine.create_table("golden_person_candidates", f"""
+        SELECT c.person_id, s.source, s.record_key, s.id_valid, s.updated_at, s.status_date, s.status,
+               p.source_rank, {values}, n.n_records
+        FROM std_person s JOIN cluster_person c USING (rid) JOIN {ranks} USING (source)
+        JOIN (SELECT person_id, count(*) AS n_records FROM cluster_person GROUP BY person_id) n USING (person_id)""")
     winners = []
-    for attribute, value in PERSON_VALUES.items():
+    for attribute in PERSON_VALUES:
         attr_rules = rules.get(attribute, ["most_frequent", "source_priority"])
-        order = ", ".join([ORDER_TERMS[r] for r in attr_rules] + ["source", "record_key"])
+        column = quote_ident("v_" + attribute)
+        order = ", ".join([ORDER_KEYS[r] for r in attr_rules] + ["source", "record_key"])
+        frequency = (f"count(*) OVER (PARTITION BY person_id, {column})" if "most_frequent" in attr_rules
+                     else "1")
         winners.append(f"""
             SELECT person_id, {quote_literal(attribute)} AS attribute, value, source, record_key,
                    {quote_literal(','.join(attr_rules))} AS rule
             FROM (
                 SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY {order}) AS rank
-                FROM (
-                    SELECT c.person_id, {value} AS value, s.source, s.record_key, s.id_valid,
-                           s.updated_at, s.status_date, s.status, p.source_rank,
-                           count(*) OVER (PARTITION BY c.person_id, {value}) AS frequency
-                    FROM std_person s JOIN cluster_person c USING (rid) JOIN {ranks} USING (source)
-                    WHERE {value} IS NOT NULL))
-            WHERE rank = 1""")
+                FROM (SELECT *, {column} AS value, {frequency} AS frequency
+                      FROM golden_person_candidates WHERE {column} IS NOT NULL AND n_records > 1))
+            WHERE rank = 1
+            UNION ALL
+            -- an entity of one record: its values are the golden values, nothing to rank
+            SELECT person_id, {quote_literal(attribute)}, {column}, source, record_key,
+                   {quote_literal(','.join(attr_rules))}
+            FROM golden_person_candidates WHERE {column} IS NOT NULL AND n_records = 1""")
     engine.create_table("person_lineage", " UNION ALL ".join(winners))
+    engine.drop("golden_person_candidates")
 
     engine.create_table("person_xref", """
         SELECT s.source, s.record_key, c.person_id, c.cluster_probability AS match_probability,
@@ -101,7 +115,7 @@ def build_person_golden(engine: Engine, config: Config) -> None:
     engine.create_table("person_golden", f"""
         WITH members AS (
             SELECT person_id, count(*) AS n_records, count(DISTINCT source) AS n_sources,
-                   string_agg(DISTINCT source, ',' ORDER BY source) AS sources,
+                   array_to_string(list_sort(list_distinct(list(source))), ',') AS sources,
                    min(match_probability) AS min_match_probability
             FROM person_xref GROUP BY person_id
         ), golden AS (
