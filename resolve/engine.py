@@ -78,11 +78,26 @@ class Engine:
     def tables(self) -> list[str]:
         return [r[0] for r in self.fetchall(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "ORDER BY table_name")]
+            "AND table_catalog = current_database() AND table_type = 'BASE TABLE' ORDER BY table_name")]
 
     def drop(self, name: str) -> None:
         self.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
         self.execute(f"DROP VIEW IF EXISTS {quote_ident(name)}")
+
+    def persist(self, path: str | Path, skip_prefixes: tuple[str, ...] = ("__splink", "tmp_")) -> list[str]:
+        """Write every table of this workspace into a new database file at ``path``.
+
+        Stages work in memory, where DuckDB writes a table several times faster than to a
+        file; the registry file is written once, at the end, with what is worth keeping.
+        """
+        self.execute(f"ATTACH {quote_literal(str(path))} AS registry_out")
+        kept = [t for t in self.tables() if not t.startswith(skip_prefixes)]
+        try:
+            for table in kept:
+                self.execute(f"CREATE TABLE registry_out.{quote_ident(table)} AS SELECT * FROM main.{quote_ident(table)}")
+        finally:
+            self.execute("DETACH registry_out")
+        return kept
 
     def splink_api(self):
         """The Splink database API bound to this engine's connection."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from resolve.config import Config, SourceConfig
-from resolve.engine import Engine, quote_ident
+from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.errors import ResolveError
 
 QUARANTINE_COLUMNS = "source VARCHAR, row_number BIGINT, record_key VARCHAR, reason VARCHAR, raw VARCHAR"
@@ -79,17 +79,25 @@ def read_header(source: SourceConfig) -> list[str]:
     return list(pq.read_schema(path).names)
 
 
-def _iter_records(source: SourceConfig):
-    """Yield (header, rows) where rows yields (row_number, fields | None, error, raw_text)."""
+def _read(source: SourceConfig) -> tuple[list[str], "pa.Table", list[tuple]]:
+    """The file as (header, table of readable rows with _row_number, unreadable rows)."""
     fmt = source.file_format
     if fmt == "csv":
-        return _csv_records(source)
+        return _read_csv(source)
     if fmt == "xlsx":
-        return _xlsx_records(source)
-    return _parquet_records(source)
+        return _read_xlsx(source)
+    return _read_parquet(source)
 
 
-def _csv_records(source: SourceConfig):
+def _table(header: list[str], numbers: list[int], rows: list[list]) -> "pa.Table":
+    columns = list(zip(*rows)) if rows else [() for _ in header]
+    arrays = {"_row_number": pa.array(numbers, pa.int64())}
+    for name, col in zip(header, columns):
+        arrays[name] = pa.array(col, pa.string())
+    return pa.table(arrays)
+
+
+def _read_csv(source: SourceConfig):
     text = _read_csv_text(source)
     has_bad_bytes = bool(_SURROGATE.search(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=source.delimiter)
@@ -98,115 +106,104 @@ def _csv_records(source: SourceConfig):
         raise ResolveError(f"{source.resolved_path}: the header does not decode as {source.encoding}; "
                            f"set `encoding:` for source '{source.name}' (gbk, gb18030 or utf-8)")
     codec = _codec(source.encoding)
+    width = len(header)
+    numbers, good, bad = [], [], []
+    n = 0
+    for fields in reader:
+        if not fields or fields == [""]:
+            continue
+        n += 1
+        if has_bad_bytes and _SURROGATE.search("".join(fields)):
+            raw = source.delimiter.join(fields).encode(codec, "surrogateescape").decode(codec, "backslashreplace")
+            bad.append((source.name, n, None, "undecodable", raw))
+        elif len(fields) != width:
+            bad.append((source.name, n, None, "bad_field_count", source.delimiter.join(fields)))
+        else:
+            numbers.append(n)
+            good.append(fields)
+    return header, _table(header, numbers, good), bad
 
-    def rows():
-        n = 0
-        for fields in reader:
-            if not fields or fields == [""]:
-                continue
-            n += 1
-            if has_bad_bytes and _SURROGATE.search("".join(fields)):
-                raw = source.delimiter.join(fields).encode(codec, "surrogateescape").decode(
-                    codec, "backslashreplace")
-                yield n, None, "undecodable", raw
-            elif len(fields) != len(header):
-                yield n, None, "bad_field_count", source.delimiter.join(fields)
-            else:
-                yield n, fields, None, None
 
-    return header, rows()
-
-
-def _xlsx_records(source: SourceConfig):
+def _read_xlsx(source: SourceConfig):
     import openpyxl
 
     wb = openpyxl.load_workbook(source.resolved_path, read_only=True, data_only=True)
-    ws = wb[source.sheet] if source.sheet else wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    first = next(it, ())
-    width = len(first)
-    while width and first[width - 1] is None:
-        width -= 1
-    header = [str(c).strip() for c in first[:width]]
-
-    def rows():
+    try:
+        ws = wb[source.sheet] if source.sheet else wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        first = next(it, ())
+        width = len(first)
+        while width and first[width - 1] is None:
+            width -= 1
+        header = [str(c).strip() for c in first[:width]]
+        numbers, good, bad = [], [], []
         n = 0
         for values in it:
             if all(v is None for v in values):
                 continue
             n += 1
             cells = [_cell_text(v) for v in values]
-            extra = [c for c in cells[width:] if c not in (None, "")]
-            if extra:
-                yield n, None, "bad_field_count", json.dumps(cells, ensure_ascii=False)
+            if any(c not in (None, "") for c in cells[width:]):
+                bad.append((source.name, n, None, "bad_field_count", json.dumps(cells, ensure_ascii=False)))
                 continue
-            cells = (cells + [None] * width)[:width]
-            yield n, cells, None, None
+            numbers.append(n)
+            good.append((cells + [None] * width)[:width])
+    finally:
         wb.close()
+    return header, _table(header, numbers, good), bad
 
-    return header, rows()
 
-
-def _parquet_records(source: SourceConfig):
+def _read_parquet(source: SourceConfig):
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     table = pq.read_table(source.resolved_path)
-    header = list(table.column_names)
-    columns = [[_cell_text(v) for v in col.to_pylist()] for col in table.columns]
-
-    def rows():
-        for i, fields in enumerate(zip(*columns), start=1):
-            yield i, list(fields), None, None
-
-    return header, rows()
+    arrays = {"_row_number": pa.array(range(1, table.num_rows + 1), pa.int64())}
+    for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            arrays[name] = col
+        elif pa.types.is_floating(col.type):
+            arrays[name] = pa.array([_cell_text(v) for v in col.to_pylist()], pa.string())
+        else:
+            arrays[name] = pc.cast(col, pa.string())
+    return list(table.column_names), pa.table(arrays), []
 
 
 def ingest_source(engine: Engine, source: SourceConfig) -> dict:
     """Load one source into ``raw_<name>``; append its unreadable rows to ``quarantine``."""
-    header, rows = _iter_records(source)
+    header, table, bad = _read(source)
     key_column = source.field_to_column()["record_key"]
     if key_column not in header:
         raise ResolveError(f"{source.resolved_path}: record_key column '{key_column}' is missing; "
                            f"the file's columns are {header}")
-    key_index = header.index(key_column)
-    numbers: list[int] = []
-    columns: list[list] = [[] for _ in header]
-    bad: list[tuple] = []
-    seen_keys: set[str] = set()
-    read = 0
-    for n, fields, error, raw in rows:
-        read += 1
-        if error:
-            bad.append((source.name, n, None, error, raw))
-            continue
-        fields = [None if f is None else f.strip() for f in fields]
-        fields = [f if f != "" else None for f in fields]
-        key = fields[key_index]
-        if key is None:
-            bad.append((source.name, n, None, "empty_record_key", _raw_json(header, fields)))
-            continue
-        if key in seen_keys:
-            bad.append((source.name, n, key, "duplicate_record_key", _raw_json(header, fields)))
-            continue
-        seen_keys.add(key)
-        numbers.append(n)
-        for col, value in zip(columns, fields):
-            col.append(value)
-    arrays = {"_row_number": pa.array(numbers, pa.int64())}
-    for name, col in zip(header, columns):
-        arrays[name] = pa.array(col, pa.string())
-    table_name = f"raw_{source.name}"
-    engine.create_table_from_frame(table_name, pa.table(arrays))
     if bad:
         engine.con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)", bad)
+    cells = ", ".join(f"nullif(trim({quote_ident(c)}), '') AS {quote_ident(c)}" for c in header)
+    key = quote_ident(key_column)
+    engine.create_table_from_frame("tmp_ingest", table)
+    # Blank cells are NULL; a row whose key is empty, or repeats an earlier row's key, is quarantined.
+    engine.create_table("tmp_ingest_rows", f"""
+        SELECT _row_number, {cells},
+               row_number() OVER (PARTITION BY nullif(trim({key}), '') ORDER BY _row_number) AS _key_seen
+        FROM tmp_ingest""")
+    columns = ", ".join(quote_ident(c) for c in header)
+    engine.execute(f"""
+        INSERT INTO quarantine
+        SELECT {quote_literal(source.name)}, _row_number, {key},
+               CASE WHEN {key} IS NULL THEN 'empty_record_key' ELSE 'duplicate_record_key' END,
+               to_json(struct_pack({", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in header)}))::VARCHAR
+        FROM tmp_ingest_rows WHERE {key} IS NULL OR _key_seen > 1""")
+    raw = f"raw_{source.name}"
+    engine.create_table(raw, f"SELECT _row_number, {columns} FROM tmp_ingest_rows "
+                             f"WHERE {key} IS NOT NULL AND _key_seen = 1 ORDER BY _row_number")
+    engine.drop("tmp_ingest")
+    engine.drop("tmp_ingest_rows")
+    read = table.num_rows + len(bad)
+    accepted = engine.scalar(f"SELECT count(*) FROM {quote_ident(raw)}")
     return {"source": source.name, "entity": source.entity, "department": source.department,
             "path": str(source.resolved_path), "format": source.file_format,
-            "encoding": source.encoding, "rows_read": read, "rows_accepted": len(numbers),
-            "rows_quarantined": len(bad)}
-
-
-def _raw_json(header: list[str], fields: list) -> str:
-    return json.dumps(dict(zip(header, fields)), ensure_ascii=False)
+            "encoding": source.encoding, "rows_read": read, "rows_accepted": accepted,
+            "rows_quarantined": read - accepted}
 
 
 def ingest(engine: Engine, config: Config, progress=None) -> None:

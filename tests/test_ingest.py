@@ -71,3 +71,20 @@ def test_xlsx_and_parquet(tmp_path):
                                  ["si", 2, "empty_record_key"], ["si", 4, "duplicate_record_key"]]
     assert engine.scalar("SELECT count(*) FROM raw_si") == 2
     assert engine.scalar("SELECT count(*) FROM raw_edu") == 2
+
+
+def test_hostile_names_never_reach_sql_unquoted(tmp_path):
+    column = '姓名"; DROP TABLE quarantine; --'
+    header = f'编号,"{column.replace(chr(34), chr(34) * 2)}",x\n'
+    (tmp_path / "p.csv").write_text(header + "A1,张三,1\nA2,李四,2\n", encoding="utf-8")
+    sources = ("  - name: select\n    department: 测试\n    entity: person\n    path: p.csv\n"
+               f"    columns: {{编号: record_key, '{column}': name}}\n"
+               "    values: {name: {\"张三'); DROP TABLE raw_select; --\": 王五}}\n")
+    config = load_config(write_config(tmp_path, sources))
+    engine = Engine()
+    ingest(engine, config)
+    from resolve.standardise.person import input_union_sql, PERSON_FIELDS
+
+    engine.create_table("t", input_union_sql(config.sources, PERSON_FIELDS))
+    assert engine.fetchall("SELECT record_key, name FROM t ORDER BY 1") == [("A1", "张三"), ("A2", "李四")]
+    assert engine.has_table("quarantine") and engine.has_table("raw_select")

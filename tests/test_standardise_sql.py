@@ -105,3 +105,10 @@ def test_fold_and_id_clean_are_idempotent(engine, text):
     once = one(engine, "SELECT rs_id_clean(?), rs_fold(?)", text, text)
     twice = one(engine, "SELECT rs_id_clean(?), rs_fold(?)", once[0], once[1])
     assert once == twice
+
+
+@given(st.text(alphabet="0123456789０１２３４５６７８９+-() ，;/", max_size=30))
+@settings(max_examples=150, deadline=None)
+def test_phone_normalisation_is_idempotent(engine, text):
+    once = one(engine, "SELECT rs_phone(?)", text)[0]
+    assert one(engine, "SELECT rs_phone(?)", once)[0] == once

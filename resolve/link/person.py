@@ -9,6 +9,7 @@ never by edit distance on CJK text.
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -179,7 +180,7 @@ MODEL_COLUMNS = [
 ]
 
 
-def person_settings(link_type: str, config: Config) -> dict:
+def person_settings(link_type: str) -> dict:
     return {
         "link_type": link_type,
         "unique_id_column_name": "rid",
@@ -197,6 +198,8 @@ def person_settings(link_type: str, config: Config) -> dict:
 def _linker(engine: Engine, config: Config, settings):
     from splink import Linker
 
+    # levels the data never shows are reported by Splink one warning each; regularise() handles them
+    logging.getLogger("splink").setLevel(logging.ERROR)
     api = engine.splink_api()
     names = [s.name for s in config.sources_for("person")]
     cols = ", ".join(MODEL_COLUMNS)
@@ -278,7 +281,7 @@ def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
         settings["link_type"] = "link_and_dedupe" if len(config.sources_for("person")) > 1 else "dedupe_only"
         linker = _linker(engine, config, settings)
     else:
-        linker = _linker(engine, config, person_settings("link_and_dedupe", config))
+        linker = _linker(engine, config, person_settings("link_and_dedupe"))
         train_person_model(linker, config)
         linker = _linker(engine, config, regularise(linker.misc.save_model_to_json()))
     model = linker.misc.save_model_to_json(str(model_out) if model_out else None, overwrite=True)

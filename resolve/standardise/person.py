@@ -56,17 +56,15 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     engine.create_table_from_frame("std_person_names", name_features(names["name_raw"]))
 
     snapshot = quote_literal(config.snapshot_date.isoformat())
-    # Layered so that each parse (ID, dates, phone) runs once per row.
+    # Parsed once into a table: a macro over a CTE column would expand its whole parse again.
+    engine.create_table("std_person_parsed", """
+        SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18,
+               rs_parts_date(bp) AS b_date, rs_parts_ym(bp) AS b_ym, rs_parts_year(bp) AS b_year
+        FROM (SELECT i.*, rs_id_clean(i.id_number) AS id_clean, rs_date_parts(i.birth_date) AS bp,
+                     rs_phone(i.phone) AS phone_std
+              FROM std_person_input i)""")
     engine.create_table("std_person", f"""
-        WITH l1 AS (
-            SELECT i.*, rs_id_clean(i.id_number) AS id_clean, rs_date_parts(i.birth_date) AS bp,
-                   rs_phone(i.phone) AS phone_std
-            FROM std_person_input i
-        ), l2 AS (
-            SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18,
-                   rs_parts_date(bp) AS b_date, rs_parts_ym(bp) AS b_ym, rs_parts_year(bp) AS b_year
-            FROM l1
-        ), l3 AS (
+        WITH l2 AS (SELECT * FROM std_person_parsed), l3 AS (
             -- an 18-digit ID as written is checked by its check character; a 15-digit one has
             -- none (ours is computed), so it is never "valid", only trusted for its birth date
             SELECT *, coalesce(id_kind = 'citizen' AND rs_id_valid(id18, DATE {snapshot}), false) AS id_valid,
@@ -103,6 +101,7 @@ def standardise_persons(engine: Engine, config: Config) -> None:
             rs_blank(ethnicity) AS ethnicity, rs_blank(guardian_name) AS guardian_name
         FROM l4 LEFT JOIN std_person_names n ON n.name_raw = l4.name
     """)
+    engine.drop("std_person_parsed")
     normalise_addresses(engine, "std_person", ["registered_address", "residence_address"])
     distinct = engine.df("SELECT registered_address AS a FROM std_person UNION "
                          "SELECT residence_address FROM std_person")
