@@ -1,9 +1,9 @@
 """Standardise persons: every person source's raw table to one canonical table.
 
-Reads ``raw_<source>``; writes ``std_person_input`` (canonical field names, raw text) and
-``std_person`` (one row per accepted record: IDs validated and converted, names folded with
-pinyin, dates parsed, phones and addresses normalised) plus ``std_person_names`` (the name
-features, one row per distinct raw name).
+Reads ``raw_<source>``; writes ``std_person`` (one row per accepted record: IDs validated and
+converted, names folded with pinyin, dates parsed, phones and addresses normalised) plus
+``std_person_names`` (name features, one row per distinct raw name) and
+``std_person_addresses`` (building and dwelling keys, one row per distinct address).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     if not sources:
         engine.create_table("std_person", "SELECT NULL::BIGINT AS rid WHERE false")
         return
-    engine.create_table("std_person_input", input_union_sql(sources, PERSON_FIELDS))
+    engine.create_table("std_person_input", input_union_sql(sources, PERSON_FIELDS))  # dropped below
 
     names = engine.df("SELECT DISTINCT name AS name_raw FROM std_person_input WHERE name IS NOT NULL")
     engine.create_table_from_frame("std_person_names", name_features(names["name_raw"]))
@@ -102,6 +102,7 @@ def standardise_persons(engine: Engine, config: Config) -> None:
         FROM l4 LEFT JOIN std_person_names n ON n.name_raw = l4.name
     """)
     engine.drop("std_person_parsed")
+    engine.drop("std_person_input")  # scratch: raw_<source> holds the same text
     normalise_addresses(engine, "std_person", ["registered_address", "residence_address"])
     distinct = engine.df("SELECT registered_address AS a FROM std_person UNION "
                          "SELECT residence_address FROM std_person")
