@@ -65,6 +65,10 @@ class Engine:
         self._from_frame(f"INSERT INTO {quote_ident(name)} BY NAME SELECT * FROM _resolve_frame", frame)
 
     def _from_frame(self, sql: str, frame) -> None:
+        if isinstance(frame, pd.DataFrame):  # pandas extension dtypes convert slowly; Arrow does not
+            import pyarrow as pa
+
+            frame = pa.Table.from_pandas(frame, preserve_index=False)
         self.con.register("_resolve_frame", frame)
         try:
             self.execute(sql)

@@ -54,3 +54,26 @@ def test_address_outside_the_city_keeps_its_prefix(engine):
 def test_address_normalisation_is_idempotent(engine, text):
     once = normalise(engine, [text])
     assert normalise(engine, once) == once
+
+
+def test_village_inside_a_community_name_is_not_a_road():
+    from resolve.standardise.addresses import address_keys, parse_address
+
+    parts = parse_address("龙岗区平湖街道楼村新社区裕安北路13号1栋2单元1803")
+    assert (parts["road"], parts["door_number"], parts["building"], parts["unit"], parts["room"]) == \
+        ("裕安北路", "13号", "1", "2", "1803")
+    assert address_keys(parts) == ("裕安北路13号#1", "裕安北路13号#1#1803")
+
+
+def test_sql_keys_agree_across_administrative_variants(engine):
+    import pandas as pd
+
+    from resolve.standardise.addresses import build_address_keys
+
+    variants = ["福田区园岭街道红荔路12号3栋501", "福田区红荔路12号3栋2单元501", "园岭社区红荔路12号3栋501",
+                "红荔路12号3-2-501", "福田区华富街道新湖路18号1栋5楼01"]
+    engine.create_table_from_frame("addr", pd.DataFrame({"a": variants}))
+    build_address_keys(engine, "addr", ["a"], "addr_keys")
+    keys = dict(engine.fetchall("SELECT address, dwelling_key FROM addr_keys"))
+    assert {keys[v] for v in variants[:4]} == {"红荔路12号#3#501"}
+    assert keys[variants[4]] == "新湖路18号#1#501"

@@ -157,7 +157,7 @@ BLOCKING_RULES = [
     # a mistyped digit falls in the region, the birth date or the sequence: the other two still block
     "l.id_region_birth = r.id_region_birth AND l.surname_key = r.surname_key",
     "l.id_birth_seq = r.id_birth_seq AND l.surname_key = r.surname_key",
-    "l.id_region_seq = r.id_region_seq AND l.surname_key = r.surname_key",
+    "l.id_region_seq = r.id_region_seq AND l.name_py_fuzzy = r.name_py_fuzzy",
     # no ID, or an ID mistyped twice
     "l.name_py_fuzzy = r.name_py_fuzzy AND l.birth_ym = r.birth_ym",
     "l.phone = r.phone AND l.surname_key = r.surname_key",

@@ -74,6 +74,7 @@ def arabic_before_units(text: str | None) -> str | None:
 
 
 def register_address_macros(engine: Engine, city: str, region_code: str) -> None:
+    register_tail_macro(engine)
     prefix = city_prefix_pattern(city, region_code)
     descriptors = "|".join(DESCRIPTORS)
     engine.execute(
@@ -85,6 +86,10 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
     engine.execute(
         "CREATE OR REPLACE MACRO rs_addr_units(s) AS regexp_replace(regexp_replace(regexp_replace("
         "s, '(\\d+)(号楼|幢|座|栋)', '\\1栋', 'g'), '(\\d+)[室房]$', '\\1'), '第(\\d)', '\\1', 'g')")
+
+
+def register_tail_macro(engine: Engine) -> None:
+    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_tail(s) AS regexp_replace(s, {quote_literal(ADMIN_PREFIX)}, '')")
 
 
 def normalise_addresses(engine: Engine, table: str, columns: list[str]) -> None:
@@ -102,12 +107,19 @@ def normalise_addresses(engine: Engine, table: str, columns: list[str]) -> None:
     engine.execute(f"UPDATE {table} SET {sets}")
 
 
+# The administrative levels, province to community. Shared by the Python parser and the SQL
+# macro rs_addr_tail, which strips them before the parser sees the distinct remainders.
+_ADMIN_LEVELS = (
+    ("province", r"北京市|天津市|上海市|重庆市|[^省市区]{2,7}?省|[^区]{2,10}?自治区|香港特别行政区|澳门特别行政区"),
+    ("city", r"[^市州区县]{2,9}?(?:市|自治州|地区|盟)"),
+    ("district", r"[^区县市街路]{1,7}?(?:区|县|市|旗)"),
+    ("street", r"[^街镇乡路]{1,8}?(?:街道|镇|乡)"),
+    ("community", r"(?:[^社村路街]{1,10}?(?:社区|村))+"),  # 楼村新社区: a village name inside a community's
+)
+ADMIN_PREFIX = "^" + "".join(f"(?:{pattern})?" for _, pattern in _ADMIN_LEVELS)
+
 _LEVELS = re.compile(
-    r"^(?P<province>北京市|天津市|上海市|重庆市|[^省市区]{2,7}?省|[^区]{2,10}?自治区|香港特别行政区|澳门特别行政区)?"
-    r"(?P<city>[^市州区县]{2,9}?(?:市|自治州|地区|盟))?"
-    r"(?P<district>[^区县市街路]{1,7}?(?:区|县|市|旗))?"
-    r"(?P<street>[^街镇乡路]{1,8}?(?:街道|镇|乡))?"
-    r"(?P<community>[^社村路街]{1,10}?(?:社区|村))?"
+    "^" + "".join(f"(?P<{name}>{pattern})?" for name, pattern in _ADMIN_LEVELS) +
     r"(?P<road>[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中]段)?)?"
     r"(?P<door>\d+(?:之\d+)?号(?:院)?)?"
     r"(?P<rest>.*)$"
@@ -180,11 +192,22 @@ def address_keys(parts: dict[str, str | None]) -> tuple[str | None, str | None]:
     return building, dwelling
 
 
-def address_key_table(values) -> "pd.DataFrame":
-    """One row per distinct normalised address: its building and dwelling keys."""
+def address_key_table(distinct_tails: list[str]) -> "pd.DataFrame":
+    """Building and dwelling keys of each distinct address remainder (see rs_addr_tail)."""
     import pandas as pd
 
-    distinct = pd.unique(pd.Series(values).dropna())
-    rows = [address_keys(parse_address(v)) for v in distinct]
-    return pd.DataFrame({"address": distinct, "building_key": [r[0] for r in rows],
+    rows = [address_keys(parse_address(v)) for v in distinct_tails]
+    return pd.DataFrame({"tail": distinct_tails, "building_key": [r[0] for r in rows],
                          "dwelling_key": [r[1] for r in rows]})
+
+
+def build_address_keys(engine: Engine, table: str, columns: list[str], out_table: str) -> None:
+    """``out_table(address, building_key, dwelling_key)`` for every distinct address in ``columns``."""
+    union = " UNION ".join(f"SELECT {c} AS address FROM {table} WHERE {c} IS NOT NULL" for c in columns)
+    engine.create_table("tmp_address_tails", f"SELECT address, rs_addr_tail(address) AS tail FROM ({union})")
+    tails = [r[0] for r in engine.fetchall("SELECT DISTINCT tail FROM tmp_address_tails")]
+    engine.create_table_from_frame("tmp_address_keys", address_key_table(tails))
+    engine.create_table(out_table, "SELECT a.address, k.building_key, k.dwelling_key "
+                                   "FROM tmp_address_tails a JOIN tmp_address_keys k USING (tail)")
+    engine.drop("tmp_address_tails")
+    engine.drop("tmp_address_keys")

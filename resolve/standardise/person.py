@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from resolve.config import DATE_FIELDS, ENTITY_FIELDS, Config, SourceConfig
 from resolve.engine import Engine, quote_ident, quote_literal
-from resolve.standardise.addresses import address_key_table, normalise_addresses, register_address_macros
+from resolve.standardise.addresses import build_address_keys, normalise_addresses, register_address_macros
 from resolve.standardise.names import name_features
 from resolve.standardise.sql import register_macros
 
@@ -34,13 +34,29 @@ def field_expression(source: SourceConfig, field: str) -> str:
     return expr
 
 
-def input_union_sql(sources: list[SourceConfig], fields: tuple[str, ...]) -> str:
+def input_union_sql(sources: list[SourceConfig], fields: tuple[str, ...],
+                    offsets: dict[str, int] | None = None) -> str:
+    """Every source's raw table under canonical field names, one UNION ALL.
+
+    ``rid``, the record's number across all sources, is its row number plus its source's
+    offset: unique without sorting a million wide rows.
+    """
     selects = []
     for source in sources:
         cols = ", ".join(f"{field_expression(source, f)} AS {f}" for f in fields)
-        selects.append(f"SELECT {quote_literal(source.name)} AS source, _row_number AS row_number, "
-                       f"{cols} FROM {quote_ident('raw_' + source.name)}")
+        offset = (offsets or {}).get(source.name, 0)
+        selects.append(f"SELECT {offset} + _row_number AS rid, {quote_literal(source.name)} AS source, "
+                       f"_row_number AS row_number, {cols} FROM {quote_ident('raw_' + source.name)}")
     return " UNION ALL ".join(selects)
+
+
+def rid_offsets(engine: Engine, sources: list[SourceConfig]) -> dict[str, int]:
+    read = dict(engine.fetchall("SELECT source, rows_read FROM ingest_sources"))
+    offsets, total = {}, 0
+    for source in sources:
+        offsets[source.name] = total
+        total += int(read.get(source.name, 0))
+    return offsets
 
 
 def standardise_persons(engine: Engine, config: Config) -> None:
@@ -50,7 +66,8 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     if not sources:
         engine.create_table("std_person", "SELECT NULL::BIGINT AS rid WHERE false")
         return
-    engine.create_table("std_person_input", input_union_sql(sources, PERSON_FIELDS))  # dropped below
+    engine.create_table("std_person_input",  # dropped below
+                        input_union_sql(sources, PERSON_FIELDS, rid_offsets(engine, sources)))
 
     names = engine.df("SELECT DISTINCT name AS name_raw FROM std_person_input WHERE name IS NOT NULL")
     engine.create_table_from_frame("std_person_names", name_features(names["name_raw"]))
@@ -75,8 +92,7 @@ def standardise_persons(engine: Engine, config: Config) -> None:
             SELECT *, id_valid OR id_old_dated AS id_trusted FROM l3
         )
         SELECT
-            row_number() OVER (ORDER BY source, row_number) AS rid,
-            source, record_key, row_number,
+            rid, source, record_key, row_number,
             id_number AS id_raw, id_kind, id18 AS id_number, id_valid,
             CASE WHEN id18 IS NULL AND id_kind IS NOT NULL THEN id_clean END AS other_doc,
             substr(id18, 1, 14) AS id_region_birth, substr(id18, 7, 11) AS id_birth_seq,
@@ -104,9 +120,8 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     engine.drop("std_person_parsed")
     engine.drop("std_person_input")  # scratch: raw_<source> holds the same text
     normalise_addresses(engine, "std_person", ["registered_address", "residence_address"])
-    distinct = engine.df("SELECT registered_address AS a FROM std_person UNION "
-                         "SELECT residence_address FROM std_person")
-    engine.create_table_from_frame("std_person_addresses", address_key_table(distinct["a"]))
+    build_address_keys(engine, "std_person", ["registered_address", "residence_address"],
+                       "std_person_addresses")
     for kind in ("registered", "residence"):
         for key in ("building", "dwelling"):
             engine.execute(f"ALTER TABLE std_person ADD COLUMN {kind}_{key} VARCHAR")
