@@ -172,12 +172,19 @@ TRAINING_BLOCKS = [
 
 MODEL_COLUMNS = [
     "rid", "source", "id_number", "id_kind", "id_valid", "other_doc",
-    "id_region_birth", "id_birth_seq", "id_region_seq",
     "name_std", "surname", "given_name", "surname_py", "surname_key", "given_py", "name_py", "name_py_fuzzy",
     "sex", "birth_date", "birth_ym", "birth_year", "phone",
     "residence_address", "registered_address", "residence_building", "registered_building",
-    "residence_dwelling", "registered_dwelling", "home_building",
+    "residence_dwelling", "registered_dwelling",
 ]
+
+# Blocking keys, derived in the model's input view rather than stored in std_person.
+BLOCKING_KEYS = {
+    "id_region_birth": "substr(id_number, 1, 14)",
+    "id_birth_seq": "substr(id_number, 7, 11)",
+    "id_region_seq": "substr(id_number, 1, 6) || substr(id_number, 15, 3)",
+    "home_building": "coalesce(residence_building, registered_building)",
+}
 
 
 def person_settings(link_type: str) -> dict:
@@ -202,7 +209,7 @@ def _linker(engine: Engine, config: Config, settings):
     logging.getLogger("splink").setLevel(logging.ERROR)
     api = engine.splink_api()
     names = [s.name for s in config.sources_for("person")]
-    cols = ", ".join(MODEL_COLUMNS)
+    cols = ", ".join(MODEL_COLUMNS + [f"{expr} AS {key}" for key, expr in BLOCKING_KEYS.items()])
     tables = []
     for name in names:
         view = f"link_person_input_{name}"

@@ -92,19 +92,33 @@ def register_tail_macro(engine: Engine) -> None:
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_tail(s) AS regexp_replace(s, {quote_literal(ADMIN_PREFIX)}, '')")
 
 
-def normalise_addresses(engine: Engine, table: str, columns: list[str]) -> None:
-    """Rewrite the named address columns of ``table`` in place to their normalised form."""
+def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
+    """``out_table(raw, address, building_key, dwelling_key)``, one row per distinct raw address.
+
+    ``raw_sql`` yields a column ``raw``. Folding and unit words run as SQL; numerals (on the
+    few addresses that have them) and the parse (on the distinct remainders after the
+    administrative prefix) run in Python.
+    """
+    engine.create_table("tmp_addr", f"SELECT DISTINCT raw, rs_addr_fold(raw) AS folded FROM ({raw_sql}) "
+                                    "WHERE raw IS NOT NULL")
     pattern = f"'[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|(号楼|单元|[栋幢座号])[零〇一二两三四五六七八九]+$'"
-    distinct = engine.df(" UNION ".join(
-        f"SELECT DISTINCT {c} AS a FROM {table} WHERE regexp_matches({c}, {pattern})" for c in columns))
-    if len(distinct):
-        distinct["b"] = [arabic_before_units(a) for a in distinct["a"]]
-        engine.create_table_from_frame("tmp_addr_numerals", distinct[["a", "b"]])
-        for c in columns:
-            engine.execute(f"UPDATE {table} SET {c} = m.b FROM tmp_addr_numerals m WHERE {table}.{c} = m.a")
-        engine.drop("tmp_addr_numerals")
-    sets = ", ".join(f"{c} = rs_addr_units({c})" for c in columns)
-    engine.execute(f"UPDATE {table} SET {sets}")
+    numerals = [r[0] for r in engine.fetchall(
+        f"SELECT DISTINCT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})")]
+    import pandas as pd
+
+    engine.create_table_from_frame("tmp_addr_numerals", pd.DataFrame(
+        {"folded": pd.Series(numerals, dtype="string"),
+         "arabic": pd.Series([arabic_before_units(a) for a in numerals], dtype="string")}))
+    engine.create_table("tmp_addr_std", """
+        SELECT raw, address, rs_addr_tail(address) AS tail FROM (
+            SELECT a.raw, rs_addr_units(coalesce(n.arabic, a.folded)) AS address
+            FROM tmp_addr a LEFT JOIN tmp_addr_numerals n USING (folded))""")
+    tails = [r[0] for r in engine.fetchall("SELECT DISTINCT tail FROM tmp_addr_std WHERE tail IS NOT NULL")]
+    engine.create_table_from_frame("tmp_addr_keys", address_key_table(tails))
+    engine.create_table(out_table, "SELECT a.raw, a.address, k.building_key, k.dwelling_key "
+                                   "FROM tmp_addr_std a LEFT JOIN tmp_addr_keys k USING (tail)")
+    for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_std", "tmp_addr_keys"):
+        engine.drop(table)
 
 
 # The administrative levels, province to community. Shared by the Python parser and the SQL
@@ -199,15 +213,3 @@ def address_key_table(distinct_tails: list[str]) -> "pd.DataFrame":
     rows = [address_keys(parse_address(v)) for v in distinct_tails]
     return pd.DataFrame({"tail": distinct_tails, "building_key": [r[0] for r in rows],
                          "dwelling_key": [r[1] for r in rows]})
-
-
-def build_address_keys(engine: Engine, table: str, columns: list[str], out_table: str) -> None:
-    """``out_table(address, building_key, dwelling_key)`` for every distinct address in ``columns``."""
-    union = " UNION ".join(f"SELECT {c} AS address FROM {table} WHERE {c} IS NOT NULL" for c in columns)
-    engine.create_table("tmp_address_tails", f"SELECT address, rs_addr_tail(address) AS tail FROM ({union})")
-    tails = [r[0] for r in engine.fetchall("SELECT DISTINCT tail FROM tmp_address_tails")]
-    engine.create_table_from_frame("tmp_address_keys", address_key_table(tails))
-    engine.create_table(out_table, "SELECT a.address, k.building_key, k.dwelling_key "
-                                   "FROM tmp_address_tails a JOIN tmp_address_keys k USING (tail)")
-    engine.drop("tmp_address_tails")
-    engine.drop("tmp_address_keys")

@@ -3,14 +3,15 @@
 Reads ``raw_<source>``; writes ``std_person`` (one row per accepted record: IDs validated and
 converted, names folded with pinyin, dates parsed, phones and addresses normalised) plus
 ``std_person_names`` (name features, one row per distinct raw name) and
-``std_person_addresses`` (building and dwelling keys, one row per distinct address).
+``std_person_addresses`` (normalised form, building and dwelling keys, one row per distinct
+raw address).
 """
 
 from __future__ import annotations
 
 from resolve.config import DATE_FIELDS, ENTITY_FIELDS, Config, SourceConfig
 from resolve.engine import Engine, quote_ident, quote_literal
-from resolve.standardise.addresses import build_address_keys, normalise_addresses, register_address_macros
+from resolve.standardise.addresses import build_address_table, register_address_macros
 from resolve.standardise.names import name_features
 from resolve.standardise.sql import register_macros
 
@@ -72,6 +73,9 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     names = engine.df("SELECT DISTINCT name AS name_raw FROM std_person_input WHERE name IS NOT NULL")
     engine.create_table_from_frame("std_person_names", name_features(names["name_raw"]))
 
+    build_address_table(engine, "SELECT registered_address AS raw FROM std_person_input UNION ALL "
+                                "SELECT residence_address FROM std_person_input", "std_person_addresses")
+
     snapshot = quote_literal(config.snapshot_date.isoformat())
     # Parsed once into a table: a macro over a CTE column would expand its whole parse again.
     engine.create_table("std_person_parsed", """
@@ -95,13 +99,11 @@ def standardise_persons(engine: Engine, config: Config) -> None:
             rid, source, record_key, row_number,
             id_number AS id_raw, id_kind, id18 AS id_number, id_valid,
             CASE WHEN id18 IS NULL AND id_kind IS NOT NULL THEN id_clean END AS other_doc,
-            substr(id18, 1, 14) AS id_region_birth, substr(id18, 7, 11) AS id_birth_seq,
-            substr(id18, 1, 6) || substr(id18, 15, 3) AS id_region_seq,
             CASE WHEN id_trusted THEN substr(id18, 1, 6) END AS id_region,
             -- a minority or romanised name has no Han surname: its whole pinyin keys its blocks
             n.name_std, nullif(n.surname, '') AS surname, n.given_name, nullif(n.surname_py, '') AS surname_py,
             coalesce(nullif(n.surname_py, ''), n.name_py) AS surname_key, n.given_py, n.name_py,
-            n.name_py_fuzzy, n.given_py_all, name AS name_raw,
+            n.name_py_fuzzy, name AS name_raw,
             coalesce(rs_sex(sex), CASE WHEN id_trusted THEN rs_id_sex(id18) END) AS sex,
             coalesce(b_date, CASE WHEN id_trusted THEN id_birth END) AS birth_date,
             coalesce(b_ym, CASE WHEN id_trusted THEN strftime(id_birth, '%Y-%m') END) AS birth_ym,
@@ -109,26 +111,19 @@ def standardise_persons(engine: Engine, config: Config) -> None:
             CASE WHEN b_date IS NOT NULL THEN 'day' WHEN b_ym IS NOT NULL THEN 'month'
                  WHEN b_year IS NOT NULL THEN 'year' WHEN id_trusted THEN 'id' END AS birth_precision,
             phone_std AS phone, rs_phone_kind(phone_std) AS phone_kind,
-            rs_addr_fold(registered_address) AS registered_address,
-            rs_addr_fold(residence_address) AS residence_address,
+            ra.address AS registered_address, rr.address AS residence_address,
+            ra.building_key AS registered_building, rr.building_key AS residence_building,
+            ra.dwelling_key AS registered_dwelling, rr.dwelling_key AS residence_dwelling,
             rs_person_status(status) AS status, status AS status_raw,
             rs_date(status_date) AS status_date, rs_date(updated_at) AS updated_at,
             rs_blank(employer_name) AS employer_name, upper(rs_blank(rs_fold(employer_uscc))) AS employer_uscc,
             rs_blank(ethnicity) AS ethnicity, rs_blank(guardian_name) AS guardian_name
         FROM l4 LEFT JOIN std_person_names n ON n.name_raw = l4.name
+        LEFT JOIN std_person_addresses ra ON ra.raw = l4.registered_address
+        LEFT JOIN std_person_addresses rr ON rr.raw = l4.residence_address
     """)
     engine.drop("std_person_parsed")
     engine.drop("std_person_input")  # scratch: raw_<source> holds the same text
-    normalise_addresses(engine, "std_person", ["registered_address", "residence_address"])
-    build_address_keys(engine, "std_person", ["registered_address", "residence_address"],
-                       "std_person_addresses")
-    for kind in ("registered", "residence"):
-        for key in ("building", "dwelling"):
-            engine.execute(f"ALTER TABLE std_person ADD COLUMN {kind}_{key} VARCHAR")
-        engine.execute(f"""UPDATE std_person SET {kind}_building = k.building_key, {kind}_dwelling = k.dwelling_key
-                           FROM std_person_addresses k WHERE k.address = std_person.{kind}_address""")
-    engine.execute("ALTER TABLE std_person ADD COLUMN home_building VARCHAR")
-    engine.execute("UPDATE std_person SET home_building = coalesce(residence_building, registered_building)")
     quarantine_unidentifiable(engine)
 
 
