@@ -95,7 +95,7 @@ class LinkConfig(_Strict):
     high_threshold: float = Field(0.99, gt=0, lt=1,
                                   description="higher threshold for the uncertainty band")
     u_max_pairs: float = Field(1e6, gt=0, description="random pairs sampled to estimate u")
-    em_max_pairs: float = Field(2e6, gt=0, description="blocked pairs used per EM session")
+    em_max_pairs: float = Field(5e5, gt=0, description="blocked pairs used per EM session")
     seed: int = 42
     valid_ids_never_merge: bool = Field(
         True, description="two different check-valid citizen IDs are two people, whatever else agrees")

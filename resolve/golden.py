@@ -1,8 +1,9 @@
 """Golden records: one row per entity, each attribute chosen by the config's survivorship rules.
 
 Reads ``std_person`` and ``cluster_person``; writes ``person_xref`` (one row per accepted
-record), ``person_golden`` (one row per person) and ``person_lineage`` (for every golden
-value, the source record that gave it and the rules that chose it).
+record), ``person_golden`` (one row per person), ``person_lineage`` (for every golden value,
+the source record that gave it) and ``person_survivorship`` (the rules each attribute was
+chosen by).
 
 Rules, applied in the order a config lists them for an attribute (ties fall to the next):
 ``valid_first`` (a check-valid ID first), ``complete_first`` (a full date before a partial
@@ -14,6 +15,8 @@ supports).
 """
 
 from __future__ import annotations
+
+import pandas as pd
 
 from resolve.config import DEFAULT_PERSON_RULES, Config
 from resolve.engine import Engine, quote_ident, quote_literal
@@ -33,6 +36,8 @@ PERSON_VALUES = {
     "employer_uscc": "employer_uscc",
     "guardian_name": "guardian_name",
 }
+
+DEFAULT_RULES = ["most_frequent", "source_priority"]
 
 EXTRA_DEFAULT_RULES = {
     "other_doc": ["most_frequent", "source_priority"],
@@ -84,14 +89,13 @@ def build_person_golden(engine: Engine, config: Config) -> None:
         JOIN (SELECT person_id, count(*) AS n_records FROM cluster_person GROUP BY person_id) n USING (person_id)""")
     winners = []
     for attribute in PERSON_VALUES:
-        attr_rules = rules.get(attribute, ["most_frequent", "source_priority"])
+        attr_rules = rules.get(attribute, DEFAULT_RULES)
         column = quote_ident("v_" + attribute)
         order = ", ".join([ORDER_KEYS[r] for r in attr_rules] + ["source", "record_key"])
         frequency = (f"count(*) OVER (PARTITION BY person_id, {column})" if "most_frequent" in attr_rules
                      else "1")
         winners.append(f"""
-            SELECT person_id, {quote_literal(attribute)} AS attribute, value, source, record_key,
-                   {quote_literal(','.join(attr_rules))} AS rule
+            SELECT person_id, {quote_literal(attribute)} AS attribute, value, source, record_key
             FROM (
                 SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY {order}) AS rank
                 FROM (SELECT *, {column} AS value, {frequency} AS frequency
@@ -99,10 +103,12 @@ def build_person_golden(engine: Engine, config: Config) -> None:
             WHERE rank = 1
             UNION ALL
             -- an entity of one record: its values are the golden values, nothing to rank
-            SELECT person_id, {quote_literal(attribute)}, {column}, source, record_key,
-                   {quote_literal(','.join(attr_rules))}
+            SELECT person_id, {quote_literal(attribute)}, {column}, source, record_key
             FROM golden_person_candidates WHERE {column} IS NOT NULL AND n_records = 1""")
-    engine.create_table("person_lineage", " UNION ALL ".join(winners))
+    engine.create_table("tmp_person_winners", " UNION ALL ".join(winners))
+    engine.create_table_from_frame("person_survivorship", pd.DataFrame(
+        {"attribute": list(PERSON_VALUES),
+         "rules": [",".join(rules.get(a, DEFAULT_RULES)) for a in PERSON_VALUES]}))
     engine.drop("golden_person_candidates")
 
     engine.create_table("person_xref", """
@@ -119,10 +125,10 @@ def build_person_golden(engine: Engine, config: Config) -> None:
                    min(match_probability) AS min_match_probability
             FROM person_xref GROUP BY person_id
         ), golden AS (
-            SELECT person_id, {pivots} FROM person_lineage GROUP BY person_id
+            SELECT person_id, {pivots} FROM tmp_person_winners GROUP BY person_id
         ), status_dates AS (
             SELECT l.person_id, {_STATUS_EVIDENCE_DATE} AS status_date
-            FROM person_lineage l JOIN std_person s USING (source, record_key)
+            FROM tmp_person_winners l JOIN std_person s USING (source, record_key)
             WHERE l.attribute = 'status'
         )
         SELECT m.person_id, g.id_number,
@@ -133,3 +139,6 @@ def build_person_golden(engine: Engine, config: Config) -> None:
                m.n_records, m.n_sources, m.sources, m.min_match_probability
         FROM members m LEFT JOIN golden g USING (person_id) LEFT JOIN status_dates d USING (person_id)
         ORDER BY m.person_id""")
+    # the value itself is in person_golden; the lineage says where it came from
+    engine.create_table("person_lineage", "SELECT person_id, attribute, source, record_key FROM tmp_person_winners")
+    engine.drop("tmp_person_winners")
