@@ -127,6 +127,11 @@ def run_baseline(config_path: str, out_dir: str, truth_dir: str, threshold: floa
                "records": metrics["person_records"]})
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median time (its memory and accuracy are reported with it)."""
+    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+
+
 def in_child(target, *args):
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
@@ -143,6 +148,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", default=None, help="keep the generated city and registries here")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each side this many times, alternating; report the median")
     args = parser.parse_args()
 
     from resolve.config import load_config
@@ -157,9 +164,13 @@ def main() -> None:
     config_path = str(city / "config.yaml")
     threshold = load_config(config_path).link.threshold
 
-    ours = in_child(run_resolve, config_path, str(work / "resolve"), str(city))
-    base = None if args.skip_baseline else in_child(
-        run_baseline, config_path, str(work / "baseline"), str(city), threshold)
+    ours_runs, base_runs = [], []
+    for i in range(args.repeat):
+        ours_runs.append(in_child(run_resolve, config_path, str(work / f"resolve{i}"), str(city)))
+        if not args.skip_baseline:
+            base_runs.append(in_child(run_baseline, config_path, str(work / f"baseline{i}"), str(city), threshold))
+    ours = median_run(ours_runs)
+    base = median_run(base_runs) if base_runs else None
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB"
     print(f"\n### {ours['records']:,} person records ({persons:,} persons, seed {args.seed}) — "
@@ -173,6 +184,9 @@ def main() -> None:
                   f"| {r['recall']:.4f} | {r['f1']:.4f} | {r['twins_merged']} |")
     if base:
         print(f"\nresolve / baseline time: {ours['seconds'] / base['seconds']:.2f}x")
+    if args.repeat > 1:
+        for name, runs in (("resolve", ours_runs), ("baseline", base_runs)):
+            print(f"{name} seconds over {len(runs)} runs: " + ", ".join(f"{r['seconds']:.1f}" for r in runs))
     print("\nresolve stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in ours["stages"].items()))
     print(json.dumps({"resolve": ours, "baseline": base}), file=sys.stderr)
     if not args.workdir:
