@@ -88,3 +88,15 @@ def test_hostile_names_never_reach_sql_unquoted(tmp_path):
     engine.create_table("t", input_union_sql(config.sources, PERSON_FIELDS))
     assert engine.fetchall("SELECT record_key, name FROM t ORDER BY 1") == [("A1", "张三"), ("A2", "李四")]
     assert engine.has_table("quarantine") and engine.has_table("raw_select")
+
+
+def test_record_without_name_or_document_is_quarantined(tmp_path):
+    from resolve.standardise.person import standardise_persons
+
+    (tmp_path / "p.csv").write_text(HEADER + "A1,,,福田区\nA2,,张三,\nA3,E1234567,,\n", encoding="utf-8")
+    config = load_config(write_config(tmp_path, source_yaml("grid", "p.csv")))
+    engine = Engine()
+    ingest(engine, config)
+    standardise_persons(engine, config)
+    assert engine.fetchall("SELECT row_number, record_key, reason FROM quarantine") == [(1, "A1", "no_identity")]
+    assert [r[0] for r in engine.fetchall("SELECT record_key FROM std_person ORDER BY 1")] == ["A2", "A3"]

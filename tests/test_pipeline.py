@@ -152,3 +152,9 @@ def _csv(path: Path) -> list[dict]:
 
     with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "evaluate", "generate"])
+def test_every_command_has_help_with_an_example(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output and "resolve " + command in result.output
