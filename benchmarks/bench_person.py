@@ -82,7 +82,8 @@ def run_baseline(config_path: str, out_dir: str, truth_dir: str, threshold: floa
     from resolve.engine import Engine
     from resolve.evaluate import evaluate_registry
     from resolve.ingest import ingest
-    from resolve.standardise.person import PERSON_FIELDS, input_union_sql
+    from resolve.standardise.inputs import input_union_sql
+    from resolve.standardise.person import PERSON_FIELDS
 
     config = load_config(config_path)
     os.makedirs(out_dir, exist_ok=True)

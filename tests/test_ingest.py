@@ -83,7 +83,8 @@ def test_hostile_names_never_reach_sql_unquoted(tmp_path):
     config = load_config(write_config(tmp_path, sources))
     engine = Engine()
     ingest(engine, config)
-    from resolve.standardise.person import input_union_sql, PERSON_FIELDS
+    from resolve.standardise.inputs import input_union_sql
+    from resolve.standardise.person import PERSON_FIELDS
 
     engine.create_table("t", input_union_sql(config.sources, PERSON_FIELDS))
     assert engine.fetchall("SELECT record_key, name FROM t ORDER BY 1") == [("A1", "张三"), ("A2", "李四")]

@@ -9,55 +9,14 @@ raw address).
 
 from __future__ import annotations
 
-from resolve.config import DATE_FIELDS, ENTITY_FIELDS, Config, SourceConfig
-from resolve.engine import Engine, quote_ident, quote_literal
+from resolve.config import ENTITY_FIELDS, Config
+from resolve.engine import Engine, quote_literal
 from resolve.standardise.addresses import build_address_table, register_address_macros
+from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
 from resolve.standardise.names import name_features
 from resolve.standardise.sql import register_macros
 
 PERSON_FIELDS = ENTITY_FIELDS["person"]
-
-
-def field_expression(source: SourceConfig, field: str) -> str:
-    """SQL for one canonical field of a source: its column, value mapping, default and date format."""
-    column = source.field_to_column().get(field)
-    if column is None:
-        default = source.defaults.get(field)
-        return f"{quote_literal(default)}::VARCHAR" if default is not None else "NULL::VARCHAR"
-    expr = f"CAST({quote_ident(column)} AS VARCHAR)"
-    mapping = source.values.get(field)
-    if mapping:
-        cases = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in mapping.items())
-        expr = f"CASE trim({expr}) {cases} ELSE {expr} END"
-    fmt = source.date_formats.get(field)
-    if fmt and field in DATE_FIELDS:
-        expr = f"coalesce(strftime(try_strptime(trim({expr}), {quote_literal(fmt)}), '%Y-%m-%d'), {expr})"
-    return expr
-
-
-def input_union_sql(sources: list[SourceConfig], fields: tuple[str, ...],
-                    offsets: dict[str, int] | None = None) -> str:
-    """Every source's raw table under canonical field names, one UNION ALL.
-
-    ``rid``, the record's number across all sources, is its row number plus its source's
-    offset: unique without sorting a million wide rows.
-    """
-    selects = []
-    for source in sources:
-        cols = ", ".join(f"{field_expression(source, f)} AS {f}" for f in fields)
-        offset = (offsets or {}).get(source.name, 0)
-        selects.append(f"SELECT {offset} + _row_number AS rid, {quote_literal(source.name)} AS source, "
-                       f"_row_number AS row_number, {cols} FROM {quote_ident('raw_' + source.name)}")
-    return " UNION ALL ".join(selects)
-
-
-def rid_offsets(engine: Engine, sources: list[SourceConfig]) -> dict[str, int]:
-    read = dict(engine.fetchall("SELECT source, rows_read FROM ingest_sources"))
-    offsets, total = {}, 0
-    for source in sources:
-        offsets[source.name] = total
-        total += int(read.get(source.name, 0))
-    return offsets
 
 
 def standardise_persons(engine: Engine, config: Config) -> None:
@@ -129,10 +88,5 @@ def standardise_persons(engine: Engine, config: Config) -> None:
 
 def quarantine_unidentifiable(engine: Engine) -> None:
     """A record with no name and no document cannot be matched to anyone: quarantine it."""
-    condition = "name_std IS NULL AND id_number IS NULL AND other_doc IS NULL"
-    engine.execute(f"""
-        INSERT INTO quarantine
-        SELECT source, row_number, record_key, 'no_identity',
-               to_json({{'name': name_raw, 'id_number': id_raw}})::VARCHAR
-        FROM std_person WHERE {condition}""")
-    engine.execute(f"DELETE FROM std_person WHERE {condition}")
+    quarantine_where(engine, "std_person", "name_std IS NULL AND id_number IS NULL AND other_doc IS NULL",
+                     "no_identity", "{'name': name_raw, 'id_number': id_raw}")
