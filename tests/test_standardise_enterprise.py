@@ -69,7 +69,7 @@ def test_names_and_branches(std):
 
 def test_statuses_dates_addresses(std):
     rows, _ = std
-    assert [rows[k]["status"] for k in ("M1", "M2", "M3", "440300600037341")] == \
+    assert [rows[k]["status"] for k in ("M1", "M2", "M3", "T1")] == \
         ["active", "active", "revoked", "active"]
     assert str(rows["M3"]["established_date"])[:10] == "2018-03-01"
     assert rows["M1"]["dwelling_key"] == rows["M2"]["dwelling_key"] == rows["T1"]["dwelling_key"] \
