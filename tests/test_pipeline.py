@@ -158,3 +158,15 @@ def _csv(path: Path) -> list[dict]:
 def test_every_command_has_help_with_an_example(command):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0 and "Example:" in result.output and "resolve " + command in result.output
+
+
+def test_sources_of_an_entity_not_linked_yet_are_refused_before_any_work(tmp_path):
+    (tmp_path / "m.csv").write_text("注册号,名称\nM1,某某有限公司\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(
+        "city: 深圳市\nregion_code: '440300'\nsnapshot_date: 2026-10-31\nsources:\n"
+        "  - name: market\n    department: 市场监管局\n    entity: enterprise\n    path: m.csv\n"
+        "    columns: {注册号: record_key, 名称: name}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "sources market (enterprise) cannot be linked by this version" in result.output
+    assert not (tmp_path / "o" / "registry.duckdb").exists()

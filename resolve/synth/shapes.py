@@ -43,6 +43,7 @@ class SourceSpec:
     key: tuple[str, int] = ("", 10)
     bad: tuple[str, ...] = BAD_CSV
     line_end: str = "\n"
+    entity: str = "person"
 
     @property
     def config_encoding(self) -> str:
@@ -59,6 +60,7 @@ class Shape:
     shares: dict[str, float]
     twin_rate: float
     sources: list[SourceSpec]
+    registries: list[SourceSpec] = field(default_factory=list)
 
 
 CLEAN_ADDRESS = {"province": 0.6, "city": 0.95, "district": 1.0, "street": 0.8, "community": 0.5,
@@ -237,11 +239,137 @@ def _alt_sources() -> list[SourceSpec]:
     return [police, floating, permit, social, deaths, grid]
 
 
+ENT_STATUS = {"active": "存续", "deregistered": "注销", "revoked": "吊销"}
+TAX_STATUS = {"active": "正常", "deregistered": "注销", "revoked": "非正常户"}
+USE_CN = {"residential": "住宅", "commercial": "商业", "office": "办公", "industrial": "工业",
+          "public_toilet": "公厕", "power_room": "配电房", "other": "其他"}
+USE_HB = {"residential": "住宅", "commercial": "商铺", "office": "写字楼", "industrial": "厂房",
+          "public_toilet": "公共厕所", "power_room": "配电房", "other": "其他用房"}
+REGISTRY_ADDRESS = {"province": 0.3, "city": 0.9, "district": 1.0, "street": 0.6, "community": 0.3,
+                    "bword_alt": 0.02, "room_bare": 0.1, "drop_unit": 0.02}
+HOUSING_ADDRESS = {"province": 0.05, "city": 0.5, "district": 0.9, "street": 0.3, "community": 0.3,
+                   "bword_alt": 0.25, "compact": 0.05, "room_bare": 0.5, "cn": 0.05, "fullwidth": 0.02,
+                   "drop_unit": 0.05, "comma": 0.02}
+
+
+def _default_registries() -> list[SourceSpec]:
+    """Enterprise (法人库) and property (房屋库) departments; generated after the person sources."""
+    return [
+        SourceSpec(
+            name="market_regulation", department="市场监督管理局", builder="market", fmt="csv", encoding="gbk",
+            path="sources/market_regulation.csv", line_end="\r\n", key=("SC", 12), entity="enterprise",
+            columns=(Col("主体标识", "key", "record_key"), Col("统一社会信用代码", "uscc", "uscc"),
+                     Col("注册号", "reg_number", "reg_number"), Col("企业名称", "name", "name"),
+                     Col("法定代表人", "rep_name", "legal_rep_name"), Col("法定代表人证件号码", "rep_id", "legal_rep_id_number"),
+                     Col("住所", "address", "address"), Col("登记状态", "status", "status"),
+                     Col("成立日期", "established", "established_date"), Col("企业类型", "etype", "enterprise_type"),
+                     Col("登记机关", "authority"), Col("核准日期", "updated", "updated_at")),
+            codes={"status": ENT_STATUS},
+            formats={"established": "iso", "updated": "iso"},
+            rates={"rep_typo": 0.003, "rep_homophone": 0.003, "address_stale": 0.03},
+            address=REGISTRY_ADDRESS,
+        ),
+        SourceSpec(
+            name="tax", department="税务局", builder="tax", fmt="xlsx", path="sources/tax.xlsx", bad=BAD_TABLE,
+            key=("SW", 12), entity="enterprise",
+            columns=(Col("税务登记序号", "key", "record_key"), Col("纳税人识别号", "tax_id", "tax_id"),
+                     Col("社会信用代码", "uscc", "uscc"), Col("纳税人名称", "name", "name"),
+                     Col("法定代表人姓名", "rep_name", "legal_rep_name"), Col("生产经营地址", "address", "address"),
+                     Col("纳税人状态", "status", "status"), Col("登记注册类型", "etype"),
+                     Col("主管税务所", "office"), Col("更新日期", "updated", "updated_at")),
+            codes={"status": TAX_STATUS},
+            formats={"updated": "slash"},
+            rates={"coverage": 0.92, "legacy_tax_id": 0.08, "uscc_typo": 0.01, "uscc_missing": 0.02,
+                   "form_swap": 0.15, "drop_city": 0.25, "bracket_region": 0.05, "fullwidth_brackets": 0.3,
+                   "rep_homophone": 0.01},
+            address=FORM_ADDRESS,
+        ),
+        SourceSpec(
+            name="real_estate", department="不动产登记中心", builder="titles", fmt="csv", encoding="gbk",
+            path="sources/real_estate.csv", line_end="\r\n", key=("BDC", 12), entity="property",
+            columns=(Col("登记业务号", "key", "record_key"), Col("不动产单元号", "code", "property_code"),
+                     Col("坐落", "address", "address"), Col("所在区", "district", "district"),
+                     Col("街道", "street", "street"), Col("社区", "community", "community"), Col("道路", "road", "road"),
+                     Col("门牌号", "door", "door_number"), Col("楼栋", "building", "building"),
+                     Col("单元", "unit", "unit"), Col("房号", "room", "room"), Col("用途", "use", "use"),
+                     Col("建筑面积", "area", "area"), Col("权利人", "owner", "owner_name"),
+                     Col("权利人证件号", "owner_id", "owner_id_number"), Col("权属状态", "title_status"),
+                     Col("登簿日期", "updated", "updated_at")),
+            codes={"use": USE_CN},
+            formats={"updated": "ymd8"},
+            rates={"coverage": 0.85, "nondwelling_coverage": 0.6, "history": 0.04, "enterprise_owner": 0.05,
+                   "owner_id_typo": 0.003, "owner_homophone": 0.003},
+            address=REGISTRY_ADDRESS,
+        ),
+        SourceSpec(
+            name="housing_bureau", department="住房和建设局", builder="housing", fmt="parquet",
+            path="sources/housing_bureau.parquet", bad=BAD_TABLE, key=("ZJ", 14), entity="property",
+            columns=(Col("房屋编码", "key", "record_key"), Col("房屋地址", "address", "address"),
+                     Col("房屋用途", "use", "use"), Col("建筑面积", "area", "area"), Col("建筑结构", "structure"),
+                     Col("更新日期", "updated", "updated_at")),
+            codes={"use": USE_HB},
+            formats={"updated": "iso"},
+            rates={"coverage": 0.9, "nondwelling_coverage": 0.8, "area_off": 0.05, "area_missing": 0.03},
+            address=HOUSING_ADDRESS,
+        ),
+    ]
+
+
+def _alt_registries() -> list[SourceSpec]:
+    base = {s.name: s for s in _default_registries()}
+    keys = ("rep_typo", "rep_homophone", "uscc_typo", "uscc_missing", "owner_id_typo", "owner_homophone",
+            "area_off", "area_missing", "legacy_tax_id", "address_stale")
+    market = replace(
+        base["market_regulation"], key=("QY", 14),
+        columns=(Col("市场主体编号", "key", "record_key"), Col("名称", "name", "name"),
+                 Col("信用代码", "uscc", "uscc"), Col("原注册号", "reg_number", "reg_number"),
+                 Col("负责人", "rep_name", "legal_rep_name"), Col("负责人身份证", "rep_id", "legal_rep_id_number"),
+                 Col("经营场所", "address", "address"), Col("经营状态", "status", "status"),
+                 Col("成立时间", "established", "established_date"), Col("主体类型", "etype", "enterprise_type"),
+                 Col("最后变更日期", "updated", "updated_at")),
+        codes={"status": {"active": "在业", "deregistered": "已注销", "revoked": "已吊销"}},
+        formats={"established": "ymd8", "updated": "cn"},
+        rates=_doubled(base["market_regulation"].rates, keys),
+    )
+    tax = replace(
+        base["tax"], fmt="csv", encoding="utf-8", path="sources/tax.csv", bad=BAD_CSV, key=("NS", 14),
+        columns=(Col("登记序号", "key", "record_key"), Col("识别号", "tax_id", "tax_id"), Col("名称", "name", "name"),
+                 Col("统一代码", "uscc", "uscc"), Col("法人代表", "rep_name", "legal_rep_name"),
+                 Col("注册地址", "address", "address"), Col("状态", "status", "status"),
+                 Col("录入日期", "updated", "updated_at"), Col("税务机关", "office")),
+        codes={"status": {"active": "01", "deregistered": "03", "revoked": "05"}},
+        formats={"updated": "ymd8"},
+        rates=_doubled(base["tax"].rates, keys) | {"coverage": 0.85},
+    )
+    titles = replace(
+        base["real_estate"], key=("YD", 14), line_end="\n",
+        columns=(Col("业务编号", "key", "record_key"), Col("单元号", "code", "property_code"),
+                 Col("区县", "district", "district"), Col("街道办", "street", "street"), Col("道路名称", "road", "road"),
+                 Col("门牌", "door", "door_number"), Col("幢号", "building", "building"), Col("单元号码", "unit", "unit"),
+                 Col("室号", "room", "room"), Col("规划用途", "use", "use"), Col("面积", "area", "area"),
+                 Col("产权人", "owner", "owner_name"), Col("产权人证件号码", "owner_id", "owner_id_number"),
+                 Col("登记日期", "updated", "updated_at"), Col("状态", "title_status")),
+        codes={"use": {"residential": "10", "commercial": "20", "office": "30", "industrial": "40",
+                       "public_toilet": "91", "power_room": "92", "other": "99"}},
+        formats={"updated": "slash"},
+        rates=_doubled(base["real_estate"].rates, keys) | {"coverage": 0.75},
+    )
+    housing = replace(
+        base["housing_bureau"], key=("FW", 16),
+        columns=(Col("房屋编号", "key", "record_key"), Col("地址", "address", "address"), Col("用途", "use", "use"),
+                 Col("面积(平方米)", "area", "area"), Col("结构", "structure"), Col("采集日期", "updated", "updated_at")),
+        formats={"updated": "slash"},
+        rates=_doubled(base["housing_bureau"].rates, keys),
+        address=SURVEY_ADDRESS,
+    )
+    return [market, tax, titles, housing]
+
+
 def get_shape(name: str) -> Shape:
     if name == "default":
         return Shape("default", {"local": 0.60, "floating": 0.35, "commuter": 0.03, "hkmo": 0.012, "foreign": 0.008},
-                     0.005, _default_sources())
+                     0.005, _default_sources(), _default_registries())
     if name == "alt":
         return Shape("alt", {"local": 0.50, "floating": 0.44, "commuter": 0.04, "hkmo": 0.012, "foreign": 0.008},
-                     0.01, _alt_sources())
+                     0.01, _alt_sources(), _alt_registries())
     raise ValueError(f"unknown shape {name!r}: use 'default' or 'alt'")

@@ -123,8 +123,8 @@ def _quote(value: str) -> str:
 
 def write_csv(path: Path, spec: SourceSpec, table: Table) -> None:
     encoding = "utf-8" if spec.encoding == "utf-8-sig" else spec.encoding
-    name_at = _column_index(spec, ("name",))
-    addr_at = _column_index(spec, ("res_addr", "reg_addr"))
+    name_at = _column_index(spec, ("name", "owner"))
+    addr_at = _column_index(spec, ("res_addr", "reg_addr", "address"))
     with open(path, "wb") as f:
         if spec.encoding == "utf-8-sig":
             f.write(b"\xef\xbb\xbf")
@@ -292,7 +292,7 @@ def _yaml_scalar(value: str) -> str:
 def config_yaml(specs: list[SourceSpec], paths: dict[str, str], formats: dict[str, str]) -> str:
     lines = ["city: 深圳市", 'region_code: "440300"', "snapshot_date: 2026-10-31", "sources:"]
     for spec in specs:
-        lines += [f"  - name: {spec.name}", f"    department: {spec.department}", "    entity: person",
+        lines += [f"  - name: {spec.name}", f"    department: {spec.department}", f"    entity: {spec.entity}",
                   f"    path: {paths[spec.name]}"]
         if formats[spec.name] == "csv":
             lines.append(f"    encoding: {spec.config_encoding}")
