@@ -21,6 +21,17 @@ N = 3000
 CANONICAL = {"record_key", "id_number", "name", "sex", "birth_date", "phone", "registered_address",
              "residence_address", "status", "status_date", "updated_at", "employer_name", "employer_uscc",
              "ethnicity", "guardian_name"}
+CANONICAL_BY_ENTITY = {
+    "person": CANONICAL,
+    "enterprise": {"record_key", "uscc", "reg_number", "org_code", "tax_id", "name", "legal_rep_name",
+                   "legal_rep_id_number", "address", "status", "established_date", "enterprise_type", "updated_at"},
+    "property": {"record_key", "property_code", "address", "district", "street", "community", "road", "door_number",
+                 "building", "unit", "room", "use", "area", "owner_name", "owner_id_number", "updated_at"},
+}
+CANONICAL_VALUES = {"status": {"active", "deceased", "moved_out", "deregistered", "revoked"}, "sex": {"M", "F"},
+                    "use": {"residential", "commercial", "office", "industrial", "public_toilet", "power_room", "other"}}
+RECORD_FILES = {"person": ("person_records.csv", "person_uid"), "enterprise": ("enterprise_records.csv", "enterprise_uid"),
+                "property": ("property_records.csv", "property_uid")}
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +51,21 @@ def _digests(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _config(root: Path) -> dict:
-    return yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))
+def _config(root: Path, name: str = "config_all.yaml") -> dict:
+    return yaml.safe_load((root / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("which", ["city", "alt_city"])
+def test_config_lists_the_person_sources_and_config_all_every_source(which, request):
+    root, _ = request.getfixturevalue(which)
+    people, everything = _config(root, "config.yaml"), _config(root)
+    assert {s["entity"] for s in people["sources"]} == {"person"}
+    assert everything["sources"][:len(people["sources"])] == people["sources"]
+    assert {s["entity"] for s in everything["sources"]} == {"person", "enterprise", "property"}
+    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype=str)
+    bad_all = pd.read_csv(root / "truth/bad_rows_all.csv", dtype=str)
+    names = {s["name"] for s in people["sources"]}
+    assert set(bad["source"]) == names and bad.equals(bad_all[bad_all["source"].isin(names)].reset_index(drop=True))
 
 
 def _raw_lines(path: Path) -> list[bytes]:
@@ -84,11 +108,15 @@ def test_same_seed_same_bytes_and_other_seed_differs(city, tmp_path):
     assert _digests(other)["sources/police_hukou.csv"] != _digests(root)["sources/police_hukou.csv"]
 
 
+def _records(root: Path, entity: str) -> pd.DataFrame:
+    return pd.read_csv(root / "truth" / RECORD_FILES[entity][0], dtype=str)
+
+
 def test_summary_counts_match_files(city):
     root, summary = city
-    records = pd.read_csv(root / "truth/person_records.csv", dtype=str)
-    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype=str)
+    bad = pd.read_csv(root / "truth/bad_rows_all.csv", dtype=str)
     for source, _, rows in _each_source(root):
+        records = _records(root, source["entity"])
         stats = summary["sources"][source["name"]]
         assert len(rows) == stats["rows"] == stats["records"] + stats["bad_rows"]
         assert (records["source"] == source["name"]).sum() == stats["records"]
@@ -139,17 +167,26 @@ def test_twins_share_the_guardian_phone():
     assert (pop.guardian[a] == pop.guardian[pop.twin[a]]).all()
 
 
-def test_every_accepted_record_is_in_its_source(city):
-    root, _ = city
+@pytest.mark.parametrize("which", ["city", "alt_city"])
+def test_every_accepted_record_is_in_its_source(which, request):
+    root, _ = request.getfixturevalue(which)
     records = pd.read_csv(root / "truth/person_records.csv", dtype=str)
     persons = set(pd.read_csv(root / "truth/persons.csv", dtype=str)["person_uid"])
     assert set(records["person_uid"]) <= persons
+    enterprises = set(pd.read_csv(root / "truth/enterprises.csv", dtype=str)["enterprise_uid"])
+    properties = set(pd.read_csv(root / "truth/properties.csv", dtype=str)["property_uid"])
+    assert set(_records(root, "enterprise")["enterprise_uid"]) <= enterprises
+    assert set(_records(root, "property")["property_uid"]) <= properties
+    entities = set()
     for source, header, rows in _each_source(root):
+        entities.add(source["entity"])
+        records = _records(root, source["entity"])
         at = header.index(_key_column(source))
         keys = {r[at] for r in rows if len(r) > at}
         expected = records.loc[records["source"] == source["name"], "record_key"]
-        assert expected.is_unique
+        assert expected.is_unique and len(expected) > 0
         assert set(expected) <= keys
+    assert entities == {"person", "enterprise", "property"}
 
 
 def _check_bad_csv_row(raw: bytes, encoding: str, reason: str, width: int, key_at: int, seen: set[str]) -> None:
@@ -169,7 +206,7 @@ def _check_bad_csv_row(raw: bytes, encoding: str, reason: str, width: int, key_a
 @pytest.mark.parametrize("which", ["city", "alt_city"])
 def test_bad_rows_are_really_bad_and_good_rows_are_good(which, request):
     root, _ = request.getfixturevalue(which)
-    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype={"row_number": int})
+    bad = pd.read_csv(root / "truth/bad_rows_all.csv", dtype={"row_number": int})
     assert set(bad["reason"]) == {"bad_field_count", "undecodable", "empty_record_key", "duplicate_record_key"}
     for source in _config(root)["sources"]:
         marked = dict(zip(*[bad.loc[bad["source"] == source["name"], c] for c in ("row_number", "reason")]))
@@ -199,7 +236,7 @@ def test_bad_rows_are_really_bad_and_good_rows_are_good(which, request):
 
 def test_gbk_sources_carry_undecodable_rows(city):
     root, _ = city
-    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype=str)
+    bad = pd.read_csv(root / "truth/bad_rows_all.csv", dtype=str)
     for source in _config(root)["sources"]:
         has = ((bad["source"] == source["name"]) & (bad["reason"] == "undecodable")).any()
         assert has == (source.get("encoding") == "gbk")
@@ -210,18 +247,19 @@ def test_config_maps_existing_columns_and_all_coded_values(which, request):
     root, _ = request.getfixturevalue(which)
     config = _config(root)
     assert config["city"] == "深圳市" and config["region_code"] == "440300"
-    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype={"row_number": int})
+    bad = pd.read_csv(root / "truth/bad_rows_all.csv", dtype={"row_number": int})
     for source, header, rows in _each_source(root):
         assert not Path(source["path"]).is_absolute() and (root / source["path"]).exists()
-        assert source["entity"] == "person"
+        assert source["entity"] in CANONICAL_BY_ENTITY
         assert set(source["columns"]) <= set(header)
-        assert set(source["columns"].values()) <= CANONICAL
+        assert set(source["columns"].values()) <= CANONICAL_BY_ENTITY[source["entity"]]
         assert len(header) > len(source["columns"]), "some columns stay unmapped"
         skip = set(bad.loc[bad["source"] == source["name"], "row_number"])
         by_field = {field: header.index(col) for col, field in source["columns"].items()}
         for field, mapping in source.get("values", {}).items():
             seen = {r[by_field[field]] for i, r in enumerate(rows, start=1) if i not in skip}
             assert seen - {""} <= set(mapping), (source["name"], field)
+            assert set(mapping.values()) <= CANONICAL_VALUES[field]
 
 
 def test_alt_shape_differs(city, alt_city):
@@ -262,3 +300,131 @@ def test_common_names_repeat_and_sources_are_noisy(city):
     id_at = header.index(next(c for c, f in grid["columns"].items() if f == "id_number"))
     missing = np.mean([r[id_at] == "" for r in rows])
     assert 0.2 < missing < 0.4
+
+
+def _uscc_ok(code: str) -> bool:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    if len(code) != 18 or any(ch not in alphabet for ch in code):
+        return False
+    total = sum(alphabet.index(ch) * pow(3, i, 31) for i, ch in enumerate(code[:17]))
+    return alphabet[(31 - total % 31) % 31] == code[17]
+
+
+def _org_ok(code: str) -> bool:
+    if len(code) != 9:
+        return False
+    total = sum(int(ch, 36) * w for ch, w in zip(code[:8], (3, 7, 9, 10, 5, 8, 4, 2)))
+    c = 11 - total % 11
+    return code[8] == {10: "X", 11: "0"}.get(c, str(c))
+
+
+def _mod_11_10_ok(number: str) -> bool:
+    """ISO 7064 MOD 11,10 over all digits, the check included."""
+    p = 10
+    for ch in number:
+        s = (p + int(ch)) % 10 or 10
+        p = (2 * s) % 11
+    return s == 1
+
+
+def _enterprises(root: Path) -> pd.DataFrame:
+    return pd.read_csv(root / "truth/enterprises.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("which", ["city", "alt_city"])
+def test_enterprise_identifiers_pass_their_checks(which, request):
+    root, summary = request.getfixturevalue(which)
+    ent = _enterprises(root)
+    assert len(ent) == summary["enterprises"] and ent["enterprise_uid"].is_unique
+    with_uscc = ent[ent["uscc"] != ""]
+    assert len(with_uscc) > 0.95 * len(ent)
+    assert all(_uscc_ok(u) for u in with_uscc["uscc"]) and with_uscc["uscc"].is_unique
+    assert (with_uscc["uscc"].str[8:17] == with_uscc["org_code"]).all()
+    assert all(_org_ok(o) for o in ent["org_code"]) and ent["org_code"].is_unique
+    legacy = ent[ent["reg_number"] != ""]
+    assert len(legacy) > 0 and all(len(r) == 15 and _mod_11_10_ok(r) for r in legacy["reg_number"])
+    assert (legacy["reg_number"].str[:6] == legacy["district_code"]).all()
+    assert set(ent["status"]) == {"active", "deregistered", "revoked"}
+    assert (ent.loc[ent["uscc"] == "", "reg_number"] != "").all()
+
+
+@pytest.mark.parametrize("which", ["city", "alt_city"])
+def test_branches_and_individual_businesses(which, request):
+    root, _ = request.getfixturevalue(which)
+    ent = _enterprises(root).set_index("enterprise_uid")
+    persons = pd.read_csv(root / "truth/persons.csv", dtype=str, keep_default_na=False).set_index("person_uid")
+    props = pd.read_csv(root / "truth/properties.csv", dtype=str).set_index("property_uid")
+    branches = ent[ent["is_branch"] == "True"]
+    assert len(branches) > 0
+    for name, parent in zip(branches["name"], branches["parent_enterprise_uid"]):
+        full = ent.loc[parent, "name"]
+        assert name.startswith(full) and name.endswith("分公司") and name != full
+        assert ent.loc[parent, "is_branch"] == "False" and ent.loc[parent, "is_individual_business"] == "False"
+    assert (ent.loc[ent["is_branch"] == "False", "parent_enterprise_uid"] == "").all()
+    ib = ent[ent["is_individual_business"] == "True"]
+    assert len(ib) > 0 and ib["uscc"].str.startswith("92").all()
+    assert not ib["name"].str.contains("公司").any()
+    assert ib["operator_person_uid"].isin(persons.index).all()
+    assert (ib["operator_person_uid"] == ib["legal_rep_person_uid"]).all()
+    assert (ent.loc[ent["is_individual_business"] == "False", "uscc"].str[:2].isin(["91", ""])).all()
+    assert ent["legal_rep_person_uid"].isin(persons.index).all()
+    assert (persons.loc[ent["legal_rep_person_uid"], "id_number"] != "").all()
+    assert ent["site_property_uid"].isin(props.index).all()
+    uses = props.loc[ent["site_property_uid"], "use"]
+    assert set(uses) <= {"residential", "commercial"} and (uses == "commercial").mean() > 0.2
+    assert ent["site_property_uid"].value_counts().iloc[0] >= 5, "some addresses host a cluster of registrations"
+
+
+def test_enterprise_sources_carry_the_truth_and_its_variants(city):
+    root, _ = city
+    ent = _enterprises(root).set_index("enterprise_uid")
+    persons = pd.read_csv(root / "truth/persons.csv", dtype=str, keep_default_na=False).set_index("person_uid")
+    records = _records(root, "enterprise").set_index(["source", "record_key"])["enterprise_uid"]
+    sources = {s["name"]: s for s in _config(root)["sources"]}
+
+    def frame(name: str) -> pd.DataFrame:
+        header, rows = _read(root, sources[name])
+        df = pd.DataFrame([r for r in rows if len(r) == len(header)], columns=header)
+        df = df.rename(columns=sources[name]["columns"]).drop_duplicates("record_key")
+        df = df[[(name, k) in records.index for k in df["record_key"]]]
+        df["uid"] = [records[(name, k)] for k in df["record_key"]]
+        return df
+
+    market = frame("market_regulation")
+    assert market["uid"].is_unique and set(market["uid"]) == set(ent.index)
+    assert (market["name"].to_numpy() == ent.loc[market["uid"], "name"].to_numpy()).all()
+    same_id = market["legal_rep_id_number"].to_numpy() == persons.loc[ent.loc[market["uid"], "legal_rep_person_uid"], "id_number"].to_numpy()
+    assert same_id.mean() > 0.98
+    assert ((market["uscc"] == "") == (ent.loc[market["uid"], "uscc"].to_numpy() == "")).all()
+    tax = frame("tax")
+    true_uscc = ent.loc[tax["uid"], "uscc"].to_numpy()
+    legacy = tax["tax_id"].str.len() == 15
+    assert legacy.any() and (tax.loc[legacy, "tax_id"].str[6:].to_numpy() == ent.loc[tax.loc[legacy, "uid"], "org_code"].to_numpy()).all()
+    typos = (tax["uscc"] != "") & (tax["uscc"].to_numpy() != true_uscc)
+    assert 0 < typos.sum() < 0.05 * len(tax)
+    assert all(sum(a != b for a, b in zip(x, y)) == 1 for x, y in zip(tax.loc[typos, "uscc"], true_uscc[typos]))
+    names = tax["name"].to_numpy() != ent.loc[tax["uid"], "name"].to_numpy()
+    assert 0.2 < names.mean() < 0.6
+    assert tax["name"].str.contains("（深圳）").any() and tax["name"].str.contains("有限责任公司").any()
+
+
+def test_property_sources_carry_the_truth(city):
+    root, _ = city
+    props = pd.read_csv(root / "truth/properties.csv", dtype=str, keep_default_na=False).set_index("property_uid")
+    records = _records(root, "property")
+    sources = {s["name"]: s for s in _config(root)["sources"]}
+    header, rows = _read(root, sources["real_estate"])
+    titles = pd.DataFrame([r for r in rows if len(r) == len(header)], columns=header).rename(
+        columns=sources["real_estate"]["columns"]).drop_duplicates("record_key").set_index("record_key")
+    truth = records[records["source"] == "real_estate"]
+    got = titles.loc[truth["record_key"]]
+    assert (got["property_code"].to_numpy() == props.loc[truth["property_uid"], "property_code"].to_numpy()).all()
+    assert (got["road"].to_numpy() == props.loc[truth["property_uid"], "road"].to_numpy()).all()
+    assert truth["property_uid"].duplicated().any(), "a few properties carry a superseded title"
+    owners = pd.read_csv(root / "truth/property_owners.csv", dtype=str, keep_default_na=False)
+    persons = set(pd.read_csv(root / "truth/persons.csv", dtype=str)["person_uid"])
+    assert set(owners["owner_person_uid"]) - {""} <= persons
+    assert (owners["owner_enterprise_uid"] != "").any()
+    housing = records[records["source"] == "housing_bureau"]
+    assert housing["property_uid"].is_unique and len(housing) > 0.8 * len(props)
+    assert not housing["record_key"].isin(props["property_code"]).any()

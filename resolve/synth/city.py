@@ -11,6 +11,7 @@ import pandas as pd
 
 from .geography import DISTRICT_CODES
 from .population import Population, build_population
+from .registries import REGISTRY_BUILDERS, Enterprises, build_enterprises
 from .shapes import SourceSpec, get_shape
 from .sources import Context, build_extract
 from .text import format_dates
@@ -18,10 +19,19 @@ from .writers import assign_keys, bad_counts, config_yaml, plan_table, write_tab
 
 XLSX_MAX_ROWS = 200_000
 FRESH_KEY_KINDS = ("bad_field_count", "undecodable")
+# Entities whose sources config.yaml (and truth/bad_rows.csv) lists: those `resolve run` links
+# today (it refuses the others). config_all.yaml and truth/bad_rows_all.csv cover every source,
+# enterprise and property ones included; add an entity here (and its sources to
+# configs/demo.yaml) once the pipeline links it.
+CONFIG_ENTITIES = ("person",)
 
 
 def generate_city(out_dir, seed: int = 1, n_persons: int = 20000, shape: str = "default") -> dict:
-    """Write out_dir/sources/*, out_dir/config.yaml and out_dir/truth/*; return a summary.
+    """Write out_dir/sources/*, out_dir/config.yaml, out_dir/config_all.yaml and out_dir/truth/*; return a summary.
+
+    config.yaml and truth/bad_rows.csv cover the sources of CONFIG_ENTITIES (the person sources:
+    what `resolve run` accepts today); config_all.yaml and truth/bad_rows_all.csv cover every
+    source, the enterprise and property ones too.
 
     Deterministic for (seed, n_persons, shape). An XLSX extract with more than 200,000 rows is
     written as Parquet instead (path and config follow), since openpyxl is too slow for it.
@@ -39,16 +49,31 @@ def generate_city(out_dir, seed: int = 1, n_persons: int = 20000, shape: str = "
         records.append(rec)
         bad.append(bad_rows)
         per_source[spec.name] = stats
-    (out / "config.yaml").write_text(
-        config_yaml(specs, {s.name: s.path for s in specs}, {s.name: s.fmt for s in specs}), encoding="utf-8")
+    # Enterprises and properties: drawn after everything above, from streams of their own.
+    ent = build_enterprises(np.random.default_rng([seed, 2]), pop)
+    reg_records: dict[str, list[pd.DataFrame]] = {"enterprise": [], "property": []}
+    for spec in city.registries:
+        spec, stats, rec, bad_rows = _write_registry(ctx, ent, spec, out)
+        specs.append(spec)
+        reg_records[spec.entity].append(rec)
+        bad.append(bad_rows)
+        per_source[spec.name] = stats
+    paths, formats = {s.name: s.path for s in specs}, {s.name: s.fmt for s in specs}
+    linked = [s for s in specs if s.entity in CONFIG_ENTITIES]
+    (out / "config.yaml").write_text(config_yaml(linked, paths, formats), encoding="utf-8")
+    (out / "config_all.yaml").write_text(config_yaml(specs, paths, formats), encoding="utf-8")
     person_records = pd.concat(records, ignore_index=True)
-    _write_truth(out / "truth", pop, person_records, pd.concat(bad, ignore_index=True))
+    all_bad = pd.concat(bad, ignore_index=True)
+    _write_truth(out / "truth", pop, person_records, all_bad[all_bad["source"].isin([s.name for s in linked])])
+    all_bad.to_csv(out / "truth" / "bad_rows_all.csv", index=False)
+    ent_records, prop_records = _write_registry_truth(out / "truth", pop, ent, reg_records)
     seen = np.zeros(len(pop), dtype=bool)
     seen[person_records["person_uid"].str.slice(1).astype(np.int64).to_numpy()] = True
     return {
         "seed": seed, "shape": shape, "n_persons": n_persons, "out_dir": str(out),
-        "config": str(out / "config.yaml"), "properties": len(pop.props),
+        "config": str(out / "config.yaml"), "config_all": str(out / "config_all.yaml"), "properties": len(pop.props),
         "twin_pairs": int((pop.twin >= 0).sum() // 2), "persons_in_no_source": int((~seen).sum()),
+        "enterprises": len(ent), "enterprise_records": ent_records, "property_records": prop_records,
         "sources": per_source,
         "records": int(sum(s["records"] for s in per_source.values())),
         "bad_rows": int(sum(s["bad_rows"] for s in per_source.values())),
@@ -77,6 +102,52 @@ def _write_source(ctx: Context, spec: SourceSpec, out: Path):
     stats = {"path": spec.path, "format": spec.fmt, "encoding": spec.config_encoding if spec.fmt == "csv" else None,
              "records": n, "bad_rows": len(table.bad), "rows": n + len(table.bad)}
     return spec, stats, records, bad
+
+
+def _write_registry(ctx: Context, ent: Enterprises, spec: SourceSpec, out: Path):
+    """One enterprise or property source: rows, bad rows and the true entity of every record."""
+    pop = ctx.pop
+    rows, cols, extra = REGISTRY_BUILDERS[spec.builder](pop, ent, spec, ctx.rng(spec.name, "records"))
+    n = len(rows)
+    spec = _fit_format(spec, n)
+    rng = ctx.rng(spec.name, "rows")
+    counts = bad_counts(spec, n)
+    keys, fresh = assign_keys(rng, spec, None, n, sum(counts.get(k, 0) for k in FRESH_KEY_KINDS))
+    table = plan_table(rng, spec, cols, keys, fresh, counts)
+    write_table(out / spec.path, spec, table)
+    uid = ent.uid[rows] if spec.entity == "enterprise" else pop.props.uid[rows]
+    records = pd.DataFrame({"source": spec.name, "record_key": keys, f"{spec.entity}_uid": uid, **extra})
+    bad = pd.DataFrame({"source": spec.name, "row_number": table.row_numbers(), "reason": [b.kind for b in table.bad]})
+    stats = {"path": spec.path, "format": spec.fmt, "encoding": spec.config_encoding if spec.fmt == "csv" else None,
+             "entity": spec.entity, "records": n, "bad_rows": len(table.bad), "rows": n + len(table.bad)}
+    return spec, stats, records, bad
+
+
+def _write_registry_truth(truth: Path, pop: Population, ent: Enterprises,
+                          records: dict[str, list[pd.DataFrame]]) -> tuple[int, int]:
+    """enterprise_records, enterprises, property_records (uids of truth/properties.csv) and property_owners."""
+    e = pd.concat(records["enterprise"], ignore_index=True) if records["enterprise"] else pd.DataFrame(
+        columns=["source", "record_key", "enterprise_uid"])
+    p = pd.concat(records["property"], ignore_index=True) if records["property"] else pd.DataFrame(
+        columns=["source", "record_key", "property_uid"])
+    e[["source", "record_key", "enterprise_uid"]].to_csv(truth / "enterprise_records.csv", index=False)
+    p[["source", "record_key", "property_uid"]].to_csv(truth / "property_records.csv", index=False)
+    if "owner_person_uid" in p:
+        owners = p.dropna(subset=["owner_person_uid"])
+        owners[["source", "record_key", "property_uid", "owner_person_uid", "owner_enterprise_uid", "current"]].to_csv(
+            truth / "property_owners.csv", index=False)
+    ib = ent.is_ib
+    pd.DataFrame({
+        "enterprise_uid": ent.uid, "uscc": ent.uscc, "org_code": ent.org, "reg_number": ent.reg_number,
+        "name": ent.name, "is_branch": ent.is_branch,
+        "parent_enterprise_uid": np.where(ent.parent >= 0, ent.uid[np.maximum(ent.parent, 0)], ""),
+        "is_individual_business": ib, "operator_person_uid": np.where(ib, pop.uid[ent.rep], ""),
+        "legal_rep_person_uid": pop.uid[ent.rep], "site_property_uid": pop.props.uid[ent.site],
+        "status": ent.status, "established_date": format_dates(ent.established, "iso"),
+        "status_date": format_dates(ent.status_date.astype("datetime64[D]"), "iso"),
+        "enterprise_type": ent.etype, "district_code": DISTRICT_CODES[ent.district],
+    }).to_csv(truth / "enterprises.csv", index=False)
+    return len(e), len(p)
 
 
 def _write_truth(truth: Path, pop: Population, person_records: pd.DataFrame, bad: pd.DataFrame) -> None:
