@@ -96,6 +96,8 @@ class LinkConfig(_Strict):
                                   description="higher threshold for the uncertainty band")
     u_max_pairs: float = Field(1e6, gt=0, description="random pairs sampled to estimate u")
     em_max_pairs: float = Field(5e5, gt=0, description="blocked pairs used per EM session")
+    min_training_records: int = Field(
+        2000, ge=0, description="fewer person records than this use the packaged model instead of training")
     seed: int = 42
     valid_ids_never_merge: bool = Field(
         True, description="two different check-valid citizen IDs are two people, whatever else agrees")
@@ -335,6 +337,10 @@ def _check_source(source: SourceConfig, loc, path: Path, problem, check_files) -
         header = read_header(source)
     except Exception as exc:  # noqa: BLE001 - any unreadable header is a user-facing problem
         problem(loc + ("path",), f"cannot read the header of {resolved}: {exc}")
+        return
+    if not header:
+        problem(loc + ("path",), f"{resolved.name} is empty: no header row; a source file starts with "
+                "a row of column names")
         return
     missing = [c for c in source.columns if c not in header]
     for column in missing:

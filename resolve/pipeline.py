@@ -59,10 +59,11 @@ def check_nothing_lost(engine: Engine) -> pd.DataFrame:
 
 def build_registry(engine: Engine, config: Config, model_out: Path | None = None,
                    model_in: Path | None = None,
-                   progress: Callable[[str], None] | None = None) -> dict[str, float]:
-    """Run every stage on ``engine``; return each stage's seconds."""
+                   progress: Callable[[str], None] | None = None) -> tuple[dict[str, float], dict[str, str]]:
+    """Run every stage on ``engine``; return each stage's seconds and notes for run_info."""
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
+    notes: dict[str, str] = {}
 
     def stage(name: str, fn: Callable[[], None]) -> None:
         say(name)
@@ -72,15 +73,16 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
 
     stage("ingest", lambda: ingest(engine, config, progress=say))
     stage("standardise", lambda: standardise_persons(engine, config))
-    stage("link", lambda: link_persons(engine, config, model_out=model_out, model_in=model_in))
+    stage("link", lambda: notes.update(
+        person_model=link_persons(engine, config, model_out=model_out, model_in=model_in)))
     stage("cluster", lambda: cluster_persons(engine, config.link.threshold,
                                              config.link.valid_ids_never_merge,
                                              config.link.require_identity_evidence))
     stage("golden", lambda: build_person_golden(engine, config))
-    return timings
+    return timings, notes
 
 
-def _write_run_info(engine: Engine, config: Config, timings: dict[str, float]) -> None:
+def _write_run_info(engine: Engine, config: Config, timings: dict[str, float], notes: dict[str, str]) -> None:
     """Written last, so it records every stage's time (the write itself is timed in RunResult)."""
     info = {
         "resolve_version": __version__,
@@ -92,6 +94,7 @@ def _write_run_info(engine: Engine, config: Config, timings: dict[str, float]) -
         "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
         **{f"seconds_{k}": f"{v:.2f}" for k, v in timings.items()},
     }
+    info.update(notes)
     engine.create_table_from_frame("run_info", pd.DataFrame({"key": list(info), "value": list(info.values())}))
 
 
@@ -123,7 +126,7 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
         raise ResolveError(f"model file not found: {model}; pass a person_model.json saved by an earlier run")
     engine = Engine()  # the workspace: stages run in memory, the registry file is written once
     try:
-        timings = build_registry(engine, config, model_out=model_tmp,
+        timings, notes = build_registry(engine, config, model_out=model_tmp,
                                  model_in=Path(model) if model else None, progress=progress)
         sources = check_nothing_lost(engine)
         counts = {
@@ -134,7 +137,7 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
         if progress:
             progress("write registry")
         start = time.perf_counter()
-        _write_run_info(engine, config, timings)
+        _write_run_info(engine, config, timings, notes)
         engine.persist(building)
         timings["write"] = time.perf_counter() - start
     except BaseException:

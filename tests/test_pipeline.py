@@ -170,3 +170,37 @@ def test_sources_of_an_entity_not_linked_yet_are_refused_before_any_work(tmp_pat
     assert result.exit_code == 1
     assert "sources market (enterprise) cannot be linked by this version" in result.output
     assert not (tmp_path / "o" / "registry.duckdb").exists()
+
+
+def test_a_small_delivery_uses_the_packaged_model(tmp_path):
+    from tests.conftest import write_config
+
+    (tmp_path / "p.csv").write_text("编号,身份证号,姓名,出生日期\n1,11010519491231002X,张三,19491231\n"
+                                    "2,,李四,19800101\n3,11010519491231002x,張三,\n4,,李四,19810203\n",
+                                    encoding="utf-8")
+    config = load_config(write_config(tmp_path, (
+        "  - name: small\n    department: 测试\n    entity: person\n    path: p.csv\n"
+        "    columns: {编号: record_key, 身份证号: id_number, 姓名: name, 出生日期: birth_date}\n")))
+    result = run(config, tmp_path / "out")
+    con = duckdb.connect(str(result.registry), read_only=True)
+    ids = dict(con.execute("SELECT record_key, person_id FROM person_xref").fetchall())
+    origin = con.execute("SELECT value FROM run_info WHERE key = 'person_model'").fetchall()[0][0]
+    con.close()
+    assert ids["1"] == ids["3"] and len({ids["1"], ids["2"], ids["4"]}) == 3
+    assert origin.startswith("packaged model (4 records")
+
+
+def test_packaged_model_matches_the_current_comparisons():
+    from resolve.link.person import PACKAGED_MODEL, person_settings
+
+    packaged = json.loads(PACKAGED_MODEL.read_text(encoding="utf-8"))
+    current = person_settings("link_and_dedupe")
+    assert [c["output_column_name"] for c in packaged["comparisons"]] == \
+        [c["output_column_name"] for c in current["comparisons"]]
+    for theirs, ours in zip(packaged["comparisons"], current["comparisons"]):
+        assert [(lv["label_for_charts"], lv["sql_condition"]) for lv in theirs["comparison_levels"]] == \
+            [(lv["label_for_charts"], lv["sql_condition"]) for lv in ours["comparison_levels"]], \
+            f"{ours['output_column_name']}: regenerate resolve/data/person_model.json from a demo run"
+    assert [r["blocking_rule"] for r in packaged["blocking_rules_to_generate_predictions"]] == \
+        current["blocking_rules_to_generate_predictions"]
+    assert packaged["probability_two_random_records_match"] > 0
