@@ -70,7 +70,7 @@ def run(config_path: str, out_dir: str, model: str | None) -> None:
     c = result.counts
     console.print(f"golden persons: {c['golden_persons']:,} from {c['person_records']:,} records "
                   f"({c['quarantined']:,} quarantined)")
-    console.print(f"stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
+    console.print("stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
     console.print(f"registry: {result.registry.resolve()}")
 
 

@@ -216,7 +216,3 @@ def ingest(engine: Engine, config: Config, progress=None) -> None:
     import pandas as pd
 
     engine.create_table_from_frame("ingest_sources", pd.DataFrame(stats))
-
-
-def raw_table(source_name: str) -> str:
-    return quote_ident(f"raw_{source_name}")

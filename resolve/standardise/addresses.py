@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from resolve.engine import Engine, quote_literal
 
 PROVINCES = {
@@ -104,8 +106,6 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     pattern = f"'[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|(号楼|单元|[栋幢座号])[零〇一二两三四五六七八九]+$'"
     numerals = [r[0] for r in engine.fetchall(
         f"SELECT DISTINCT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})")]
-    import pandas as pd
-
     engine.create_table_from_frame("tmp_addr_numerals", pd.DataFrame(
         {"folded": pd.Series(numerals, dtype="string"),
          "arabic": pd.Series([arabic_before_units(a) for a in numerals], dtype="string")}))
@@ -206,10 +206,8 @@ def address_keys(parts: dict[str, str | None]) -> tuple[str | None, str | None]:
     return building, dwelling
 
 
-def address_key_table(distinct_tails: list[str]) -> "pd.DataFrame":
+def address_key_table(distinct_tails: list[str]) -> pd.DataFrame:
     """Building and dwelling keys of each distinct address remainder (see rs_addr_tail)."""
-    import pandas as pd
-
     rows = [address_keys(parse_address(v)) for v in distinct_tails]
     return pd.DataFrame({"tail": distinct_tails, "building_key": [r[0] for r in rows],
                          "dwelling_key": [r[1] for r in rows]})
