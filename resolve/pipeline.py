@@ -47,8 +47,7 @@ def check_nothing_lost(engine: Engine) -> pd.DataFrame:
                coalesce(q.quarantined, 0) AS quarantined
         FROM ingest_sources i LEFT JOIN x USING (source) LEFT JOIN q USING (source)
         ORDER BY i.source""")
-    person = frame[frame["entity"] == "person"]
-    broken = person[person["rows_read"] != person["linked"] + person["quarantined"]]
+    broken = frame[frame["rows_read"] != frame["linked"] + frame["quarantined"]]
     if len(broken):
         rows = "; ".join(f"{r.source}: read {r.rows_read}, linked {r.linked}, quarantined {r.quarantined}"
                          for r in broken.itertuples())
@@ -127,7 +126,7 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
     engine = Engine()  # the workspace: stages run in memory, the registry file is written once
     try:
         timings, notes = build_registry(engine, config, model_out=model_tmp,
-                                 model_in=Path(model) if model else None, progress=progress)
+                                        model_in=Path(model) if model else None, progress=progress)
         sources = check_nothing_lost(engine)
         counts = {
             "golden_persons": engine.scalar("SELECT count(*) FROM person_golden"),
