@@ -48,10 +48,9 @@ class _Components:
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        if xa is None and xb is not None:
-            self.anchor[ra] = xb
-        elif xa is not None:
-            self.anchor[ra] = xa
+        merged = xa if xa is not None else xb
+        if merged is not None:
+            self.anchor[ra] = merged
         return None
 
 
@@ -84,10 +83,7 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchor_sql: 
                 AS {entity}_id FROM c
         ), best AS (
             SELECT rid, max(match_probability) AS cluster_probability FROM (
-                SELECT p.rid_l AS rid, p.match_probability FROM pairs_{entity} p
-                JOIN ids a ON a.rid = p.rid_l JOIN ids b ON b.rid = p.rid_r AND a.root = b.root
-                UNION ALL
-                SELECT p.rid_r, p.match_probability FROM pairs_{entity} p
+                SELECT unnest([p.rid_l, p.rid_r]) AS rid, p.match_probability FROM pairs_{entity} p
                 JOIN ids a ON a.rid = p.rid_l JOIN ids b ON b.rid = p.rid_r AND a.root = b.root
             ) GROUP BY rid
         )

@@ -51,18 +51,12 @@ class Engine:
     def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
-    def arrow(self, sql: str, params: list[Any] | None = None):
-        return self.con.execute(sql, params or []).to_arrow_table()
-
     def create_table(self, name: str, sql: str, params: list[Any] | None = None) -> None:
         self.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS {sql}", params)
 
     def create_table_from_frame(self, name: str, frame) -> None:
         """Materialise a pandas DataFrame or Arrow table as a table."""
         self._from_frame(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT * FROM _resolve_frame", frame)
-
-    def insert_frame(self, name: str, frame) -> None:
-        self._from_frame(f"INSERT INTO {quote_ident(name)} BY NAME SELECT * FROM _resolve_frame", frame)
 
     def _from_frame(self, sql: str, frame) -> None:
         if isinstance(frame, pd.DataFrame):  # pandas extension dtypes convert slowly; Arrow does not

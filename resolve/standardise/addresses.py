@@ -1,8 +1,8 @@
 """Address text to one comparable form.
 
 Full-width to half-width, spaces dropped, the config's own province and city prefixes
-dropped (an address outside the city keeps its prefixes), descriptors such as 附近 moved to a
-flag, Chinese numerals turned to Arabic ONLY before a unit word (三元里 stays 三元里), and
+dropped (an address outside the city keeps its prefixes), descriptors such as 附近 dropped
+from the end, Chinese numerals turned to Arabic ONLY before a unit word (三元里 stays 三元里), and
 栋/幢/座/号楼 written as 栋, 501室 as 501. The heavy part runs as SQL; numeral conversion runs
 in Python on the distinct values that need it.
 """
@@ -76,7 +76,7 @@ def arabic_before_units(text: str | None) -> str | None:
 
 
 def register_address_macros(engine: Engine, city: str, region_code: str) -> None:
-    register_tail_macro(engine)
+    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_tail(s) AS regexp_replace(s, {quote_literal(ADMIN_PREFIX)}, '')")
     prefix = city_prefix_pattern(city, region_code)
     descriptors = "|".join(DESCRIPTORS)
     engine.execute(
@@ -84,14 +84,8 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
         f"regexp_replace(rs_fold(s), '[\\s,，]+', '', 'g'), {quote_literal(prefix)}, ''), "
         f"'({descriptors})$', ''), '')")
     engine.execute(
-        f"CREATE OR REPLACE MACRO rs_addr_descriptor(s) AS regexp_extract(rs_fold(s), '({descriptors})\\s*$', 1)")
-    engine.execute(
         "CREATE OR REPLACE MACRO rs_addr_units(s) AS regexp_replace(regexp_replace(regexp_replace("
         "s, '(\\d+)(号楼|幢|座|栋)', '\\1栋', 'g'), '(\\d+)[室房]$', '\\1'), '第(\\d)', '\\1', 'g')")
-
-
-def register_tail_macro(engine: Engine) -> None:
-    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_tail(s) AS regexp_replace(s, {quote_literal(ADMIN_PREFIX)}, '')")
 
 
 def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
