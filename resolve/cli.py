@@ -68,8 +68,9 @@ def run(config_path: str, out_dir: str, model: str | None) -> None:
         table.add_row(r.source, r.entity, f"{r.rows_read:,}", f"{r.linked:,}", f"{r.quarantined:,}")
     console.print(table)
     c = result.counts
-    console.print(f"golden persons: {c['golden_persons']:,} from {c['person_records']:,} records "
-                  f"({c['quarantined']:,} quarantined)")
+    for entity, plural in (("person", "persons"), ("enterprise", "enterprises"), ("property", "properties")):
+        console.print(f"golden {plural}: {c['golden_' + plural]:,} from {c[entity + '_records']:,} records")
+    console.print(f"quarantined: {c['quarantined']:,} rows")
     console.print("stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
     console.print(f"registry: {result.registry.resolve()}")
 

@@ -22,11 +22,14 @@ from resolve.engine import Engine
 
 
 class _Components:
-    """Union-find over record ids, each component holding at most one anchor (a valid ID)."""
+    """Union-find over record ids. Each component carries its anchors: one value per anchor
+    kind (a valid ID; a department's own property code; a flat's unit), and two components
+    whose anchors of one kind differ are never joined."""
 
-    def __init__(self, anchors: dict[int, str]):
+    def __init__(self, anchors: dict[int, tuple], reasons: tuple[str, ...]):
         self.parent: dict[int, int] = {}
         self.anchor = anchors
+        self.reasons = reasons
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -43,27 +46,42 @@ class _Components:
         if ra == rb:
             return None
         xa, xb = self.anchor.get(ra), self.anchor.get(rb)
-        if xa is not None and xb is not None and xa != xb:
-            return "different_valid_ids"
+        if xa is not None and xb is not None:
+            for reason, va, vb in zip(self.reasons, xa, xb):
+                if va is not None and vb is not None and va != vb:
+                    return reason
+            merged = tuple(va if va is not None else vb for va, vb in zip(xa, xb))
+        else:
+            merged = xa if xa is not None else xb
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        merged = xa if xa is not None else xb
         if merged is not None:
             self.anchor[ra] = merged
         return None
 
 
-def cluster_entities(engine: Engine, entity: str, threshold: float, anchor_sql: str,
-                     out_table: str, id_prefix: str, evidence_column: str | None = None) -> None:
-    """Cluster ``std_<entity>`` by ``pairs_<entity>`` at ``threshold`` into ``out_table``."""
-    anchors = dict(engine.fetchall(
-        f"SELECT rid, anchor FROM (SELECT rid, {anchor_sql} AS anchor FROM std_{entity}) WHERE anchor IS NOT NULL"))
+def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql: dict[str, str],
+                     out_table: str, id_prefix: str, evidence_column: str | None = None,
+                     member_sql: str = "s.source || '|' || s.record_key") -> None:
+    """Cluster ``std_<entity>`` by ``pairs_<entity>`` at ``threshold`` into ``out_table``.
+
+    ``anchors_sql`` maps a refusal reason to an anchor expression over ``std_<entity>``:
+    records whose anchors of one kind differ never end up in one entity. ``member_sql``
+    names a record for its entity's ID (the ID hashes the smallest member).
+    """
+    reasons = tuple(anchors_sql)
+    anchors: dict[int, tuple] = {}
+    if reasons:
+        exprs = ", ".join(f"({sql})::VARCHAR" for sql in anchors_sql.values())
+        nonnull = " OR ".join(f"({sql}) IS NOT NULL" for sql in anchors_sql.values())
+        anchors = {row[0]: tuple(row[1:]) for row in engine.fetchall(
+            f"SELECT rid, {exprs} FROM std_{entity} WHERE {nonnull}")}
     evidence = evidence_column or "true"
     edges = engine.con.execute(f"""
         SELECT rid_l, rid_r, match_probability, match_weight, {evidence} AS evidence FROM pairs_{entity}
         WHERE match_probability >= ? ORDER BY match_weight DESC, rid_l, rid_r""", [threshold]).fetchnumpy()
-    comps = _Components(anchors)
+    comps = _Components(anchors, reasons)
     refused = []
     for l, r, ok in zip(edges["rid_l"].tolist(), edges["rid_r"].tolist(), edges["evidence"].tolist()):
         reason = comps.union(l, r) if ok else "no_identity_evidence"
@@ -76,7 +94,7 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchor_sql: 
     # The entity ID is a hash of its smallest member key: the same records give the same ID.
     engine.create_table(out_table, f"""
         WITH c AS (
-            SELECT s.rid, coalesce(t.root, s.rid) AS root, s.source || '|' || s.record_key AS member
+            SELECT s.rid, coalesce(t.root, s.rid) AS root, {member_sql} AS member
             FROM std_{entity} s LEFT JOIN tmp_cluster_roots t USING (rid)
         ), ids AS (
             SELECT rid, root, '{id_prefix}' || upper(substr(md5(min(member) OVER (PARTITION BY root)), 1, 16))
@@ -102,6 +120,25 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchor_sql: 
 
 def cluster_persons(engine: Engine, threshold: float, valid_ids_never_merge: bool = True,
                     require_identity_evidence: bool = True) -> None:
-    anchor = "CASE WHEN id_valid THEN id_number END" if valid_ids_never_merge else "NULL::VARCHAR"
+    if not engine.has_table("std_person"):
+        return
+    anchors = {"different_valid_ids": "CASE WHEN id_valid THEN id_number END"} if valid_ids_never_merge else {}
     evidence = "identity_evidence" if require_identity_evidence else None
-    cluster_entities(engine, "person", threshold, anchor, "cluster_person", "P", evidence)
+    cluster_entities(engine, "person", threshold, anchors, "cluster_person", "P", evidence)
+
+
+def cluster_enterprises(engine: Engine, threshold: float) -> None:
+    """Two different check-valid USCCs are two enterprises; an entity known only from other
+    departments' mentions takes its ID from them, one with registrations from those."""
+    if not engine.has_table("std_enterprise"):
+        return
+    cluster_entities(engine, "enterprise", threshold,
+                     {"different_valid_usccs": "CASE WHEN uscc_valid THEN uscc END"},
+                     "cluster_enterprise", "E", "identity_evidence",
+                     member_sql="CASE WHEN s.mention IS NULL THEN '' ELSE '~' END || s.source || '|' || s.record_key")
+
+
+def cluster_properties(engine: Engine, threshold: float, anchors: dict[str, str]) -> None:
+    if not engine.has_table("std_property"):
+        return
+    cluster_entities(engine, "property", threshold, anchors, "cluster_property", "H", "identity_evidence")

@@ -109,6 +109,15 @@ class LinkConfig(_Strict):
 class SurvivorshipConfig(_Strict):
     source_priority: list[str] = Field(default_factory=list)
     person: dict[str, list[str]] = Field(default_factory=dict)
+    enterprise: dict[str, list[str]] = Field(default_factory=dict)
+    property: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class RelationsConfig(_Strict):
+    max_residents_per_dwelling: int = Field(
+        10, ge=1, description="more residents than this at one dwelling is an occupancy anomaly")
+    max_enterprises_per_property: int = Field(
+        10, ge=1, description="more enterprises registered at one property than this is a cluster registration")
 
 
 class Config(_Strict):
@@ -118,6 +127,7 @@ class Config(_Strict):
     sources: list[SourceConfig]
     link: LinkConfig = Field(default_factory=LinkConfig)
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
+    relations: RelationsConfig = Field(default_factory=RelationsConfig)
 
     config_path: Path | None = Field(default=None, exclude=True)
 
@@ -265,14 +275,16 @@ def _check_config(config: Config, path: Path, problem, check_files: bool) -> Non
         if name not in known:
             problem(("survivorship", "source_priority", j),
                     f"'{name}' is not a source in this config; use one of {sorted(known)}")
-    for attribute, rules in config.survivorship.person.items():
-        if attribute not in ENTITY_FIELDS["person"]:
-            problem(("survivorship", "person", attribute),
-                    f"'{attribute}' is not a canonical person field")
-        for rule in rules:
-            if rule not in SURVIVORSHIP_RULES:
-                problem(("survivorship", "person", attribute),
-                        f"unknown rule '{rule}'; use any of {', '.join(SURVIVORSHIP_RULES)}")
+    for entity in ENTITY_FIELDS:
+        for attribute, rules in getattr(config.survivorship, entity).items():
+            if attribute not in ENTITY_FIELDS[entity]:
+                problem(("survivorship", entity, attribute),
+                        f"'{attribute}' is not a canonical {entity} field; use one of "
+                        f"{', '.join(f for f in ENTITY_FIELDS[entity] if f != 'record_key')}")
+            for rule in rules:
+                if rule not in SURVIVORSHIP_RULES:
+                    problem(("survivorship", entity, attribute),
+                            f"unknown rule '{rule}'; use any of {', '.join(SURVIVORSHIP_RULES)}")
     link = config.link
     if not link.low_threshold <= link.threshold <= link.high_threshold:
         problem(("link",), "thresholds must satisfy low_threshold <= threshold <= high_threshold")

@@ -1,8 +1,83 @@
 """Score a registry against ground truth (from `resolve generate` or a clerical review).
 
-Truth folder: ``truth/person_records.csv`` (source, record_key, person_uid) and optionally
-``truth/twins.csv`` (person_uid_a, person_uid_b). Reports pairwise precision / recall / F1,
-B-cubed precision / recall / F1, predicted vs true entity counts and twin pairs merged.
+Truth folder (``<truth>/truth/`` or ``<truth>/`` itself): ``person_records.csv`` (source,
+record_key, person_uid) is required; everything else is optional. Each section below is
+reported only when both its truth files and its registry tables (with the columns used)
+exist, so a person-only registry evaluates exactly as it always has. Ids are compared as
+text; truth CSVs are read with ``all_varchar``, an empty field is a missing value and a
+flag is true when it reads true / t / 1 / yes.
+
+Clusters (``score_clusters``, one row per truth record found in the xref; records missing
+from the truth or from the xref are left out, the latter counted in ``*_truth_records_not_linked``):
+
+- ``person_*``: ``person_xref`` vs ``person_records.csv``; with ``twins.csv`` (person_uid_a,
+  person_uid_b) also ``person_twin_pairs`` and ``person_twin_pairs_merged`` (pairs with a
+  record of each in one predicted person).
+- ``enterprise_*``: ``enterprise_xref`` vs ``enterprise_records.csv``; with
+  ``enterprises.csv`` also ``enterprise_branches`` (truth branches, ``is_branch``, with at
+  least one record in ``enterprise_xref``) and ``enterprise_branch_merged_with_parent``
+  (truth (branch, parent_enterprise_uid) pairs with a record of each in one predicted
+  enterprise).
+- ``property_*``: ``property_xref`` vs ``property_records.csv``.
+
+Each reports pairwise / B-cubed precision, recall and F1, ``records``,
+``predicted_entities`` and ``true_entities``.
+
+Mapping entities (``_entity_maps``, the same for persons, enterprises and properties): a
+predicted id maps to the truth uid most of its records belong to, and a truth uid maps to the
+predicted id most of its records went to (ties: the smallest uid / id). So a truth entity
+split over several predicted ones is judged by its main piece, and a predicted entity that
+merges several truth ones stands for its majority.
+
+Relations. A relation is scored when the sections of its subject and its object ran (their
+xrefs and record truth exist), its registry table has the columns named below and its truth
+file has the column named below. The unit is a truth fact (subject_uid, object_uid):
+
+- ``<rel>_known``: the denominator: truth facts whose subject has at least one record in the
+  subject's xref. The registry can only know the residence of a person some linked record
+  describes; a person (or enterprise) no record reached is not held against it (those records
+  show up in ``*_truth_records_not_linked``). A fact is still counted when its object (the
+  property) has no record in ``property_xref``: the registry cannot be credited with it (an
+  object without records maps to no truth uid), so it lowers the accuracy, as it would for
+  the people it concerns; ``<rel>_reachable`` counts the rest.
+- ``<rel>_reachable``: of the known facts, those whose truth object (property, person or
+  enterprise) has at least one record in its xref: the most ``<rel>_correct`` can be, so a
+  registry that copied the truth scores correct == reachable (a ceiling, not a target);
+- ``<rel>_resolved``: of those, how many have a row in the registry relation for the
+  subject's predicted entity (truth uid -> predicted id, above);
+- ``<rel>_correct``: how many have such a row whose object maps (predicted id -> truth uid)
+  to the truth object;
+- ``<rel>_accuracy`` = correct / known, the headline figure: the issue's target, "≥ 95% of
+  the people whose residence is known", is ``residence_accuracy``. A fact the registry left
+  unresolved counts against it, since the sources knew the person, and a missing residence is
+  as useless to a caseworker as a wrong one;
+- ``<rel>_accuracy_resolved`` = correct / resolved, the precision of the rows the registry did
+  write (telling "wrong" from "missing").
+
+An accuracy with a zero denominator is 1.0 (nothing to get wrong), as with pairwise
+precision in ``score_clusters``; the ``_known`` / ``_resolved`` count beside it says so.
+
+- ``residence``: persons.csv ``residence_property_uid`` vs ``person_residence(person_id,
+  property_id)``, over truth persons with a residence whose residence is known: at least one
+  of their linked records states a residence address (``address_resolution`` rows of role
+  ``residence``; without that table, any linked record). Nobody can say where a person lives
+  whom no department recorded as living anywhere; ``residence_stated_share`` says what share
+  of the truth persons with records that is.
+- ``registered_property``: persons.csv ``registered_property_uid`` vs
+  ``person_registered_property(person_id, property_id)``, likewise (role ``registered``).
+- ``legal_rep``: enterprises.csv ``legal_rep_person_uid`` vs
+  ``enterprise_legal_rep(enterprise_id, person_id)``, over truth enterprises with a legal
+  representative and a record in ``enterprise_xref`` (individual businesses: the operator).
+- ``site``: enterprises.csv ``site_property_uid`` vs ``enterprise_site(enterprise_id,
+  property_id)``, likewise.
+- ``owner``: one fact per current (``current`` true) row of ``property_owners.csv`` whose
+  title record (source, record_key) is in ``property_xref`` and which names an owner person or
+  enterprise; the subject is the titled property, the object that owner. Titles held by an
+  authority (neither uid) are left out: there is no entity to map. Resolved: the property's
+  predicted property has a ``property_owner`` row; correct: one of its rows has a
+  ``person_id`` mapping to ``owner_person_uid`` / an ``enterprise_id`` mapping to
+  ``owner_enterprise_uid``. Person-owned titles count only when the person section ran and
+  ``property_owner`` has ``person_id``; enterprise-owned ones likewise.
 """
 
 from __future__ import annotations
@@ -11,6 +86,7 @@ from pathlib import Path
 
 import duckdb
 
+from resolve.engine import quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.pipeline import REGISTRY_FILE
 
@@ -26,6 +102,14 @@ def _truth_file(truth_dir: Path, name: str, required: bool = True) -> Path | Non
     if required:
         raise ResolveError(f"{truth_dir}: no truth/{name}; pass the folder `resolve generate` wrote")
     return None
+
+
+def _truthy(column: str) -> str:
+    return f"coalesce(lower(trim({column})) IN ('true', 't', '1', 'yes'), false)"
+
+
+def _ratio(num: int, den: int) -> float:
+    return float(num / den) if den else 1.0
 
 
 def score_clusters(con: duckdb.DuckDBPyConnection, pairs_sql: str) -> dict[str, float]:
@@ -57,31 +141,238 @@ def score_clusters(con: duckdb.DuckDBPyConnection, pairs_sql: str) -> dict[str, 
     }
 
 
+def _entity_maps(con: duckdb.DuckDBPyConnection, kind: str, pairs_sql: str) -> None:
+    """From a (pred, true_id) relation with one row per record, create the temp tables
+    ``eval_<kind>_pred_to_true(pred, true_id)`` (each predicted id -> the truth uid most of
+    its records belong to) and ``eval_<kind>_true_to_pred(true_id, pred)`` (each truth uid ->
+    the predicted id most of its records went to); ties go to the smallest uid / id."""
+    for name, key, value in (("pred_to_true", "pred", "true_id"), ("true_to_pred", "true_id", "pred")):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE eval_{kind}_{name} AS
+            WITH j AS ({pairs_sql}),
+            c AS (SELECT pred::VARCHAR AS pred, true_id::VARCHAR AS true_id, count(*) AS n
+                  FROM j WHERE pred IS NOT NULL AND true_id IS NOT NULL GROUP BY ALL)
+            SELECT {key}, {value} FROM c
+            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY n DESC, {value}) = 1""")
+
+
+class _Evaluation:
+    def __init__(self, con: duckdb.DuckDBPyConnection, truth_dir: Path):
+        self.con = con
+        self.truth_dir = truth_dir
+        self.metrics: dict[str, float | int] = {}
+        self.mapped: set[str] = set()  # kinds whose clusters were scored and entity maps built
+        self.truth: dict[str, set[str]] = {}  # loaded truth temp table -> its columns
+        self.registry: dict[str, set[str]] = {}
+        for table, column in con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() "
+                "WHERE database_name = current_database() AND schema_name = 'main'").fetchall():
+            self.registry.setdefault(table, set()).add(column)
+
+    def has(self, table: str, *columns: str) -> bool:
+        """The registry has ``table`` with all of ``columns``."""
+        found = self.registry.get(table)
+        return found is not None and set(columns) <= found
+
+    def has_truth(self, table: str, *columns: str) -> bool:
+        found = self.truth.get(table)
+        return found is not None and set(columns) <= found
+
+    def load_truth(self, table: str, name: str, *columns: str, required: bool = False) -> bool:
+        """Load ``truth/<name>`` as temp table ``<table>``, all text, empty fields NULL; False
+        when the file or one of ``columns`` is missing."""
+        path = _truth_file(self.truth_dir, name, required=required)
+        if path is None:
+            return False
+        source = f"read_csv({quote_literal(str(path))}, all_varchar = true)"
+        have = [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        if not set(columns) <= set(have):
+            return False
+        cols = ", ".join(f"nullif({quote_ident(c)}, '') AS {quote_ident(c)}" for c in have)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols} FROM {source}")
+        self.truth[table] = set(have)
+        return True
+
+    def count(self, sql: str) -> int:
+        return int(self.con.execute(sql).fetchall()[0][0] or 0)
+
+    def clusters(self, kind: str, uid: str) -> bool:
+        """``<kind>_*`` cluster metrics, the entity maps and ``eval_<kind>_linked`` (truth uids
+        with a record in the xref); False when skipped."""
+        xref, truth = f"{kind}_xref", f"eval_{kind}_records"
+        if not (self.has(xref, "source", "record_key", f"{kind}_id")
+                and self.load_truth(truth, f"{kind}_records.csv", "source", "record_key", uid,
+                                    required=kind == "person")):
+            return False
+        pairs = (f"SELECT x.{kind}_id AS pred, t.{uid} AS true_id FROM {xref} x "
+                 f"JOIN {truth} t USING (source, record_key)")
+        self.metrics.update({f"{kind}_{k}": v for k, v in score_clusters(self.con, pairs).items()})
+        self.metrics[f"{kind}_truth_records_not_linked"] = self.count(
+            f"SELECT count(*) FROM {truth} t ANTI JOIN {xref} x USING (source, record_key)")
+        _entity_maps(self.con, kind, pairs)
+        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE eval_{kind}_linked AS
+            SELECT DISTINCT t.{uid} AS true_id FROM {truth} t SEMI JOIN {xref} x USING (source, record_key)
+            WHERE t.{uid} IS NOT NULL""")
+        self.mapped.add(kind)
+        return True
+
+    def twins(self) -> None:
+        if not self.load_truth("eval_twins", "twins.csv", "person_uid_a", "person_uid_b"):
+            return
+        self.metrics["person_twin_pairs"] = self.count("SELECT count(*) FROM eval_twins")
+        self.metrics["person_twin_pairs_merged"] = self.count("""
+            WITH ids AS (SELECT DISTINCT t.person_uid AS true_id, x.person_id
+                         FROM eval_person_records t JOIN person_xref x USING (source, record_key))
+            SELECT count(DISTINCT (tw.person_uid_a, tw.person_uid_b)) FROM eval_twins tw
+            JOIN ids ia ON ia.true_id = tw.person_uid_a
+            JOIN ids ib ON ib.true_id = tw.person_uid_b AND ia.person_id = ib.person_id""")
+
+    def branches(self) -> None:
+        if not self.has_truth("eval_enterprises", "is_branch", "parent_enterprise_uid"):
+            return
+        branch = _truthy("is_branch")
+        self.metrics["enterprise_branches"] = self.count(f"""
+            SELECT count(DISTINCT enterprise_uid) FROM eval_enterprises
+            WHERE {branch} AND enterprise_uid IN (SELECT true_id FROM eval_enterprise_linked)""")
+        self.metrics["enterprise_branch_merged_with_parent"] = self.count(f"""
+            WITH ids AS (SELECT DISTINCT t.enterprise_uid AS true_id, x.enterprise_id::VARCHAR AS pred
+                         FROM eval_enterprise_records t JOIN enterprise_xref x USING (source, record_key)),
+            pairs AS (SELECT enterprise_uid AS branch, parent_enterprise_uid AS parent FROM eval_enterprises
+                      WHERE {branch} AND parent_enterprise_uid IS NOT NULL)
+            SELECT count(DISTINCT (p.branch, p.parent)) FROM pairs p
+            JOIN ids ib ON ib.true_id = p.branch
+            JOIN ids ip ON ip.true_id = p.parent AND ip.pred = ib.pred""")
+
+    def relation(self, prefix: str, known_sql: str, subject: str, relation_sql: str,
+                 related_sql: str, linked_objects_sql: str) -> None:
+        """``<prefix>_known / _reachable / _resolved / _correct / _accuracy / _accuracy_resolved``.
+
+        known_sql: the truth facts (subject_uid, object_uid), one row each; subject: the kind
+        whose ``eval_<subject>_true_to_pred`` maps subject_uid to its predicted entity;
+        relation_sql: the registry's facts as (pred, object_true), the object already mapped
+        to a truth uid; related_sql: (pred) of predicted entities with any registry fact;
+        linked_objects_sql: (true_id) of truth objects with a record in their xref."""
+        known, reachable, resolved, correct = self.con.execute(f"""
+            WITH k AS ({known_sql}),
+            s AS (SELECT k.subject_uid, k.object_uid, m.pred FROM k
+                  LEFT JOIN eval_{subject}_true_to_pred m ON m.true_id = k.subject_uid),
+            facts AS (SELECT DISTINCT pred::VARCHAR AS pred, object_true::VARCHAR AS object_true
+                      FROM ({relation_sql}) WHERE pred IS NOT NULL AND object_true IS NOT NULL),
+            related AS (SELECT DISTINCT pred::VARCHAR AS pred FROM ({related_sql}) WHERE pred IS NOT NULL)
+            SELECT count(*),
+                   count(*) FILTER (WHERE s.object_uid IN (SELECT true_id FROM ({linked_objects_sql}))),
+                   count(r.pred), count(f.pred)
+            FROM s LEFT JOIN related r ON r.pred = s.pred
+            LEFT JOIN facts f ON f.pred = s.pred AND f.object_true = s.object_uid""").fetchall()[0]
+        self.metrics.update({
+            f"{prefix}_known": int(known), f"{prefix}_reachable": int(reachable),
+            f"{prefix}_resolved": int(resolved),
+            f"{prefix}_correct": int(correct), f"{prefix}_accuracy": _ratio(correct, known),
+            f"{prefix}_accuracy_resolved": _ratio(correct, resolved),
+        })
+
+    def person_properties(self) -> None:
+        """residence_* and registered_property_*."""
+        if not {"person", "property"} <= self.mapped or "eval_persons" not in self.truth:
+            return
+        for prefix, truth_column, table, role in (
+                ("residence", "residence_property_uid", "person_residence", "residence"),
+                ("registered_property", "registered_property_uid", "person_registered_property", "registered")):
+            if not (self.has(table, "person_id", "property_id") and self.has_truth("eval_persons", truth_column)):
+                continue
+            stated = "SELECT true_id FROM eval_person_linked"
+            if self.has("address_resolution", "entity", "role", "source", "record_key"):
+                stated = f"""SELECT t.person_uid FROM eval_person_records t
+                             SEMI JOIN address_resolution a ON a.source = t.source AND a.record_key = t.record_key
+                              AND a.entity = 'person' AND a.role = '{role}'"""
+            if prefix == "residence":
+                self.metrics["residence_stated_share"] = _ratio(
+                    self.count(f"SELECT count(DISTINCT p) FROM ({stated}) s(p)"),
+                    self.count("SELECT count(*) FROM eval_person_linked"))
+            self.relation(
+                prefix,
+                f"""SELECT person_uid AS subject_uid, {truth_column} AS object_uid FROM eval_persons
+                    WHERE {truth_column} IS NOT NULL AND person_uid IN ({stated})""",
+                "person",
+                f"""SELECT r.person_id AS pred, m.true_id AS object_true FROM {table} r
+                    JOIN eval_property_pred_to_true m ON m.pred = r.property_id::VARCHAR""",
+                f"SELECT person_id AS pred FROM {table} WHERE property_id IS NOT NULL",
+                "SELECT true_id FROM eval_property_linked")
+
+    def enterprise_relations(self) -> None:
+        """legal_rep_* and site_*."""
+        if "enterprise" not in self.mapped or "eval_enterprises" not in self.truth:
+            return
+        for prefix, truth_column, table, column, obj in (
+                ("legal_rep", "legal_rep_person_uid", "enterprise_legal_rep", "person_id", "person"),
+                ("site", "site_property_uid", "enterprise_site", "property_id", "property")):
+            if not (obj in self.mapped and self.has(table, "enterprise_id", column)
+                    and self.has_truth("eval_enterprises", truth_column)):
+                continue
+            self.relation(
+                prefix,
+                f"""SELECT enterprise_uid AS subject_uid, {truth_column} AS object_uid FROM eval_enterprises
+                    WHERE {truth_column} IS NOT NULL
+                      AND enterprise_uid IN (SELECT true_id FROM eval_enterprise_linked)""",
+                "enterprise",
+                f"""SELECT r.enterprise_id AS pred, m.true_id AS object_true FROM {table} r
+                    JOIN eval_{obj}_pred_to_true m ON m.pred = r.{column}::VARCHAR""",
+                f"SELECT enterprise_id AS pred FROM {table} WHERE {column} IS NOT NULL",
+                f"SELECT true_id FROM eval_{obj}_linked")
+
+    def owners(self) -> None:
+        """owner_*: current titles naming a person (when persons were mapped) or an enterprise
+        (when enterprises were mapped)."""
+        if not ("property" in self.mapped and self.has("property_owner", "property_id")
+                and self.load_truth("eval_property_owners", "property_owners.csv", "source", "record_key",
+                                    "property_uid", "owner_person_uid", "owner_enterprise_uid", "current")):
+            return
+        owner_kinds = [kind for kind in ("person", "enterprise")
+                       if kind in self.mapped and self.has("property_owner", f"{kind}_id")]
+        if not owner_kinds:
+            return
+        # A title names a person or an enterprise (the person first, should it name both).
+        owner_of = ("CASE WHEN owner_person_uid IS NOT NULL THEN 'person:' || owner_person_uid "
+                    "ELSE 'enterprise:' || owner_enterprise_uid END")
+        self.relation(
+            "owner",
+            f"""SELECT subject_uid, object_uid FROM (
+                    SELECT o.property_uid AS subject_uid, {owner_of} AS object_uid
+                    FROM eval_property_owners o SEMI JOIN property_xref x USING (source, record_key)
+                    WHERE {_truthy('current')})
+                WHERE split_part(object_uid, ':', 1) IN ({", ".join(quote_literal(k) for k in owner_kinds)})""",
+            "property",
+            " UNION ALL ".join(
+                f"""SELECT o.property_id AS pred, '{kind}:' || m.true_id AS object_true FROM property_owner o
+                    JOIN eval_{kind}_pred_to_true m ON m.pred = o.{kind}_id::VARCHAR"""
+                for kind in owner_kinds),
+            "SELECT property_id AS pred FROM property_owner",
+            " UNION ALL ".join(f"SELECT '{kind}:' || true_id AS true_id FROM eval_{kind}_linked"
+                               for kind in owner_kinds))
+
+
 def evaluate_registry(registry_dir: Path, truth_dir: Path) -> dict[str, float | int]:
+    """Score the registry in ``registry_dir`` against ``truth_dir``; see the module docstring
+    for every metric. Sections whose registry tables or truth files are missing are skipped."""
     registry = registry_dir / REGISTRY_FILE if registry_dir.is_dir() else registry_dir
     if not registry.exists():
         raise ResolveError(f"{registry}: no registry here; run `resolve run CONFIG --out {registry_dir}` first")
-    records = _truth_file(truth_dir, "person_records.csv")
-    twins = _truth_file(truth_dir, "twins.csv", required=False)
+    _truth_file(truth_dir, "person_records.csv")
     con = duckdb.connect(str(registry), read_only=True)
     try:
-        con.execute(f"CREATE TEMP TABLE truth AS SELECT source::VARCHAR AS source, "
-                    f"record_key::VARCHAR AS record_key, person_uid::VARCHAR AS true_id "
-                    f"FROM read_csv('{records}', all_varchar = true)")
-        metrics = {"person_" + k: v for k, v in score_clusters(con, """
-            SELECT x.person_id AS pred, t.true_id FROM person_xref x
-            JOIN truth t USING (source, record_key)""").items()}
-        metrics["person_truth_records_not_linked"] = con.execute(
-            "SELECT count(*) FROM truth t ANTI JOIN person_xref x USING (source, record_key)").fetchall()[0][0]
-        if twins is not None:
-            metrics["person_twin_pairs"] = con.execute(
-                f"SELECT count(*) FROM read_csv('{twins}', all_varchar = true)").fetchall()[0][0]
-            metrics["person_twin_pairs_merged"] = con.execute(f"""
-                WITH tw AS (SELECT person_uid_a AS a, person_uid_b AS b FROM read_csv('{twins}', all_varchar = true)),
-                ids AS (SELECT DISTINCT t.true_id, x.person_id FROM truth t JOIN person_xref x USING (source, record_key))
-                SELECT count(DISTINCT (tw.a, tw.b)) FROM tw
-                JOIN ids ia ON ia.true_id = tw.a JOIN ids ib ON ib.true_id = tw.b AND ia.person_id = ib.person_id
-            """).fetchall()[0][0]
+        ev = _Evaluation(con, truth_dir)
+        if ev.clusters("person", "person_uid"):
+            ev.twins()
+            ev.load_truth("eval_persons", "persons.csv", "person_uid")
+        if ev.clusters("enterprise", "enterprise_uid"):
+            ev.load_truth("eval_enterprises", "enterprises.csv", "enterprise_uid")
+            ev.branches()
+        ev.clusters("property", "property_uid")
+        if not ev.mapped:
+            raise ResolveError(f"{registry}: no person_xref, enterprise_xref or property_xref to evaluate")
+        ev.person_properties()
+        ev.enterprise_relations()
+        ev.owners()
     finally:
         con.close()
-    return metrics
+    return ev.metrics

@@ -78,54 +78,85 @@ def _source_ranks_sql(config: Config) -> str:
     return f"(VALUES {rows}) AS p(source, source_rank)"
 
 
-def build_person_golden(engine: Engine, config: Config) -> None:
-    rules = person_rules(config)
+def entity_rules(config: Config, entity: str, defaults: dict[str, list[str]]) -> dict[str, list[str]]:
+    rules = dict(defaults)
+    rules.update(getattr(config.survivorship, entity))
+    return rules
+
+
+def survive(engine: Engine, config: Config, entity: str, values: dict[str, str], rules: dict[str, list[str]],
+            candidate_columns: str, secondary: str = "0") -> None:
+    """Rank every entity's candidate values attribute by attribute.
+
+    Writes ``tmp_<entity>_winners(<entity>_id, attribute, value, source, record_key)`` and
+    ``<entity>_survivorship``. ``candidate_columns`` supplies id_valid, updated_at,
+    status_date and status from ``std_<entity> s``; ``secondary`` is 1 for records that rank
+    after every primary record whatever the rules (an enterprise only mentioned by another
+    department).
+    """
+    key = f"{entity}_id"
     ranks = _source_ranks_sql(config)
-    values = ", ".join(f"{expr} AS {quote_ident('v_' + a)}" for a, expr in PERSON_VALUES.items())
-    engine.create_table("golden_person_candidates", f"""
-        SELECT c.person_id, s.source, s.record_key, s.id_valid, s.updated_at, s.status_date, s.status,
-               p.source_rank, {values}, n.n_records
-        FROM std_person s JOIN cluster_person c USING (rid) JOIN {ranks} USING (source)
-        JOIN (SELECT person_id, count(*) AS n_records FROM cluster_person GROUP BY person_id) n USING (person_id)""")
+    cols = ", ".join(f"{expr} AS {quote_ident('v_' + a)}" for a, expr in values.items())
+    engine.create_table(f"tmp_{entity}_candidates", f"""
+        SELECT c.{key}, s.source, s.record_key, {candidate_columns}, {secondary} AS secondary,
+               p.source_rank, {cols}, n.n_records
+        FROM std_{entity} s JOIN cluster_{entity} c USING (rid) JOIN {ranks} USING (source)
+        JOIN (SELECT {key}, count(*) AS n_records FROM cluster_{entity} GROUP BY {key}) n USING ({key})""")
     winners = []
-    for attribute in PERSON_VALUES:
+    for attribute in values:
         attr_rules = rules.get(attribute, DEFAULT_RULES)
         column = quote_ident("v_" + attribute)
-        order = ", ".join([ORDER_KEYS[r] for r in attr_rules] + ["source", "record_key"])
-        frequency = (f"count(*) OVER (PARTITION BY person_id, {column})" if "most_frequent" in attr_rules
+        order = ", ".join(["secondary"] + [ORDER_KEYS[r] for r in attr_rules] + ["source", "record_key"])
+        frequency = (f"count(*) OVER (PARTITION BY {key}, {column})" if "most_frequent" in attr_rules
                      else "1")
         winners.append(f"""
-            SELECT person_id, {quote_literal(attribute)} AS attribute, value, source, record_key
+            SELECT {key}, {quote_literal(attribute)} AS attribute, value, source, record_key
             FROM (
-                SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY {order}) AS rank
+                SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {order}) AS rank
                 FROM (SELECT *, {column} AS value, {frequency} AS frequency
-                      FROM golden_person_candidates WHERE {column} IS NOT NULL AND n_records > 1))
+                      FROM tmp_{entity}_candidates WHERE {column} IS NOT NULL AND n_records > 1))
             WHERE rank = 1
             UNION ALL
             -- an entity of one record: its values are the golden values, nothing to rank
-            SELECT person_id, {quote_literal(attribute)}, {column}, source, record_key
-            FROM golden_person_candidates WHERE {column} IS NOT NULL AND n_records = 1""")
-    engine.create_table("tmp_person_winners", " UNION ALL ".join(winners))
-    engine.create_table_from_frame("person_survivorship", pd.DataFrame(
-        {"attribute": list(PERSON_VALUES),
-         "rules": [",".join(rules.get(a, DEFAULT_RULES)) for a in PERSON_VALUES]}))
-    engine.drop("golden_person_candidates")
+            SELECT {key}, {quote_literal(attribute)}, {column}, source, record_key
+            FROM tmp_{entity}_candidates WHERE {column} IS NOT NULL AND n_records = 1""")
+    engine.create_table(f"tmp_{entity}_winners", " UNION ALL ".join(winners))
+    engine.create_table_from_frame(f"{entity}_survivorship", pd.DataFrame(
+        {"attribute": list(values), "rules": [",".join(rules.get(a, DEFAULT_RULES)) for a in values]}))
+    engine.drop(f"tmp_{entity}_candidates")
 
-    engine.create_table("person_xref", """
-        SELECT s.source, s.record_key, c.person_id, c.cluster_probability AS match_probability,
+
+def pivot_winners(entity: str, attributes) -> str:
+    """SELECT <entity>_id, one column per attribute, from the winners table."""
+    pivots = ",\n".join(f"max(value) FILTER (WHERE attribute = {quote_literal(a)}) AS {a}" for a in attributes)
+    return f"SELECT {entity}_id, {pivots} FROM tmp_{entity}_winners GROUP BY {entity}_id"
+
+
+def write_xref_and_lineage(engine: Engine, entity: str, where: str = "true") -> None:
+    """``<entity>_xref`` (one row per accepted record) and ``<entity>_lineage``."""
+    key = f"{entity}_id"
+    engine.create_table(f"{entity}_xref", f"""
+        SELECT s.source, s.record_key, c.{key}, c.cluster_probability AS match_probability,
                s.row_number, s.rid
-        FROM std_person s JOIN cluster_person c USING (rid)""")
+        FROM std_{entity} s JOIN cluster_{entity} c USING (rid) WHERE {where}""")
+    # the value itself is in <entity>_golden; the lineage says where it came from
+    engine.create_table(f"{entity}_lineage",
+                        f"SELECT {key}, attribute, source, record_key FROM tmp_{entity}_winners")
 
-    pivots = ",\n".join(f"max(value) FILTER (WHERE attribute = {quote_literal(a)}) AS {a}"
-                        for a in PERSON_VALUES)
+
+def build_person_golden(engine: Engine, config: Config) -> None:
+    if not engine.has_table("cluster_person"):
+        return
+    survive(engine, config, "person", PERSON_VALUES, person_rules(config),
+            "s.id_valid, s.updated_at, s.status_date, s.status")
+    write_xref_and_lineage(engine, "person")
     engine.create_table("person_golden", f"""
         WITH members AS (
             SELECT person_id, count(*) AS n_records, count(DISTINCT source) AS n_sources,
                    array_to_string(list_sort(list_distinct(list(source))), ',') AS sources,
                    min(match_probability) AS min_match_probability
             FROM person_xref GROUP BY person_id
-        ), golden AS (
-            SELECT person_id, {pivots} FROM tmp_person_winners GROUP BY person_id
+        ), golden AS ({pivot_winners("person", PERSON_VALUES)}
         ), status_dates AS (
             SELECT l.person_id, {_STATUS_EVIDENCE_DATE} AS status_date
             FROM tmp_person_winners l JOIN std_person s USING (source, record_key)
@@ -139,6 +170,155 @@ def build_person_golden(engine: Engine, config: Config) -> None:
                m.n_records, m.n_sources, m.sources, m.min_match_probability
         FROM members m LEFT JOIN golden g USING (person_id) LEFT JOIN status_dates d USING (person_id)
         ORDER BY m.person_id""")
-    # the value itself is in person_golden; the lineage says where it came from
-    engine.create_table("person_lineage", "SELECT person_id, attribute, source, record_key FROM tmp_person_winners")
     engine.drop("tmp_person_winners")
+
+
+ENTERPRISE_VALUES = {
+    "uscc": "uscc",
+    "org_code": "org_code",
+    "reg_number": "reg_number",
+    "tax_id": "tax_id",
+    "name": "name_std",
+    "legal_rep_name": "legal_rep_name",
+    "legal_rep_id_number": "legal_rep_id_number",
+    "address": "address",
+    "status": "status",
+    "established_date": "strftime(established_date, '%Y-%m-%d')",
+    "enterprise_type": "enterprise_type",
+}
+
+DEFAULT_ENTERPRISE_RULES: dict[str, list[str]] = {
+    "uscc": ["valid_first", "most_frequent", "source_priority"],
+    "name": ["source_priority", "most_frequent", "most_recent"],
+    "legal_rep_name": ["most_recent", "source_priority"],
+    "legal_rep_id_number": ["most_recent", "source_priority"],
+    "address": ["most_recent", "source_priority"],
+    "status": ["most_recent", "source_priority"],
+    "enterprise_type": ["source_priority", "most_frequent"],
+}
+
+
+def build_enterprise_golden(engine: Engine, config: Config) -> None:
+    """``enterprise_golden``: one row per enterprise, registered or only mentioned.
+
+    The legal form and branch marker come with the golden name. A branch's parent is the
+    enterprise (not a branch) whose name key is the branch's parent key, when exactly one
+    enterprise has it. Mentions (employers, owners) rank after registrations for every value
+    and never reach ``enterprise_xref``.
+    """
+    if not engine.has_table("cluster_enterprise"):
+        return
+    survive(engine, config, "enterprise", ENTERPRISE_VALUES,
+            entity_rules(config, "enterprise", DEFAULT_ENTERPRISE_RULES),
+            "s.uscc_valid AS id_valid, s.updated_at, NULL::DATE AS status_date, s.status",
+            secondary="CASE WHEN s.mention IS NULL THEN 0 ELSE 1 END")
+    write_xref_and_lineage(engine, "enterprise", where="s.mention IS NULL")
+    engine.create_table("enterprise_golden", f"""
+        WITH members AS (
+            SELECT c.enterprise_id,
+                   count(*) FILTER (WHERE s.mention IS NULL) AS n_records,
+                   count(DISTINCT s.source) FILTER (WHERE s.mention IS NULL) AS n_sources,
+                   array_to_string(list_sort(list_distinct(list(s.source) FILTER (WHERE s.mention IS NULL))), ',')
+                       AS sources,
+                   coalesce(sum(s.mention_count), 0) AS n_mentions,
+                   bool_or(coalesce(s.is_individual_business, false)) AS is_individual_business,
+                   min(c.cluster_probability) AS min_match_probability
+            FROM std_enterprise s JOIN cluster_enterprise c USING (rid) GROUP BY c.enterprise_id
+        ), golden AS ({pivot_winners("enterprise", ENTERPRISE_VALUES)}
+        ), name_parts AS (
+            SELECT w.enterprise_id, s.legal_form, s.is_branch, s.branch_label, s.parent_name, s.parent_key
+            FROM tmp_enterprise_winners w JOIN std_enterprise s USING (source, record_key)
+            WHERE w.attribute = 'name'
+        ), keys AS (
+            SELECT DISTINCT s.name_key, c.enterprise_id FROM std_enterprise s JOIN cluster_enterprise c USING (rid)
+            WHERE NOT coalesce(s.is_branch, false) AND s.name_key IS NOT NULL
+        ), parents AS (
+            SELECT n.enterprise_id, min(k.enterprise_id) AS parent_enterprise_id
+            FROM name_parts n JOIN keys k ON k.name_key = n.parent_key AND k.enterprise_id <> n.enterprise_id
+            WHERE n.is_branch GROUP BY n.enterprise_id HAVING count(DISTINCT k.enterprise_id) = 1
+        )
+        SELECT m.enterprise_id, g.uscc, coalesce(rs_uscc_valid(g.uscc), false) AS uscc_valid,
+               g.org_code, g.reg_number, g.tax_id, g.name, n.legal_form,
+               coalesce(n.is_branch, false) AS is_branch, n.branch_label, n.parent_name,
+               p.parent_enterprise_id, m.is_individual_business,
+               g.legal_rep_name, g.legal_rep_id_number, g.address,
+               coalesce(g.status, 'active') AS status, g.established_date::DATE AS established_date,
+               g.enterprise_type, m.n_records, m.n_sources, m.sources, m.n_mentions,
+               CASE WHEN m.n_records = 0 THEN 'mentions' ELSE 'registrations' END AS known_from,
+               m.min_match_probability
+        FROM members m LEFT JOIN golden g USING (enterprise_id) LEFT JOIN name_parts n USING (enterprise_id)
+        LEFT JOIN parents p USING (enterprise_id)
+        ORDER BY m.enterprise_id""")
+    # who each mention (an employer field, an owner field) turned out to be
+    engine.create_table("enterprise_mentions", """
+        SELECT s.source, s.mention AS role, s.name_raw AS name, s.uscc_raw AS uscc, s.mention_count,
+               c.enterprise_id, c.cluster_probability AS match_probability
+        FROM std_enterprise s JOIN cluster_enterprise c USING (rid) WHERE s.mention IS NOT NULL""")
+    engine.drop("tmp_enterprise_winners")
+
+
+PROPERTY_VALUES = {
+    "property_code": "property_code",
+    "address": "address",
+    "district": "district",
+    "street": "street",
+    "community": "community",
+    "road": "road",
+    "door_number": "door_number",
+    "building": "building",
+    "unit": "unit",
+    "room": "room",
+    "use": "use",
+    "area": "area::VARCHAR",
+    "updated_at": "strftime(updated_at, '%Y-%m-%d')",
+}
+
+DEFAULT_PROPERTY_RULES: dict[str, list[str]] = {
+    "property_code": ["source_priority", "most_frequent"],
+    "address": ["source_priority", "most_recent"],
+    "use": ["source_priority", "most_recent"],
+    "area": ["source_priority", "most_recent"],
+    "updated_at": ["most_recent"],
+}
+
+# The parts of the standard address that come with the golden address's record.
+_ADDRESS_PARTS = ("province", "city", "district_code", "floor", "descriptor", "building_key", "dwelling_key",
+                  "in_city")
+
+
+def build_property_golden(engine: Engine, config: Config) -> None:
+    """``property_golden``: one row per property; the structured parts of the address are
+    chosen part by part, the district code, floor and keys come with the golden address."""
+    if not engine.has_table("cluster_property"):
+        return
+    survive(engine, config, "property", PROPERTY_VALUES,
+            entity_rules(config, "property", DEFAULT_PROPERTY_RULES),
+            "NULL::BOOLEAN AS id_valid, s.updated_at, NULL::DATE AS status_date, NULL::VARCHAR AS status")
+    write_xref_and_lineage(engine, "property")
+    parts = ", ".join(f"s.{p}" for p in _ADDRESS_PARTS)
+    engine.create_table("property_golden", f"""
+        WITH members AS (
+            SELECT property_id, count(*) AS n_records, count(DISTINCT source) AS n_sources,
+                   array_to_string(list_sort(list_distinct(list(source))), ',') AS sources,
+                   min(match_probability) AS min_match_probability
+            FROM property_xref GROUP BY property_id
+        ), golden AS ({pivot_winners("property", PROPERTY_VALUES)}
+        ), address_parts AS (
+            SELECT w.property_id, {parts}
+            FROM tmp_property_winners w JOIN std_property s USING (source, record_key)
+            WHERE w.attribute = 'address'
+        ), districts AS (
+            -- the district's code from any member record when the golden address has none
+            SELECT c.property_id, min(s.district_code) AS any_district_code
+            FROM std_property s JOIN cluster_property c USING (rid) GROUP BY c.property_id
+        )
+        SELECT m.property_id, g.property_code, g.address, a.province, a.city, g.district,
+               coalesce(a.district_code, d.any_district_code) AS district_code,
+               g.street, g.community, g.road, g.door_number, g.building, g.unit, a.floor, g.room, a.descriptor,
+               g.use, CASE WHEN g.use IS NULL THEN NULL ELSE g.use = 'residential' END AS is_dwelling,
+               g.area::DOUBLE AS area, a.building_key, a.dwelling_key, a.in_city, g.updated_at::DATE AS updated_at,
+               m.n_records, m.n_sources, m.sources, m.min_match_probability
+        FROM members m LEFT JOIN golden g USING (property_id) LEFT JOIN address_parts a USING (property_id)
+        LEFT JOIN districts d USING (property_id)
+        ORDER BY m.property_id""")
+    engine.drop("tmp_property_winners")

@@ -1,6 +1,7 @@
 """The pipeline: the only module that knows the order of the stages.
 
-ingest -> standardise -> link -> cluster -> golden. A run builds a new registry file beside
+ingest -> standardise -> link -> cluster -> golden -> relate, for persons, enterprises and
+properties. A run builds a new registry file beside
 the old one and moves it into place only when every stage finished and the invariants hold,
 so an interrupted or failed run leaves the previous registry as it was.
 """
@@ -17,17 +18,25 @@ from typing import Callable
 import pandas as pd
 
 from resolve import __version__
-from resolve.cluster import cluster_persons
+from resolve.cluster import cluster_enterprises, cluster_persons, cluster_properties
 from resolve.config import Config
 from resolve.engine import Engine
 from resolve.errors import ResolveError
-from resolve.golden import build_person_golden
+from resolve.golden import build_enterprise_golden, build_person_golden, build_property_golden
 from resolve.ingest import ingest
+from resolve.link.enterprise import link_enterprises
 from resolve.link.person import link_persons
+from resolve.link.property import link_properties, property_anchors
+from resolve.relate import relate
+from resolve.standardise.enterprise import standardise_enterprises
 from resolve.standardise.person import standardise_persons
+from resolve.standardise.property import standardise_properties
 
 REGISTRY_FILE = "registry.duckdb"
 PERSON_MODEL_FILE = "person_model.json"
+ENTERPRISE_MODEL_FILE = "enterprise_model.json"
+PROPERTY_MODEL_FILE = "property_model.json"
+MODEL_FILES = {"person": PERSON_MODEL_FILE, "enterprise": ENTERPRISE_MODEL_FILE, "property": PROPERTY_MODEL_FILE}
 
 
 @dataclass
@@ -40,8 +49,10 @@ class RunResult:
 
 def check_nothing_lost(engine: Engine) -> pd.DataFrame:
     """Rows read = xref rows + quarantine rows, per source; raise if any source breaks it."""
-    frame = engine.df("""
-        WITH x AS (SELECT source, count(*) AS linked FROM person_xref GROUP BY source),
+    xrefs = " UNION ALL ".join(f"SELECT source FROM {e}_xref" for e in LINKED_ENTITIES
+                               if engine.has_table(f"{e}_xref"))
+    frame = engine.df(f"""
+        WITH x AS (SELECT source, count(*) AS linked FROM ({xrefs}) GROUP BY source),
              q AS (SELECT source, count(*) AS quarantined FROM quarantine GROUP BY source)
         SELECT i.source, i.entity, i.rows_read, coalesce(x.linked, 0) AS linked,
                coalesce(q.quarantined, 0) AS quarantined
@@ -71,13 +82,37 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
         timings[name] = time.perf_counter() - start
 
     stage("ingest", lambda: ingest(engine, config, progress=say))
-    stage("standardise", lambda: standardise_persons(engine, config))
-    stage("link", lambda: notes.update(
-        person_model=link_persons(engine, config, model_out=model_out, model_in=model_in)))
-    stage("cluster", lambda: cluster_persons(engine, config.link.threshold,
-                                             config.link.valid_ids_never_merge,
-                                             config.link.require_identity_evidence))
-    stage("golden", lambda: build_person_golden(engine, config))
+
+    def standardise() -> None:
+        standardise_persons(engine, config)
+        standardise_properties(engine, config)
+        standardise_enterprises(engine, config)  # after the others: it links their employer and owner fields
+
+    def beside(entity: str) -> Path | None:  # the other models are written beside the person model
+        return model_out.with_name(model_out.name.replace(PERSON_MODEL_FILE, MODEL_FILES[entity])) \
+            if model_out else None
+
+    def link() -> None:
+        notes["person_model"] = link_persons(engine, config, model_out=model_out, model_in=model_in)
+        notes["enterprise_model"] = link_enterprises(engine, config, model_out=beside("enterprise"))
+        notes["property_model"] = link_properties(engine, config, model_out=beside("property"))
+
+    def cluster() -> None:
+        cluster_persons(engine, config.link.threshold, config.link.valid_ids_never_merge,
+                        config.link.require_identity_evidence)
+        cluster_enterprises(engine, config.link.threshold)
+        cluster_properties(engine, config.link.threshold, property_anchors(config))
+
+    def golden() -> None:
+        build_person_golden(engine, config)
+        build_enterprise_golden(engine, config)
+        build_property_golden(engine, config)
+
+    stage("standardise", standardise)
+    stage("link", link)
+    stage("cluster", cluster)
+    stage("golden", golden)
+    stage("relate", lambda: relate(engine, config))
     return timings, notes
 
 
@@ -97,23 +132,11 @@ def _write_run_info(engine: Engine, config: Config, timings: dict[str, float], n
     engine.create_table_from_frame("run_info", pd.DataFrame({"key": list(info), "value": list(info.values())}))
 
 
-LINKED_ENTITIES = ("person",)
-
-
-def check_entities(config: Config) -> None:
-    """Refuse, before any work, sources of an entity this version cannot link: their records
-    would reach no xref table, and the registry must account for every row it reads."""
-    waiting = [s for s in config.sources if s.entity not in LINKED_ENTITIES]
-    if waiting:
-        names = ", ".join(f"{s.name} ({s.entity})" for s in waiting)
-        raise ResolveError(f"{config.config_path}: sources {names} cannot be linked by this version, which "
-                           f"builds the {' and '.join(LINKED_ENTITIES)} registry; leave them out of this config "
-                           "for now")
+LINKED_ENTITIES = ("person", "enterprise", "property")
 
 
 def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
         progress: Callable[[str], None] | None = None) -> RunResult:
-    check_entities(config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     final = out / REGISTRY_FILE
@@ -130,6 +153,10 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
         sources = check_nothing_lost(engine)
         counts = {
             "golden_persons": engine.scalar("SELECT count(*) FROM person_golden"),
+            "golden_enterprises": engine.scalar("SELECT count(*) FROM enterprise_golden"),
+            "enterprise_records": engine.scalar("SELECT count(*) FROM enterprise_xref"),
+            "golden_properties": engine.scalar("SELECT count(*) FROM property_golden"),
+            "property_records": engine.scalar("SELECT count(*) FROM property_xref"),
             "person_records": engine.scalar("SELECT count(*) FROM person_xref"),
             "quarantined": engine.scalar("SELECT count(*) FROM quarantine"),
         }
@@ -143,10 +170,13 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
         engine.close()
         building.unlink(missing_ok=True)
         Path(str(building) + ".wal").unlink(missing_ok=True)
-        model_tmp.unlink(missing_ok=True)
+        for name in MODEL_FILES.values():
+            (out / f".{name}.building-{os.getpid()}").unlink(missing_ok=True)
         raise
     engine.close()
     os.replace(building, final)
-    if model_tmp.exists():
-        os.replace(model_tmp, out / PERSON_MODEL_FILE)
+    for name in MODEL_FILES.values():
+        built = out / f".{name}.building-{os.getpid()}"
+        if built.exists():
+            os.replace(built, out / name)
     return RunResult(registry=final, sources=sources, counts=counts, timings=timings)

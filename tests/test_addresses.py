@@ -75,3 +75,204 @@ def test_sql_keys_agree_across_administrative_variants(engine):
     keys = dict(engine.fetchall("SELECT raw, dwelling_key FROM addr_keys"))
     assert {keys[v] for v in variants[:4]} == {"红荔路12号#3#501"}
     assert keys[variants[4]] == "新湖路18号#1#501"
+
+
+# ------------------------------------------------------------------------------------------
+# The administrative levels and the parts below the township (build_address_table's columns)
+# ------------------------------------------------------------------------------------------
+
+import pandas as pd  # noqa: E402
+
+from resolve.standardise.addresses import (  # noqa: E402
+    ADDRESS_COLUMNS,
+    address_keys,
+    place_keys,
+    register_address_macros,
+    standard_building,
+    standard_door,
+    standard_room,
+    standard_unit,
+)
+from resolve.standardise.sql import register_macros  # noqa: E402
+
+
+def parts(engine: Engine, values: list[str]) -> dict[str, dict]:
+    engine.create_table_from_frame("t_parts", pd.DataFrame({"a": values}))
+    build_address_table(engine, "SELECT a AS raw FROM t_parts", "t_parts_out")
+    rows = engine.df("SELECT * FROM t_parts_out").astype(object)
+    rows = rows.where(rows.notna(), None)
+    return {r["raw"]: r for r in rows.to_dict("records")}
+
+
+def pick(row: dict, *keys: str) -> tuple:
+    return tuple(row[k] for k in keys)
+
+
+def test_columns(engine):
+    engine.create_table_from_frame("t_cols", pd.DataFrame({"a": ["福田区红荔路12号3栋501"]}))
+    build_address_table(engine, "SELECT a AS raw FROM t_cols", "t_cols_out")
+    assert tuple(r[0] for r in engine.fetchall("DESCRIBE t_cols_out")) == ADDRESS_COLUMNS
+
+
+@pytest.mark.parametrize("text", ["南山区华夏路29号1号楼406", "南山区华夏路29号1栋406", "南山区华夏路29号1幢406",
+                                  "南山区华夏路29号1座406", "南山区华夏路29号一栋406", "南山区华夏路29号１栋406",
+                                  "南山区华夏路29号第1栋406"])
+def test_building_words(engine, text):
+    row = parts(engine, [text])[text]
+    assert pick(row, "road", "door_number", "building", "room", "floor") == ("华夏路", "29", "1", "406", "4")
+    assert row["dwelling_key"] == "华夏路29号#1#406"
+
+
+@pytest.mark.parametrize("text", ["福田区红荔路12号3栋501", "福田区红荔路12号3栋501室", "福田区红荔路12号3栋501房",
+                                  "福田区红荔路12号3栋5楼01", "福田区红荔路12号3栋5层01室", "福田区红荔路12号三栋五零一",
+                                  "福田区红荔路１２号３栋５０１"])
+def test_room_forms(engine, text):
+    row = parts(engine, [text])[text]
+    assert pick(row, "building", "floor", "room", "dwelling_key") == ("3", "5", "501", "红荔路12号#3#501")
+
+
+def test_chinese_numerals_and_letters(engine):
+    rows = parts(engine, ["红荔路12号十二栋2单元1203房", "三元里大街12号3栋501", "南山区华夏路29号3A栋1001",
+                          "南山区科技园大厦A座12层"])
+    assert pick(rows["红荔路12号十二栋2单元1203房"], "building", "unit", "floor", "room") == ("12", "2", "12", "1203")
+    assert pick(rows["三元里大街12号3栋501"], "road", "building") == ("三元里大街", "3")
+    assert pick(rows["南山区华夏路29号3A栋1001"], "building", "floor", "room") == ("3A", "10", "1001")
+    assert pick(rows["南山区科技园大厦A座12层"], "poi", "building", "floor", "room") == ("科技园大厦", "A", "12", None)
+
+
+def test_dashed_forms(engine):
+    rows = parts(engine, ["宝安区东明路1号12-3-1001", "宝安区东明路1号1-503", "宝安区东明路1号12栋3-1001"])
+    assert pick(rows["宝安区东明路1号12-3-1001"], "building", "unit", "floor", "room") == ("12", "3", "10", "1001")
+    assert pick(rows["宝安区东明路1号1-503"], "building", "unit", "room") == ("1", None, "503")
+    assert pick(rows["宝安区东明路1号12栋3-1001"], "building", "unit", "room") == ("12", "3", "1001")
+
+
+def test_door_numbers(engine):
+    rows = parts(engine, ["光明区华夏路3之1号2栋101", "南山区华夏路29号院1栋101", "南山区华夏路29号1栋101"])
+    assert rows["光明区华夏路3之1号2栋101"]["door_number"] == "3之1"
+    assert rows["光明区华夏路3之1号2栋101"]["dwelling_key"] == "华夏路3之1号#2#101"
+    assert rows["南山区华夏路29号院1栋101"]["door_number"] == "29"
+    assert rows["南山区华夏路29号院1栋101"]["dwelling_key"] == rows["南山区华夏路29号1栋101"]["dwelling_key"]
+
+
+def test_missing_prefixes_are_filled_from_the_config(engine):
+    rows = parts(engine, ["广东省深圳市福田区园岭街道红荔路12号3栋501", "福田区红荔路12号3栋501", "红荔路12号3栋501"])
+    for row in rows.values():
+        assert pick(row, "province", "city", "in_city") == ("广东省", "深圳市", True)
+    assert pick(rows["福田区红荔路12号3栋501"], "district", "district_code") == ("福田区", "440304")
+    assert rows["广东省深圳市福田区园岭街道红荔路12号3栋501"]["street"] == "园岭街道"
+
+
+def test_descriptor_is_kept_apart(engine):
+    rows = parts(engine, ["福田区红荔路12号3栋501附近", "福田区红荔路12号对面", "福田区红荔路12号3栋501"])
+    near = rows["福田区红荔路12号3栋501附近"]
+    assert near["descriptor"] == "附近" and near["address"] == "福田区红荔路12号3栋501"
+    assert near["dwelling_key"] == rows["福田区红荔路12号3栋501"]["dwelling_key"]
+    assert rows["福田区红荔路12号对面"]["descriptor"] == "对面"
+    assert rows["福田区红荔路12号3栋501"]["descriptor"] is None
+
+
+def test_addresses_in_other_cities(engine):
+    rows = parts(engine, ["广州市天河区天河路385号1栋101", "广东省广州市天河区天河路385号", "湖南长沙市岳麓区麓山路5号",
+                          "湖南省永州市道县金塘镇水口村4组23号", "重庆市万州区杨柳镇樟树村4组93号", "香港特别行政区香港岛7号",
+                          "朝阳区建国路88号", "长沙县和平路156号"])
+    guangzhou = rows["广州市天河区天河路385号1栋101"]
+    assert pick(guangzhou, "province", "city", "district", "district_code", "in_city") == \
+        ("广东省", "广州市", "天河区", None, False)
+    assert rows["广东省广州市天河区天河路385号"]["in_city"] is False
+    assert pick(rows["湖南长沙市岳麓区麓山路5号"], "province", "city", "district", "in_city") == \
+        ("湖南省", "长沙市", "岳麓区", False)
+    assert pick(rows["湖南省永州市道县金塘镇水口村4组23号"], "district", "street", "community", "in_city") == \
+        ("道县", "金塘镇", "水口村", False)
+    assert pick(rows["重庆市万州区杨柳镇樟树村4组93号"], "province", "city", "in_city") == ("重庆市", "重庆市", False)
+    assert rows["香港特别行政区香港岛7号"]["in_city"] is False
+    # a district of another city (Beijing or Changchun: which one is not decided)
+    assert pick(rows["朝阳区建国路88号"], "city", "district_code", "in_city") == (None, None, False)
+    assert pick(rows["长沙县和平路156号"], "province", "city", "in_city") == ("湖南省", "长沙市", False)
+
+
+def test_district_codes(engine):
+    rows = parts(engine, ["龙华区民治街道人民路1号1栋101", "园岭街道红荔路12号3栋501", "西乡街道龙翔街25号1座2单元306室",
+                          "福田园岭街道红荔路12号3栋501", "光明新区光明街道华夏路3号2栋101", "红荔路99号1栋101"])
+    assert rows["龙华区民治街道人民路1号1栋101"]["district_code"] == "440309"
+    # no district written, a street that is unique in the city
+    assert pick(rows["园岭街道红荔路12号3栋501"], "district", "district_code", "street") == ("福田区", "440304", "园岭街道")
+    assert pick(rows["西乡街道龙翔街25号1座2单元306室"], "district_code", "dwelling_key") == ("440306", "龙翔街25号#1#306")
+    assert pick(rows["福田园岭街道红荔路12号3栋501"], "district_code", "street") == ("440304", "园岭街道")
+    assert rows["光明新区光明街道华夏路3号2栋101"]["district_code"] == "440311"
+    # no district, no street: the other addresses of the same road and door number tell it
+    assert rows["红荔路99号1栋101"]["district_code"] is None
+
+
+def test_district_from_other_addresses_of_the_same_place(engine):
+    rows = parts(engine, ["福田区红荔路99号1栋101", "红荔路99号2栋202", "人民路1号1栋101", "罗湖区人民路1号1栋102",
+                          "福田区人民路1号2栋101"])
+    assert rows["红荔路99号2栋202"]["district_code"] == "440304"
+    assert rows["人民路1号1栋101"]["district_code"] is None  # its place is in two districts
+
+
+def test_place_names_are_not_cut_as_divisions(engine):
+    rows = parts(engine, ["沙井市场路5号1栋101", "碧海花园小区3栋501", "园岭社区红荔路12号3栋501"])
+    assert pick(rows["沙井市场路5号1栋101"], "road", "dwelling_key") == ("沙井市场路", "沙井市场路5号#1#101")
+    assert pick(rows["碧海花园小区3栋501"], "poi", "dwelling_key") == ("碧海花园小区", "碧海花园小区#3#501")
+    assert pick(rows["园岭社区红荔路12号3栋501"], "community", "dwelling_key") == ("园岭社区", "红荔路12号#3#501")
+
+
+def test_every_variant_of_one_flat_meets(engine):
+    variants = [
+        "广东省深圳市南山区粤海街道光明西社区华夏路29号1栋2单元406室",
+        "深圳市南山区华夏路29号1号楼2单元406",
+        "南山区粤海街道华夏路２９号１幢２单元４０６房",
+        "南山区华夏路29号一栋二单元四零六",
+        "深圳南山区华夏路29号1座4楼06",
+        "南山区华夏路29号1-2-406",
+        "粤海街道华夏路29号1栋406",
+        "南山区 华夏路29号，1栋2单元406附近",
+    ]
+    rows = parts(engine, variants)
+    assert {rows[v]["dwelling_key"] for v in variants} == {"华夏路29号#1#406"}
+    assert {rows[v]["building_key"] for v in variants} == {"华夏路29号#1"}
+    assert {rows[v]["district_code"] for v in variants} == {"440305"}
+    assert {rows[v]["in_city"] for v in variants} == {True}
+
+
+def test_region_decides_an_ambiguous_district():
+    engine = Engine()
+    try:
+        register_macros(engine)
+        register_address_macros(engine, "北京市", "110000")
+        rows = parts(engine, ["朝阳区建国路88号1号楼101", "北京市朝阳区建国路88号1号楼101", "广东省深圳市福田区红荔路12号"])
+        for text in ("朝阳区建国路88号1号楼101", "北京市朝阳区建国路88号1号楼101"):
+            assert pick(rows[text], "province", "city", "district", "district_code", "in_city") == \
+                ("北京市", "北京市", "朝阳区", "110105", True)
+        assert rows["广东省深圳市福田区红荔路12号"]["in_city"] is False
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("fn, raw, std", [
+    (standard_building, "1号楼", "1"), (standard_building, "1栋", "1"), (standard_building, "1幢", "1"),
+    (standard_building, "1座", "1"), (standard_building, "一栋", "1"), (standard_building, "１栋", "1"),
+    (standard_building, "十二栋", "12"), (standard_building, "3a栋", "3A"), (standard_building, "综合楼", "综合楼"),
+    (standard_unit, "2单元", "2"), (standard_unit, "二单元", "2"), (standard_unit, "2", "2"),
+    (standard_door, "29号", "29"), (standard_door, "3之1号", "3之1"), (standard_door, "二十九号", "29"),
+    (standard_door, "29", "29"), (standard_door, "29号院", "29"),
+    (standard_room, "501", ("5", "501")), (standard_room, "501室", ("5", "501")), (standard_room, "501房", ("5", "501")),
+    (standard_room, "5楼01", ("5", "501")), (standard_room, "五零一", ("5", "501")), (standard_room, "1203", ("12", "1203")),
+    (standard_room, "12", (None, "12")), (standard_room, None, (None, None)),
+])
+def test_parts_written_in_their_own_columns(fn, raw, std):
+    assert fn(raw) == std
+
+
+_PART = st.one_of(st.none(), st.just(""), st.sampled_from(["华夏路", "1", "12", "3A", "花园", "501", "3之1"]))
+
+
+@given(road=_PART, door=_PART, poi=_PART, building=_PART, room=_PART)
+@settings(max_examples=200, deadline=None)
+def test_sql_keys_are_address_keys(engine, road, door, poi, building, room):
+    sql = engine.fetchall("SELECT rs_building_key(?, ?, ?, ?, ?), rs_dwelling_key(?, ?, ?, ?, ?)",
+                          [road, door, poi, building, room] * 2)[0]
+    assert sql == place_keys(road or None, door or None, poi or None, building or None, room or None)
+    assert place_keys("红荔路", "12", None, "3", "501") == \
+        address_keys({"road": "红荔路", "door_number": "12号", "poi": None, "building": "3", "room": "501"})

@@ -71,3 +71,45 @@ def test_household_resemblance_without_identity_evidence_is_not_followed():
     assert e.fetchall("SELECT reason FROM cluster_person_refused") == [("no_identity_evidence",)]
     cluster_persons(e, threshold=0.9, require_identity_evidence=False)
     assert len(set(clusters(e).values())) == 1
+
+
+def test_property_anchors_keep_two_units_and_two_codes_of_one_department_apart():
+    from resolve.cluster import cluster_properties
+
+    e = Engine()
+    e.create_table_from_frame("std_property", pd.DataFrame([
+        (1, "estate", "t1", "C1", "1"),   # flat 402, unit 1
+        (2, "bureau", "h1", None, None),  # flat 402, no unit written: resembles both
+        (3, "bureau", "h2", None, "2"),   # flat 402, unit 2
+        (4, "estate", "t3", "C1", None),  # a later title of C1
+        (5, "estate", "t9", "C9", None),  # another title, another code
+    ], columns=["rid", "source", "record_key", "property_code", "unit"]))
+    e.create_table_from_frame("pairs_property", pd.DataFrame([
+        (1, 2, 0.99, 9.0, True), (2, 3, 0.98, 8.0, True), (1, 4, 0.999, 14.0, True), (3, 4, 0.97, 7.0, True),
+        (4, 5, 0.96, 6.0, True),
+    ], columns=["rid_l", "rid_r", "match_probability", "match_weight", "identity_evidence"]))
+    anchors = {"different_property_codes_estate": "CASE WHEN source = 'estate' THEN property_code END",
+               "different_units": "unit"}
+    cluster_properties(e, 0.9, anchors)
+    c = dict(e.fetchall("SELECT rid, property_id FROM cluster_property"))
+    assert c[1] == c[2] == c[4] and len({c[1], c[3], c[5]}) == 3
+    assert sorted(e.fetchall("SELECT rid_l, rid_r, reason FROM cluster_property_refused")) == \
+        [(2, 3, "different_units"), (3, 4, "different_units"), (4, 5, "different_property_codes_estate")]
+
+
+def test_enterprise_ids_come_from_registrations_before_mentions():
+    from resolve.cluster import cluster_enterprises
+
+    e = Engine()
+    e.create_table_from_frame("std_enterprise", pd.DataFrame([
+        (1, "tax", "T9", None, "91440300MA5GM4N32F", True),
+        (2, "social_insurance", "employer::某公司", "employer", "91440300MA5GM4N32F", True),
+        (3, "market", "M1", None, "91440300MA5GM4N32F", True),
+    ], columns=["rid", "source", "record_key", "mention", "uscc", "uscc_valid"]))
+    e.create_table_from_frame("pairs_enterprise", pd.DataFrame([
+        (1, 2, 0.99, 9.0, True), (2, 3, 0.99, 9.0, True)],
+        columns=["rid_l", "rid_r", "match_probability", "match_weight", "identity_evidence"]))
+    cluster_enterprises(e, 0.9)
+    ids = {r[0] for r in e.fetchall("SELECT enterprise_id FROM cluster_enterprise")}
+    expected = e.scalar("SELECT 'E' || upper(substr(md5('market|M1'), 1, 16))")
+    assert ids == {expected}

@@ -51,21 +51,17 @@ def _digests(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _config(root: Path, name: str = "config_all.yaml") -> dict:
+def _config(root: Path, name: str = "config.yaml") -> dict:
     return yaml.safe_load((root / name).read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("which", ["city", "alt_city"])
-def test_config_lists_the_person_sources_and_config_all_every_source(which, request):
+def test_config_lists_every_source_and_the_truth_every_bad_row_kind(which, request):
     root, _ = request.getfixturevalue(which)
-    people, everything = _config(root, "config.yaml"), _config(root)
-    assert {s["entity"] for s in people["sources"]} == {"person"}
-    assert everything["sources"][:len(people["sources"])] == people["sources"]
+    everything = _config(root)
     assert {s["entity"] for s in everything["sources"]} == {"person", "enterprise", "property"}
     bad = pd.read_csv(root / "truth/bad_rows.csv", dtype=str)
-    bad_all = pd.read_csv(root / "truth/bad_rows_all.csv", dtype=str)
-    names = {s["name"] for s in people["sources"]}
-    assert set(bad["source"]) == names and bad.equals(bad_all[bad_all["source"].isin(names)].reset_index(drop=True))
+    assert set(bad["source"]) == {s["name"] for s in everything["sources"]}
 
 
 def _raw_lines(path: Path) -> list[bytes]:
@@ -114,7 +110,7 @@ def _records(root: Path, entity: str) -> pd.DataFrame:
 
 def test_summary_counts_match_files(city):
     root, summary = city
-    bad = pd.read_csv(root / "truth/bad_rows_all.csv", dtype=str)
+    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype=str)
     for source, _, rows in _each_source(root):
         records = _records(root, source["entity"])
         stats = summary["sources"][source["name"]]
@@ -206,7 +202,7 @@ def _check_bad_csv_row(raw: bytes, encoding: str, reason: str, width: int, key_a
 @pytest.mark.parametrize("which", ["city", "alt_city"])
 def test_bad_rows_are_really_bad_and_good_rows_are_good(which, request):
     root, _ = request.getfixturevalue(which)
-    bad = pd.read_csv(root / "truth/bad_rows_all.csv", dtype={"row_number": int})
+    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype={"row_number": int})
     assert set(bad["reason"]) == {"bad_field_count", "undecodable", "empty_record_key", "duplicate_record_key"}
     for source in _config(root)["sources"]:
         marked = dict(zip(*[bad.loc[bad["source"] == source["name"], c] for c in ("row_number", "reason")]))
@@ -236,7 +232,7 @@ def test_bad_rows_are_really_bad_and_good_rows_are_good(which, request):
 
 def test_gbk_sources_carry_undecodable_rows(city):
     root, _ = city
-    bad = pd.read_csv(root / "truth/bad_rows_all.csv", dtype=str)
+    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype=str)
     for source in _config(root)["sources"]:
         has = ((bad["source"] == source["name"]) & (bad["reason"] == "undecodable")).any()
         assert has == (source.get("encoding") == "gbk")
@@ -247,7 +243,7 @@ def test_config_maps_existing_columns_and_all_coded_values(which, request):
     root, _ = request.getfixturevalue(which)
     config = _config(root)
     assert config["city"] == "深圳市" and config["region_code"] == "440300"
-    bad = pd.read_csv(root / "truth/bad_rows_all.csv", dtype={"row_number": int})
+    bad = pd.read_csv(root / "truth/bad_rows.csv", dtype={"row_number": int})
     for source, header, rows in _each_source(root):
         assert not Path(source["path"]).is_absolute() and (root / source["path"]).exists()
         assert source["entity"] in CANONICAL_BY_ENTITY

@@ -9,26 +9,15 @@ never by edit distance on CJK text.
 
 from __future__ import annotations
 
-import logging
-import math
+import json
 from pathlib import Path
 
-import pandas as pd
-
 from resolve.config import Config
-from resolve.engine import Engine, quote_ident, quote_literal
-
-
-def _level(sql: str, label: str, **extra) -> dict:
-    return {"sql_condition": sql, "label_for_charts": label, **extra}
-
-
-def _null(sql: str) -> dict:
-    return _level(sql, "null", is_null_level=True)
-
-
-def _else() -> dict:
-    return _level("ELSE", "all other")
+from resolve.engine import Engine
+from resolve.link.common import ModelInputs, empty_pairs, regularise, score_pairs
+from resolve.link.common import else_level as _else
+from resolve.link.common import level as _level
+from resolve.link.common import null_level as _null
 
 
 ID_COMPARISON = {
@@ -202,80 +191,21 @@ def person_settings(link_type: str) -> dict:
     }
 
 
-def _linker(engine: Engine, config: Config, settings):
-    from splink import Linker
-
-    # levels the data never shows are reported by Splink one warning each; regularise() handles them
-    logging.getLogger("splink").setLevel(logging.ERROR)
-    api = engine.splink_api()
-    names = [s.name for s in config.sources_for("person")]
-    cols = ", ".join(MODEL_COLUMNS + [f"{expr} AS {key}" for key, expr in BLOCKING_KEYS.items()])
-    tables = []
-    for name in names:
-        view = f"link_person_input_{name}"
-        engine.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS SELECT {cols} FROM std_person "
-                       f"WHERE source = {quote_literal(name)}")
-        tables.append(api.register(view, dataset_display_name=name))
-    if isinstance(settings, dict):
-        settings = dict(settings, link_type="link_and_dedupe" if len(tables) > 1 else "dedupe_only")
-    return Linker(tables if len(tables) > 1 else tables[0], settings, log_level="WARNING")
+INPUTS = ModelInputs("person", MODEL_COLUMNS, BLOCKING_KEYS)
+PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "data" / "person_model.json"
+PRIOR_RULE = "l.id_number = r.id_number AND l.id_valid"
 
 
 def train_person_model(linker, config: Config) -> None:
     link = config.link
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        ["l.id_number = r.id_number AND l.id_valid"], recall=0.7)
+    training.estimate_probability_two_random_records_match([PRIOR_RULE], recall=0.7)
     training.estimate_u_using_random_sampling(max_pairs=link.u_max_pairs, seed=link.seed)
     for rule in TRAINING_BLOCKS:
         training.estimate_parameters_using_expectation_maximisation(
             rule, max_pairs=link.em_max_pairs)
 
 
-M_FLOOR = 1e-4
-U_FLOOR = 1e-7
-
-
-def _floor_and_normalise(values: list[float | None], floor: float) -> list[float]:
-    floored = [max(v or 0.0, floor) for v in values]
-    total = sum(floored)
-    return [v / total for v in floored]
-
-
-def regularise(model: dict) -> dict:
-    """Give every level an m and u probability, none below a floor.
-
-    A level the training data never showed (a sex typo, a mistyped ID digit among random
-    pairs) would otherwise keep Splink's default or an exact zero: a veto, or a weight of
-    nothing, that no other city's data has earned.
-    """
-    for comparison in model["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        for key, floor in (("m_probability", M_FLOOR), ("u_probability", U_FLOOR)):
-            for level, value in zip(levels, _floor_and_normalise([lv.get(key) for lv in levels], floor)):
-                level[key] = value
-    return model
-
-
-def model_parameters(model: dict) -> pd.DataFrame:
-    """One row per comparison level: its m and u probabilities and match weight (log2 m/u)."""
-    rows = []
-    for comparison in model["comparisons"]:
-        for i, level in enumerate(comparison["comparison_levels"]):
-            if level.get("is_null_level"):
-                continue
-            m, u = level.get("m_probability"), level.get("u_probability")
-            rows.append({"comparison": comparison["output_column_name"], "level": i,
-                         "label": level["label_for_charts"], "m_probability": m, "u_probability": u,
-                         "match_weight": math.log2(m / u) if m and u else None})
-    rows.append({"comparison": "prior", "level": 0, "label": "probability two random records match",
-                 "m_probability": model["probability_two_random_records_match"], "u_probability": None,
-                 "match_weight": None})
-    return pd.DataFrame(rows)
-
-
-PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "data" / "person_model.json"
-PRIOR_RULE = "l.id_number = r.id_number AND l.id_valid"
 
 
 def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
@@ -286,47 +216,32 @@ def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
     test) take the packaged model, trained on the synthetic demo city, with only the prior
     re-estimated on the data at hand.
     """
+    if not engine.has_table("std_person"):
+        return "none: no person sources"
     records = engine.scalar("SELECT count(*) FROM std_person")
     if not records:
-        engine.create_table("pairs_person", "SELECT NULL::BIGINT AS rid_l, NULL::BIGINT AS rid_r, "
-                            "NULL::DOUBLE AS match_weight, NULL::DOUBLE AS match_probability, "
-                            "NULL::BOOLEAN AS identity_evidence WHERE false")
+        empty_pairs(engine, "person")
         return "none: no person records"
     if model_in is None and records < config.link.min_training_records:
-        linker = _linker(engine, config, _load_model(PACKAGED_MODEL, config))
+        linker = INPUTS.linker(engine, _load_model(PACKAGED_MODEL))
         try:
             linker.training.estimate_probability_two_random_records_match([PRIOR_RULE], recall=0.7)
         except Exception:  # noqa: BLE001 - no pair agrees on a valid ID: keep the packaged prior
             pass
         origin = f"packaged model ({records} records, fewer than link.min_training_records)"
     elif model_in is not None:
-        linker = _linker(engine, config, _load_model(model_in, config))
+        linker = INPUTS.linker(engine, _load_model(model_in))
         origin = f"loaded from {model_in}"
     else:
-        linker = _linker(engine, config, person_settings("link_and_dedupe"))
+        linker = INPUTS.linker(engine, person_settings("link_and_dedupe"))
         train_person_model(linker, config)
-        linker = _linker(engine, config, regularise(linker.misc.save_model_to_json()))
+        linker = INPUTS.linker(engine, regularise(linker.misc.save_model_to_json()))
         origin = f"trained on {records} records"
-    model = linker.misc.save_model_to_json(str(model_out) if model_out else None, overwrite=True)
-    engine.create_table_from_frame("link_person_model", model_parameters(model))
-    floor = min(0.5, config.link.low_threshold)
-    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
-    engine.create_table("pairs_person", f"""
-        SELECT least(p.rid_l, p.rid_r) AS rid_l, greatest(p.rid_l, p.rid_r) AS rid_r,
-               p.* EXCLUDE (rid_l, rid_r), {IDENTITY_EVIDENCE} AS identity_evidence
-        FROM {predictions.physical_name} p
-        JOIN std_person a ON a.rid = p.rid_l JOIN std_person b ON b.rid = p.rid_r
-    """)
-    linker.table_management.delete_tables_created_by_splink_from_db()
-    for name in [s.name for s in config.sources_for("person")]:
-        engine.execute(f"DROP VIEW IF EXISTS {quote_ident('link_person_input_' + name)}")
+    score_pairs(engine, linker, INPUTS, min(0.5, config.link.low_threshold), IDENTITY_EVIDENCE, model_out)
     return origin
 
 
-def _load_model(path: Path, config: Config) -> dict:
-    import json
-
+def _load_model(path: Path) -> dict:
     settings = json.loads(Path(path).read_text(encoding="utf-8"))
     settings.pop("linker_uid", None)
-    settings["link_type"] = "link_and_dedupe" if len(config.sources_for("person")) > 1 else "dedupe_only"
     return settings

@@ -1,19 +1,30 @@
-"""Address text to one comparable form.
+"""Address text to one comparable form, its administrative levels and its parts.
 
 Full-width to half-width, spaces dropped, the config's own province and city prefixes
-dropped (an address outside the city keeps its prefixes), descriptors such as 附近 dropped
-from the end, Chinese numerals turned to Arabic ONLY before a unit word (三元里 stays 三元里), and
+dropped (an address outside the city keeps its prefixes), descriptors such as 附近 kept apart,
+Chinese numerals turned to Arabic ONLY before a unit word (三元里 stays 三元里), and
 栋/幢/座/号楼 written as 栋, 501室 as 501. The heavy part runs as SQL; numeral conversion runs
 in Python on the distinct values that need it.
+
+The administrative prefix (province, city, district, street, community) is cut set-based in
+SQL with the real names of GB/T 2260 (``divisions``) tried before generic patterns; the
+names found are resolved against the division table in Python on their few distinct
+combinations (district code, whether the address lies in the config's city). Below the
+township nothing standard exists: road, door number, building, unit, floor and room are
+read in Python on the distinct remainders (``parse_address``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
-from resolve.engine import Engine, quote_literal
+from resolve.engine import Engine, quote_ident, quote_literal
+from resolve.errors import ResolveError
+from resolve.standardise import divisions as dv
 
 PROVINCES = {
     "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
@@ -32,6 +43,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+(?=号楼|单元|[栋幢座层楼室号房])")
 # a room number at the very end, after a building, unit or door: 1栋一零四
 _CN_ROOM = re.compile(r"(号楼|单元|[栋幢座号])([零〇一二两三四五六七八九]+)$")
+_FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
 
 
 def _short(name: str) -> str:
@@ -75,78 +87,138 @@ def arabic_before_units(text: str | None) -> str | None:
     return _CN_ROOM.sub(lambda m: m.group(1) + cn_to_arabic(m.group(2)), text)
 
 
-def register_address_macros(engine: Engine, city: str, region_code: str) -> None:
-    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_tail(s) AS regexp_replace(s, {quote_literal(ADMIN_PREFIX)}, '')")
-    prefix = city_prefix_pattern(city, region_code)
-    descriptors = "|".join(DESCRIPTORS)
-    engine.execute(
-        "CREATE OR REPLACE MACRO rs_addr_fold(s) AS nullif(regexp_replace(regexp_replace("
-        f"regexp_replace(rs_fold(s), '[\\s,，]+', '', 'g'), {quote_literal(prefix)}, ''), "
-        f"'({descriptors})$', ''), '')")
-    engine.execute(
-        "CREATE OR REPLACE MACRO rs_addr_units(s) AS regexp_replace(regexp_replace(regexp_replace("
-        "s, '(\\d+)(号楼|幢|座|栋)', '\\1栋', 'g'), '(\\d+)[室房]$', '\\1'), '第(\\d)', '\\1', 'g')")
+# --------------------------------------------------------------------------------------------
+# Administrative levels: generic patterns (Python parser) and real names first (SQL)
+# --------------------------------------------------------------------------------------------
 
-
-def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
-    """``out_table(raw, address, building_key, dwelling_key)``, one row per distinct raw address.
-
-    ``raw_sql`` yields a column ``raw``. Folding and unit words run as SQL; numerals (on the
-    few addresses that have them) and the parse (on the distinct remainders after the
-    administrative prefix) run in Python.
-    """
-    engine.create_table("tmp_addr", f"SELECT DISTINCT raw, rs_addr_fold(raw) AS folded FROM ({raw_sql}) "
-                                    "WHERE raw IS NOT NULL")
-    pattern = f"'[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|(号楼|单元|[栋幢座号])[零〇一二两三四五六七八九]+$'"
-    numerals = [r[0] for r in engine.fetchall(
-        f"SELECT DISTINCT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})")]
-    engine.create_table_from_frame("tmp_addr_numerals", pd.DataFrame(
-        {"folded": pd.Series(numerals, dtype="string"),
-         "arabic": pd.Series([arabic_before_units(a) for a in numerals], dtype="string")}))
-    engine.create_table("tmp_addr_std", """
-        SELECT raw, address, rs_addr_tail(address) AS tail FROM (
-            SELECT a.raw, rs_addr_units(coalesce(n.arabic, a.folded)) AS address
-            FROM tmp_addr a LEFT JOIN tmp_addr_numerals n USING (folded))""")
-    tails = [r[0] for r in engine.fetchall("SELECT DISTINCT tail FROM tmp_addr_std WHERE tail IS NOT NULL")]
-    engine.create_table_from_frame("tmp_addr_keys", address_key_table(tails))
-    engine.create_table(out_table, "SELECT a.raw, a.address, k.building_key, k.dwelling_key "
-                                   "FROM tmp_addr_std a LEFT JOIN tmp_addr_keys k USING (tail)")
-    for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_std", "tmp_addr_keys"):
-        engine.drop(table)
-
-
-# The administrative levels, province to community. Shared by the Python parser and the SQL
-# macro rs_addr_tail, which strips them before the parser sees the distinct remainders.
+# The generic shapes of each level, province to community. A name with a level word inside
+# (沙市区, 市中区, 西乡街道, 广州市) needs care: 西乡 must not stop at 乡, 广州 not at 州.
+_GENERIC_TOWN = r"|[^街镇乡路]{1,8}?(?:镇|乡)"
 _ADMIN_LEVELS = (
     ("province", r"北京市|天津市|上海市|重庆市|[^省市区]{2,7}?省|[^区]{2,10}?自治区|香港特别行政区|澳门特别行政区"),
-    ("city", r"[^市州区县]{2,9}?(?:市|自治州|地区|盟)"),
-    ("district", r"[^区县市街路]{1,7}?(?:区|县|市|旗)"),
-    ("street", r"[^街镇乡路]{1,8}?(?:街道|镇|乡)"),
+    ("city", r"[^市区县]{2,8}?(?:市|自治州|地区|盟)"),
+    ("district", r"[^区县市街路]{0,6}?[^区县市街路社](?:区|县|市|旗)"),  # not a 社区
+    ("street", r"[^街路]{1,8}?街道" + _GENERIC_TOWN),
     ("community", r"(?:[^社村路街]{1,10}?(?:社区|村))+"),  # 楼村新社区: a village name inside a community's
 )
+ADMIN_LEVEL_NAMES = tuple(name for name, _ in _ADMIN_LEVELS)
 ADMIN_PREFIX = "^" + "".join(f"(?:{pattern})?" for _, pattern in _ADMIN_LEVELS)
 
+_GENERIC_DISTRICT = re.compile(_ADMIN_LEVELS[2][1])
+
+
+def _alternation(names) -> str:
+    """Literal names, longest first (so that 沙市区 is tried before 沙市)."""
+    return "|".join(re.escape(n) for n in sorted(set(names), key=lambda n: (-len(n), n)))
+
+
+@lru_cache(maxsize=32)
+def admin_pattern(region_code: str, towns: bool = True) -> str:
+    """The administrative prefix as a regex with one capture group per level (for SQL).
+
+    Each level tries the real names first (every province and city; the config city's
+    districts and streets, and the districts elsewhere that the generic shape would cut
+    short), then the generic shape, so that addresses in other cities still lose their prefix.
+    ``towns=False`` drops the generic town (X镇, X乡): for a community with 乡 or 镇 in its
+    name (西乡社区, 新乡村), which the generic town would cut in two (see build_address_table).
+    """
+    d = dv.divisions()
+    known = {
+        "province": d.loc[d["level"] == dv.PROVINCE, "name"],
+        "city": d.loc[d["level"] == dv.CITY, "name"],
+        "district": list(dv.district_table(region_code)["district"])
+        + [n for n in d.loc[d["level"] == dv.DISTRICT, "name"] if not _GENERIC_DISTRICT.fullmatch(n)],
+        "street": dv.street_table(region_code)["street"],
+        "community": [],
+    }
+    groups = []
+    for name, generic in _ADMIN_LEVELS:
+        if name == "street" and not towns:
+            assert generic.endswith(_GENERIC_TOWN)
+            generic = generic[: -len(_GENERIC_TOWN)]
+        names = _alternation(known[name])
+        groups.append(f"({names + '|' if names else ''}{generic})?")
+    return "^" + "".join(groups)
+
+
+_ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中]段)?"
+_DOOR = r"\d+(?:[之-]\d+)?"
 _LEVELS = re.compile(
     "^" + "".join(f"(?P<{name}>{pattern})?" for name, pattern in _ADMIN_LEVELS) +
-    r"(?P<road>[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中]段)?)?"
-    r"(?P<door>\d+(?:之\d+)?号(?:院)?)?"
-    r"(?P<rest>.*)$"
+    f"(?P<road>{_ROAD})?(?:(?P<door>{_DOOR})号院?)?(?P<rest>.*)$"
 )
+# The road and door that follow the administrative prefix, for SQL: cut from the remainder with
+# regexp_replace, read on the distinct heads
+HEAD_PATTERN = f"^(?:{_ROAD})?(?:{_DOOR}号院?)?"
+HEAD_PARTS_PATTERN = f"^({_ROAD})?(?:({_DOOR})号院?)?"
 _DASHED = re.compile(r"^(?P<poi>.*?)(?P<building>\d+)-(?:(?P<unit>\d+)-)?(?P<room>\d+)$")
-_BUILDING = re.compile(r"(\d+[A-Za-z]?)栋")
+_BUILDING_DASHED = re.compile(r"^(?P<poi>.*?)(?P<building>\d+[A-Za-z]?|[A-Za-z])栋(?P<unit>\d+)-(?P<room>\d+)$")
+_BUILDING = re.compile(r"(\d+[A-Za-z]?|[A-Za-z])栋")
 _UNIT = re.compile(r"(\d+)单元")
 _FLOOR_ROOM = re.compile(r"(\d+)[层楼](\d{1,2})(?:室|房)?$")
+_FLOOR = re.compile(r"(\d+)[层楼]$")
 _ROOM = re.compile(r"(\d+)(?:室|房)?$")
 
 ADDRESS_PARTS = ("district", "street", "community", "road", "door_number", "poi", "building", "unit",
-                 "room")
+                 "floor", "room")
+# the parts below the township, as build_address_table and std_property write them
+PLACE_PARTS = ("road", "door_number", "poi", "building", "unit", "floor", "room")
+REST_PARTS = ("poi", "building", "unit", "floor", "room")
+
+
+def floor_of_room(room: str | None) -> str | None:
+    """The floor a room number of 3-4 digits carries: 501 -> 5, 1203 -> 12, 0501 -> 5."""
+    if room and 3 <= len(room) <= 4 and room.isdigit():
+        return room[:-2].lstrip("0") or None
+    return None
+
+
+def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
+    """(poi, building, unit, floor, room) of what follows the road and door number.
+
+    Read from the unit words (栋 单元 层 室) and the dashed forms ``12-3-1001``
+    (building-unit-room) and ``1栋3-1001``. A bare number is a room only after a building,
+    a unit or a door number; otherwise the text names a place (an estate, a building).
+    """
+    if not rest:
+        return None, None, None, None, None
+    dashed = _BUILDING_DASHED.match(rest) or _DASHED.match(rest)
+    if dashed:
+        room = dashed.group("room")
+        return (dashed.group("poi") or None, dashed.group("building").upper(), dashed.group("unit"),
+                floor_of_room(room), room)
+    poi = building = unit = None
+    found = _BUILDING.search(rest)
+    if found:
+        building = found.group(1).upper()
+        poi = rest[: found.start()] or None
+        rest = rest[found.end():]
+    found_unit = _UNIT.search(rest)
+    if found_unit:
+        unit = found_unit.group(1)
+        rest = rest[found_unit.end():]
+    floor_room = _FLOOR_ROOM.search(rest)
+    if floor_room:
+        return (poi, building, unit, floor_room.group(1).lstrip("0") or None,
+                floor_room.group(1) + floor_room.group(2).zfill(2))
+    room = _ROOM.search(rest)
+    if room and (building or unit or has_door):
+        return poi, building, unit, floor_of_room(room.group(1)), room.group(1)
+    floor = None
+    found_floor = _FLOOR.search(rest)
+    if found_floor:  # a floor without a room: 12层
+        floor = found_floor.group(1).lstrip("0") or None
+        rest = rest[: found_floor.start()]
+    if rest and not building:
+        poi = rest
+    return poi, building, unit, floor, None
 
 
 def parse_address(text: str | None) -> dict[str, str | None]:
     """Split a normalised address into the levels of DESIGN.md (province ... room).
 
-    Below the township nothing standard exists: the road, door number, building, unit and
-    room are read from the unit words (栋 单元 层 室) and the dashed form ``12-3-1001``.
+    Below the township nothing standard exists: see parse_rest. ``door_number`` keeps its
+    号 (``13号``, ``3之1号``): the keys are written with it.
     """
     parts: dict[str, str | None] = dict.fromkeys(ADDRESS_PARTS)
     if not text:
@@ -154,31 +226,10 @@ def parse_address(text: str | None) -> dict[str, str | None]:
     m = _LEVELS.match(text)
     for key in ("district", "street", "community", "road"):
         parts[key] = m.group(key)
-    parts["door_number"] = m.group("door")
-    rest = m.group("rest") or ""
-    dashed = _DASHED.match(rest)
-    if dashed:
-        parts.update(poi=dashed.group("poi") or None, building=dashed.group("building"),
-                     unit=dashed.group("unit"), room=dashed.group("room"))
-        return parts
-    building = _BUILDING.search(rest)
-    if building:
-        parts["building"] = building.group(1)
-        parts["poi"] = rest[: building.start()] or None
-        rest = rest[building.end():]
-    unit = _UNIT.search(rest)
-    if unit:
-        parts["unit"] = unit.group(1)
-        rest = rest[unit.end():]
-    floor_room = _FLOOR_ROOM.search(rest)
-    if floor_room:
-        parts["room"] = floor_room.group(1) + floor_room.group(2).zfill(2)
-    else:
-        room = _ROOM.search(rest)
-        if room and (building or unit or parts["door_number"]):
-            parts["room"] = room.group(1)
-        elif rest and not building:
-            parts["poi"] = rest
+    door = m.group("door")
+    if door:
+        parts["door_number"] = door.replace("-", "之") + "号"
+    parts.update(zip(REST_PARTS, parse_rest(m.group("rest"), door is not None)))
     return parts
 
 
@@ -188,6 +239,9 @@ def address_keys(parts: dict[str, str | None]) -> tuple[str | None, str | None]:
     Departments write the district, street and community differently or not at all, so the
     keys are the road and door number (or the estate's name) with the building, and with
     the room for the dwelling; the unit is left out because it is often left out.
+    ``parts`` are parse_address's (``door_number`` with its 号). The SQL macros
+    rs_building_key and rs_dwelling_key compute the same from standard parts (door number
+    in digits): every table's keys are written by them.
     """
     place = (parts["road"] or "") + (parts["door_number"] or "")
     if not parts["door_number"]:
@@ -200,8 +254,472 @@ def address_keys(parts: dict[str, str | None]) -> tuple[str | None, str | None]:
     return building, dwelling
 
 
+def door_digits(door: str | None) -> str | None:
+    """13号 -> 13, 3之1号 -> 3之1 (the door number as std tables write it)."""
+    return door[:-1] if door and door.endswith("号") else door
+
+
+def place_keys(road, door_number, poi, building, room) -> tuple[str | None, str | None]:
+    """address_keys of standard parts (``door_number`` in digits, as std tables write it)."""
+    return address_keys({"road": road, "door_number": door_number + "号" if door_number else None,
+                         "poi": poi, "building": building, "room": room})
+
+
+def rest_table(rests: list[tuple[str, bool]]) -> pd.DataFrame:
+    """parse_rest over distinct (rest, has_door) pairs, as a frame."""
+    parsed = [parse_rest(rest, has_door) for rest, has_door in rests]
+    frame = pd.DataFrame({"rest": pd.Series([r[0] for r in rests], dtype="string"),
+                          "has_door": pd.Series([r[1] for r in rests], dtype="bool")})
+    for i, name in enumerate(REST_PARTS):
+        frame[name] = pd.Series([p[i] for p in parsed], dtype="string")
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# One part written in its own column (a register's 楼栋, 单元, 房号 ...) to the standard form
+# --------------------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s,，]+")
+_CN_ONLY = re.compile(r"[零〇一二两三四五六七八九十百]+")
+_DOOR_PART = re.compile(r"第?(\d+)(?:[之-](\d+))?号?院?")
+_BUILDING_PART = re.compile(r"第?(\d+[A-Za-z]?|[A-Za-z])(?:号楼|栋|幢|座|号|楼)?")
+_UNIT_PART = re.compile(r"第?(\d+)(?:单元)?")
+_ROOM_PART = re.compile(r"(\d+)(?:室|房|号)?")
+_FLOOR_ROOM_PART = re.compile(r"(\d+)[层楼](\d{1,2})(?:室|房|号)?")
+
+
+def clean_part(text: str | None) -> str | None:
+    """Full-width folded, spaces and commas dropped; None when nothing is left."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    text = _SPACES.sub("", str(text).translate(_FULL_WIDTH))
+    return text or None
+
+
+def _numerals(text: str, words: tuple[str, ...]) -> str:
+    """Chinese numerals to Arabic in one part: before a unit word, or the whole part (五零一)."""
+    core = text[1:] if text.startswith("第") else text
+    for word in words:
+        if core.endswith(word):
+            core = core[: -len(word)]
+            break
+    if core and _CN_ONLY.fullmatch(core):
+        return text.replace(core, cn_to_arabic(core), 1)
+    return arabic_before_units(text)
+
+
+def standard_door(text: str | None) -> str | None:
+    """29号 -> 29, 3之1号 -> 3之1, 二十九号 -> 29; other text is kept as written."""
+    text = clean_part(text)
+    if text is None:
+        return None
+    m = _DOOR_PART.fullmatch(_numerals(text, ("号院", "号")))
+    if m:
+        return m.group(1) + ("之" + m.group(2) if m.group(2) else "")
+    return text
+
+
+def standard_building(text: str | None) -> str | None:
+    """1号楼, 1栋, 1幢, 1座, 一栋, １栋 -> 1; 3a栋 -> 3A; other text is kept as written."""
+    text = clean_part(text)
+    if text is None:
+        return None
+    m = _BUILDING_PART.fullmatch(_numerals(text, ("号楼", "栋", "幢", "座", "号", "楼")))
+    return m.group(1).upper() if m else text
+
+
+def standard_unit(text: str | None) -> str | None:
+    """2单元, 二单元, 2 -> 2; other text is kept as written."""
+    text = clean_part(text)
+    if text is None:
+        return None
+    m = _UNIT_PART.fullmatch(_numerals(text, ("单元",)))
+    return m.group(1) if m else text
+
+
+def standard_room(text: str | None) -> tuple[str | None, str | None]:
+    """(floor, room): 501, 501室, 501房, 五零一 -> (5, 501); 5楼01 -> (5, 501); 1203 -> (12, 1203)."""
+    text = clean_part(text)
+    if text is None:
+        return None, None
+    text = _numerals(text, ("室", "房", "号"))
+    m = _FLOOR_ROOM_PART.fullmatch(text)
+    if m:
+        return m.group(1).lstrip("0") or None, m.group(1) + m.group(2).zfill(2)
+    m = _ROOM_PART.fullmatch(text)
+    if m:
+        return floor_of_room(m.group(1)), m.group(1)
+    return None, text
+
+
 def address_key_table(distinct_tails: list[str]) -> pd.DataFrame:
-    """Building and dwelling keys of each distinct address remainder (see rs_addr_tail)."""
-    rows = [address_keys(parse_address(v)) for v in distinct_tails]
-    return pd.DataFrame({"tail": distinct_tails, "building_key": [r[0] for r in rows],
-                         "dwelling_key": [r[1] for r in rows]})
+    """Building and dwelling keys of each distinct address remainder, in Python (a reference)."""
+    keys = [address_keys(parse_address(t)) for t in distinct_tails]
+    return pd.DataFrame({"tail": distinct_tails, "building_key": [k[0] for k in keys],
+                         "dwelling_key": [k[1] for k in keys]})
+
+
+# --------------------------------------------------------------------------------------------
+# Administrative names resolved against the division table
+# --------------------------------------------------------------------------------------------
+
+
+def _city_short(name: str) -> str | None:
+    for suffix in ("市", "地区", "盟"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
+
+
+@dataclass(frozen=True)
+class _Nation:
+    provinces: dict[str, str]          # full or short name -> full name
+    cities: dict[str, tuple[str, str]]  # full or short name -> (full name, province)
+    districts: dict[str, list[tuple[str, str, str]]]  # name -> [(code, city, province)]
+
+
+@lru_cache(maxsize=1)
+def _nation() -> _Nation:
+    d = dv.divisions()
+    name_of = dict(zip(d["code"], d["name"]))
+    level_of = dict(zip(d["code"], d["level"]))
+    parent_of = dict(zip(d["code"], d["parent_code"]))
+    provinces: dict[str, str] = {}
+    for name in d.loc[d["level"] == dv.PROVINCE, "name"]:
+        provinces[name] = name
+        provinces.setdefault(_short(name), name)
+    cities: dict[str, tuple[str, str]] = {}
+    shorts: dict[str, list[str]] = {}
+    for code, name in zip(d.loc[d["level"] == dv.CITY, "code"], d.loc[d["level"] == dv.CITY, "name"]):
+        cities[name] = (name, name_of.get(code[:2] + "0000", ""))
+        short = _city_short(name)
+        if short:
+            shorts.setdefault(short, []).append(name)
+    for short, names in shorts.items():
+        if len(names) == 1 and short not in cities and short not in provinces:
+            cities[short] = cities[names[0]]
+    districts: dict[str, list[tuple[str, str, str]]] = {}
+    for code, name in zip(d.loc[d["level"] == dv.DISTRICT, "code"], d.loc[d["level"] == dv.DISTRICT, "name"]):
+        parent = parent_of.get(code, "")
+        province = name_of.get(code[:2] + "0000", "")
+        city = name_of.get(parent, "") if level_of.get(parent) == dv.CITY else province
+        districts.setdefault(name, []).append((code, city, province))
+    return _Nation(provinces, cities, districts)
+
+
+@dataclass(frozen=True)
+class Region:
+    """The config's city as the resolver sees it."""
+
+    region_code: str
+    city: str
+    province: str
+    districts: dict[str, str]        # full or short name -> code
+    district_names: dict[str, str]   # code -> full name
+    streets: dict[str, tuple[str, ...]]  # street name -> district codes
+
+
+@lru_cache(maxsize=16)
+def region_context(region_code: str, city: str) -> Region:
+    table = dv.district_table(region_code)
+    districts = dict(zip(table["district"], table["district_code"]))
+    for short, code in zip(table["district_short"], table["district_code"]):
+        if short:
+            districts.setdefault(short, code)
+    streets: dict[str, list[str]] = {}
+    st = dv.street_table(region_code)
+    for name, code in zip(st["street"], st["district_code"]):
+        streets.setdefault(name, []).append(code)
+    return Region(region_code, city, PROVINCES.get(region_code[:2], city), districts,
+                  dict(zip(table["district_code"], table["district"])),
+                  {k: tuple(dict.fromkeys(v)) for k, v in streets.items()})
+
+
+def _prefix(text: str, names: dict) -> tuple[str | None, str]:
+    """The longest name of ``names`` that starts ``text``, and what follows it."""
+    for length in range(min(len(text), 12), 1, -1):
+        if text[:length] in names:
+            return text[:length], text[length:]
+    return None, text
+
+
+def _own_district(name: str | None, region: Region) -> str | None:
+    """The code of one of the config city's districts written as ``name`` (福田区, 福田, 光明新区)."""
+    if not name:
+        return None
+    code = region.districts.get(name)
+    if code is None and name not in _nation().districts:  # an older or looser form: 光明新区
+        short = dv.district_short(name)
+        code = region.districts.get(short) if short != name else None
+    return code
+
+
+def _split_admin(text: str, region: Region) -> tuple[str | None, str | None, str | None] | None:
+    """(province, city, district) names read from the start of ``text``, or None.
+
+    A short form (湖南, 广州) is taken only where what follows is a known district or nothing:
+    朝阳区 is a district, not 朝阳(市) + 区.
+    """
+    nation = _nation()
+    province, after_province = _prefix(text, nation.provinces)
+    for use_province in (True, False):
+        if use_province and province is None:
+            continue
+        rest = after_province if use_province else text
+        city, after_city = _prefix(rest, nation.cities)
+        for use_city in (True, False):
+            if use_city and city is None:
+                continue
+            left = after_city if use_city else rest
+            if not left or _own_district(left, region) or left in nation.districts:
+                return (nation.provinces[province] if use_province else None,
+                        nation.cities[city][0] if use_city else None, left or None)
+    return None
+
+
+def resolve_admin(region: Region, province: str | None, city: str | None, district: str | None,
+                  street: str | None) -> dict[str, object]:
+    """The administrative names of one address resolved against the division table.
+
+    Inputs are the raw texts cut by the admin pattern (any may be empty). Returns province,
+    city, district (the official name when it is one of the config city's), district_code
+    (only for the config city's districts; inferred from a street name that is unique in the
+    city when the district is missing), street and in_city (false when the text names another
+    province, another city or a district that is not the config city's).
+    """
+    nation = _nation()
+    province, city, district, street = (v or None for v in (province, city, district, street))
+    text = (province or "") + (city or "") + (district or "")
+    split = _split_admin(text, region) if text else (None, None, None)
+    if split is None:  # unknown names: keep what the pattern cut, trust only real names
+        split = (province if nation.provinces.get(province) == province else None,
+                 city if city in nation.cities and nation.cities[city][0] == city else None, district)
+    p, c, d = split
+    code = _own_district(d, region)
+    other = (p is not None and p != region.province and p != region.city) or (c is not None and c != region.city)
+    if code is None and d is not None and d in nation.districts:
+        other = True
+    # a street written with its district's short name before it: 福田园岭街道
+    if street and street not in region.streets:
+        head, tail = _prefix(street, region.districts)
+        if head and tail in region.streets:
+            d = d or head
+            code = code or region.districts[head]
+            street = tail
+    if code is None and not other and street in region.streets and len(region.streets[street]) == 1:
+        code = region.streets[street][0]
+    if code is not None and other:
+        code = None
+    if code is not None:
+        d = region.district_names[code]
+    if not other:
+        p, c = p or region.province, c or region.city
+    else:
+        if c is not None and p is None:
+            p = nation.cities[c][1] or None
+        if c is None and p is not None and p.endswith("市"):  # a municipality is its own city
+            c = p
+        if d is not None and c is None and p is None:
+            places = nation.districts.get(d, [])
+            if len({(pl[1], pl[2]) for pl in places}) == 1:
+                c, p = places[0][1], places[0][2]
+    return {"province": p, "city": c, "district": d, "district_code": code, "street": street,
+            "in_city": not other}
+
+
+def is_admin_cut(region: Region, province: str | None, city: str | None, district: str | None,
+                 street: str | None, has_community: bool) -> bool:
+    """Whether what the admin pattern cut is an administrative prefix.
+
+    Not when the generic shape hit a place name alone: 沙井市场路, 碧海花园小区 (an unknown
+    "city" or "district" ending in 市 or 区, with no province before it and no street or
+    community after it). An unknown county (开县, ending in 县 or 旗) is taken as one.
+    """
+    if province or street or has_community or bool(city) == bool(district):
+        return True
+    text = city or district
+    return text.endswith(("县", "旗")) or _split_admin(text, region) is not None
+
+
+ADMIN_NAME_COLUMNS = ("province", "city", "district", "district_code", "street", "in_city", "is_admin")
+
+
+def admin_table(engine: Engine, rows: list[tuple]) -> pd.DataFrame:
+    """resolve_admin over distinct (province, city, district, street, has_community) raw tuples."""
+    region = engine_region(engine)
+    keys = ("province_raw", "city_raw", "district_raw", "street_raw", "has_community")
+    out: dict[str, list] = {k: [] for k in keys + ADMIN_NAME_COLUMNS}
+    for row in rows:
+        is_admin = is_admin_cut(region, *row)
+        resolved = resolve_admin(region, *row[:4]) if is_admin else resolve_admin(region, None, None, None, None)
+        resolved["is_admin"] = is_admin
+        for k, v in zip(keys, row):
+            out[k].append(v)
+        for k in ADMIN_NAME_COLUMNS:
+            out[k].append(resolved[k])
+    frame = pd.DataFrame({k: pd.Series(out[k], dtype="string") for k in keys[:4] + ADMIN_NAME_COLUMNS[:5]})
+    for k in ("has_community", "in_city", "is_admin"):
+        frame[k] = pd.Series(out[k], dtype="bool")
+    return frame
+
+
+def engine_region(engine: Engine) -> Region:
+    if not engine.has_table("ref_region"):
+        raise ResolveError("register_address_macros(engine, city, region_code) must run before addresses are built")
+    region_code, city = engine.fetchall("SELECT region_code, city FROM ref_region")[0]
+    return region_context(region_code, city)
+
+
+# --------------------------------------------------------------------------------------------
+# SQL
+# --------------------------------------------------------------------------------------------
+
+
+_KEY_MACROS = [
+    # address_keys in SQL, on standard parts (door number in digits); NULL and '' alike
+    "rs_place(road, door, poi) AS coalesce(nullif(road, ''), '') || CASE WHEN nullif(door, '') IS NULL "
+    "THEN coalesce(nullif(poi, ''), '') ELSE door || '号' END",
+    "rs_building_key(road, door, poi, building, room) AS CASE WHEN rs_place(road, door, poi) = '' THEN NULL "
+    "WHEN nullif(building, '') IS NULL THEN CASE WHEN nullif(room, '') IS NOT NULL THEN rs_place(road, door, poi) || '#' END "
+    "ELSE rs_place(road, door, poi) || '#' || building END",
+    "rs_dwelling_key(road, door, poi, building, room) AS CASE WHEN nullif(room, '') IS NOT NULL "
+    "THEN rs_building_key(road, door, poi, building, room) || '#' || room END",
+]
+
+
+def register_address_macros(engine: Engine, city: str, region_code: str) -> None:
+    """Address macros for the config's city, and its division tables (ref_district, ref_street).
+
+    Needs the macros of ``resolve.standardise.sql`` (rs_fold).
+    """
+    region_code = str(region_code)
+    dv.register_division_tables(engine, region_code)
+    engine.create_table("ref_region", "SELECT ?::VARCHAR AS region_code, ?::VARCHAR AS city, ?::VARCHAR AS province",
+                        [region_code, city, PROVINCES.get(region_code[:2], city)])
+    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_tail(s) AS "
+                   f"regexp_replace(s, {quote_literal(admin_pattern(region_code))}, '')")
+    prefix = city_prefix_pattern(city, region_code)
+    descriptors = "|".join(DESCRIPTORS)
+    engine.execute("CREATE OR REPLACE MACRO rs_addr_clean(s) AS regexp_replace(rs_fold(s), '[\\s,，]+', '', 'g')")
+    # on cleaned text (rs_addr_clean): the form without own prefix and descriptor, and the descriptor
+    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_fold_clean(c) AS nullif(regexp_replace(regexp_replace("
+                   f"c, {quote_literal(prefix)}, ''), '({descriptors})$', ''), '')")
+    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_descriptor_clean(c) AS "
+                   f"nullif(regexp_extract(c, '({descriptors})$', 1), '')")
+    engine.execute("CREATE OR REPLACE MACRO rs_addr_fold(s) AS rs_addr_fold_clean(rs_addr_clean(s))")
+    engine.execute("CREATE OR REPLACE MACRO rs_addr_descriptor(s) AS rs_addr_descriptor_clean(rs_addr_clean(s))")
+    engine.execute(
+        "CREATE OR REPLACE MACRO rs_addr_units(s) AS regexp_replace(regexp_replace(regexp_replace("
+        "s, '([0-9]+[A-Za-z]?|[A-Za-z])(号楼|幢|座|栋)', '\\1栋', 'g'), '(\\d+)[室房]$', '\\1'), '第(\\d)', '\\1', 'g')")
+    for macro in _KEY_MACROS:
+        engine.execute(f"CREATE OR REPLACE MACRO {macro}")
+
+
+ADDRESS_COLUMNS = ("raw", "address", "building_key", "dwelling_key", "province", "city", "district",
+                   "district_code", "street", "community", "road", "door_number", "poi", "building", "unit",
+                   "floor", "room", "descriptor", "in_city")
+
+
+def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
+    """``out_table``, one row per distinct raw address, with ADDRESS_COLUMNS:
+
+    ``raw``; ``address`` (the normalised text, own province and city and descriptors
+    dropped); ``building_key`` and ``dwelling_key`` (see address_keys); ``province``,
+    ``city`` (filled from the config when the text names no other), ``district``,
+    ``district_code`` (the config city's districts only), ``street``, ``community``;
+    ``road``, ``door_number`` (13, 3之1), ``poi`` (an estate or building name standing for
+    the door number), ``building`` (1, 3A), ``unit``, ``floor``, ``room`` (501);
+    ``descriptor`` (附近, 对面 ...); ``in_city``.
+
+    ``raw_sql`` yields a column ``raw``; register_address_macros must have run. Everything
+    that touches every address is SQL (folding, unit words, cutting the administrative
+    prefix and the road and door number with regexp_replace); the parts are then read on
+    distinct values only: the administrative prefixes (SQL, then their names resolved in
+    Python), the road-and-door heads (SQL) and the remainders after the door (Python,
+    parse_rest), and numerals on the few addresses that have them (Python).
+    """
+    region = engine_region(engine)
+    engine.create_table("tmp_addr", f"""
+        SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
+        FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
+    pattern = f"'[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|(号楼|单元|[栋幢座号])[零〇一二两三四五六七八九]+$'"
+    numerals = [r[0] for r in engine.fetchall(
+        f"SELECT DISTINCT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})")]
+    engine.create_table_from_frame("tmp_addr_numerals", pd.DataFrame(
+        {"folded": pd.Series(numerals, dtype="string"),
+         "arabic": pd.Series([arabic_before_units(a) for a in numerals], dtype="string")}))
+    # cut, not parsed: admin prefix | head (road, door) | rest; all three are read on distinct values
+    # a remainder that starts with 社区 or 村 had its community cut in two by the generic town
+    # (西乡 + 社区): those are cut again without it
+    with_towns = quote_literal(admin_pattern(region.region_code))
+    without_towns = quote_literal(admin_pattern(region.region_code, towns=False))
+    engine.create_table("tmp_addr_cut", f"""
+        SELECT raw, descriptor, address, left(address, length(address) - length(coalesce(tail, ''))) AS admin, towns
+        FROM (SELECT *, CASE WHEN towns THEN tail1 ELSE regexp_replace(address, {without_towns}, '') END AS tail
+              FROM (SELECT *, NOT coalesce(regexp_matches(tail1, '^(社区|村)'), false) AS towns
+                    FROM (SELECT *, regexp_replace(address, {with_towns}, '') AS tail1
+                          FROM (SELECT t.raw, t.descriptor, rs_addr_units(coalesce(n.arabic, t.folded)) AS address
+                                FROM tmp_addr t LEFT JOIN tmp_addr_numerals n USING (folded)))))""")
+    levels = ", ".join(quote_literal(n) for n in ADMIN_LEVEL_NAMES)
+    engine.create_table("tmp_addr_admin", f"""
+        SELECT admin, towns, coalesce(a.province, '') AS province_raw, coalesce(a.city, '') AS city_raw,
+               coalesce(a.district, '') AS district_raw, coalesce(a.street, '') AS street_raw,
+               nullif(a.community, '') AS community, coalesce(a.community, '') <> '' AS has_community
+        FROM (SELECT admin, towns, CASE WHEN towns THEN regexp_extract(admin, {with_towns}, [{levels}])
+                                        ELSE regexp_extract(admin, {without_towns}, [{levels}]) END AS a
+              FROM (SELECT DISTINCT coalesce(admin, '') AS admin, towns FROM tmp_addr_cut))""")
+    combos = engine.fetchall("SELECT DISTINCT province_raw, city_raw, district_raw, street_raw, has_community "
+                             "FROM tmp_addr_admin")
+    engine.create_table_from_frame("tmp_addr_names", admin_table(engine, combos))
+    engine.create_table("tmp_addr_admin_names", """
+        SELECT a.admin, a.towns, CASE WHEN m.is_admin THEN a.community END AS community,
+               CASE WHEN m.is_admin THEN length(a.admin) ELSE 0 END AS admin_length, m.* EXCLUDE (
+                   province_raw, city_raw, district_raw, street_raw, has_community, is_admin)
+        FROM tmp_addr_admin a JOIN tmp_addr_names m USING (province_raw, city_raw, district_raw, street_raw, has_community)""")
+    engine.create_table("tmp_addr_std", f"""
+        SELECT *, left(tail, length(tail) - length(rest)) AS head
+        FROM (SELECT *, regexp_replace(tail, {quote_literal(HEAD_PATTERN)}, '') AS rest
+              FROM (SELECT c.raw, c.address, c.descriptor, m.* EXCLUDE (admin, towns, admin_length),
+                           coalesce(substr(c.address, m.admin_length + 1), '') AS tail
+                    FROM tmp_addr_cut c
+                    JOIN tmp_addr_admin_names m ON m.admin = coalesce(c.admin, '') AND m.towns = c.towns))""")
+    engine.create_table("tmp_addr_head", f"""
+        SELECT head, nullif(h.road, '') AS road, nullif(replace(h.door, '-', '之'), '') AS door_number
+        FROM (SELECT head, regexp_extract(head, {quote_literal(HEAD_PARTS_PATTERN)}, ['road', 'door']) AS h
+              FROM (SELECT DISTINCT head FROM tmp_addr_std WHERE head <> ''))""")
+    rests = engine.fetchall("SELECT DISTINCT a.rest, h.door_number IS NOT NULL FROM tmp_addr_std a "
+                            "LEFT JOIN tmp_addr_head h USING (head) WHERE a.rest <> ''")
+    engine.create_table_from_frame("tmp_addr_rest", rest_table(rests))
+    engine.create_table(out_table, """
+        SELECT raw, address,
+               rs_building_key(road, door_number, poi, building, room) AS building_key,
+               rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
+               province, city, district, district_code, street, community,
+               road, door_number, poi, building, unit, floor, room, descriptor, in_city
+        FROM (SELECT a.*, h.road, h.door_number, r.poi, r.building, r.unit, r.floor, r.room
+              FROM tmp_addr_std a
+              LEFT JOIN tmp_addr_head h USING (head)
+              LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
+    fill_district_from_place(engine, out_table)
+    for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",
+                  "tmp_addr_admin_names", "tmp_addr_std", "tmp_addr_head", "tmp_addr_rest"):
+        engine.drop(table)
+
+
+def fill_district_from_place(engine: Engine, table: str) -> None:
+    """Fill the district of in-city rows that name none from the rows of the same place.
+
+    One road and door number (or one estate) lies in one district: when every row of
+    ``table`` that shares a row's place (rs_place of road, door number and poi, with a door
+    number or a poi) and has a district code agrees on it, a row of that place without a
+    district takes it. A place whose rows disagree is left alone.
+    """
+    engine.execute(f"""
+        UPDATE {quote_ident(table)} AS t SET district_code = s.district_code, district = r.district
+        FROM (SELECT rs_place(road, door_number, poi) AS place, min(district_code) AS district_code
+              FROM {quote_ident(table)}
+              WHERE in_city AND district_code IS NOT NULL AND (door_number IS NOT NULL OR poi IS NOT NULL)
+              GROUP BY 1 HAVING count(DISTINCT district_code) = 1) AS s, ref_district AS r
+        WHERE t.district IS NULL AND t.district_code IS NULL AND t.in_city
+          AND (t.door_number IS NOT NULL OR t.poi IS NOT NULL)
+          AND rs_place(t.road, t.door_number, t.poi) = s.place AND r.district_code = s.district_code""")

@@ -6,9 +6,18 @@ organisation code, names split into region, core, legal form and branch, the leg
 representative's ID converted, addresses normalised), ``std_enterprise_names`` and
 ``std_enterprise_addresses``. A record with no name and no identifier is quarantined
 (``no_identity``).
+
+Enterprises are also *mentioned* by other departments: a social-insurance record names its
+employer (employer_name, employer_uscc), a real-estate record may name an enterprise as
+owner. Each distinct mention (source, name, code) becomes a row of ``std_enterprise`` with
+``mention`` set to its role ('employer', 'owner') and ``mention_count`` records behind it, so
+the enterprise model links mentions and registrations alike; mentions never reach
+``enterprise_xref`` (their records belong to the person and property registries).
 """
 
 from __future__ import annotations
+
+import pandas as pd
 
 from resolve.config import ENTITY_FIELDS, Config
 from resolve.engine import Engine, quote_literal
@@ -29,24 +38,57 @@ _STATUS = """CASE trim(s)
     WHEN '吊销，未注销' THEN 'revoked' WHEN '吊销未注销' THEN 'revoked' END"""
 
 
+_OWNER_IS_ENTERPRISE = "regexp_matches(owner_name, '(公司|企业|集团|厂|合作社|中心|商行|事务所|银行)')"
+
+
+def _mention_sql(engine: Engine) -> list[str]:
+    """SELECTs of the distinct enterprise mentions in the person and property registries."""
+    out = []
+    cols = {"person": set(), "property": set()}
+    for entity in cols:
+        if engine.has_table(f"std_{entity}"):
+            cols[entity] = {r[0] for r in engine.fetchall(
+                f"SELECT column_name FROM information_schema.columns WHERE table_name = 'std_{entity}'")}
+    if {"employer_name", "employer_uscc"} <= cols["person"]:
+        out.append("SELECT source, 'employer' AS mention, employer_name AS name, employer_uscc AS uscc, "
+                   "count(*) AS mention_count FROM std_person "
+                   "WHERE employer_name IS NOT NULL OR employer_uscc IS NOT NULL GROUP BY ALL")
+    if {"owner_name", "owner_uscc"} <= cols["property"]:
+        out.append(f"SELECT source, 'owner', owner_name, owner_uscc, count(*) FROM std_property "
+                   f"WHERE owner_uscc IS NOT NULL OR {_OWNER_IS_ENTERPRISE} GROUP BY ALL")
+    return out
+
+
 def standardise_enterprises(engine: Engine, config: Config) -> None:
     sources = config.sources_for("enterprise")
-    if not sources:
-        return
+    mentions = _mention_sql(engine)
     register_macros(engine)
     register_address_macros(engine, config.city, config.region_code)
     register_enterprise_id_macros(engine)
     engine.execute(f"CREATE OR REPLACE MACRO rs_enterprise_status(s) AS {_STATUS}")
+    own = input_union_sql(sources, ENTERPRISE_FIELDS, rid_offsets(engine, sources))
     engine.create_table("std_enterprise_input",
-                        input_union_sql(sources, ENTERPRISE_FIELDS, rid_offsets(engine, sources)))
+                        f"SELECT *, NULL::VARCHAR AS mention, NULL::BIGINT AS mention_count FROM ({own})")
+    if mentions:
+        first = engine.scalar("SELECT coalesce(sum(rows_read), 0) FROM ingest_sources")
+        engine.execute(f"""
+            INSERT INTO std_enterprise_input BY NAME
+            SELECT {first} + row_number() OVER (ORDER BY source, mention, name, uscc) AS rid, source,
+                   NULL::BIGINT AS row_number,
+                   mention || ':' || coalesce(uscc, '') || ':' || coalesce(name, '') AS record_key,
+                   name, uscc, mention, mention_count
+            FROM ({" UNION ALL ".join(mentions)})""")
 
     regions = region_prefixes(config.city, PROVINCES.get(config.region_code[:2]))
     names = [r[0] for r in engine.fetchall("SELECT DISTINCT name FROM std_enterprise_input WHERE name IS NOT NULL")]
     engine.create_table_from_frame("std_enterprise_names", enterprise_name_features(names, regions))
+    # a branch's name begins with its parent's: the parent's comparison key finds the parent
+    parents = [r[0] for r in engine.fetchall(
+        "SELECT DISTINCT parent_name FROM std_enterprise_names WHERE parent_name IS NOT NULL")]
+    engine.create_table_from_frame("tmp_parent_keys", enterprise_name_features(parents, regions)[
+        ["name_raw", "name_key"]].rename(columns={"name_raw": "parent_name", "name_key": "parent_key"}))
     reps = [r[0] for r in engine.fetchall(
         "SELECT DISTINCT legal_rep_name FROM std_enterprise_input WHERE legal_rep_name IS NOT NULL")]
-    import pandas as pd
-
     engine.create_table_from_frame("tmp_rep_names", pd.DataFrame(
         {"raw": pd.Series(reps, dtype="string"),
          "rep_name": pd.Series([normalise_name(r) for r in reps], dtype="string")}))
@@ -70,19 +112,23 @@ def standardise_enterprises(engine: Engine, config: Config) -> None:
                coalesce(uscc_c LIKE '92%', false) OR coalesce(enterprise_type LIKE '%个体%', false)
                    AS is_individual_business,
                codes.name AS name_raw, n.name_std, n.region, n.core, n.legal_form, n.is_branch, n.branch_label,
-               n.parent_name, n.name_key,
+               n.parent_name, pk.parent_key, n.name_key,
                r.rep_name AS legal_rep_name, rep_id AS legal_rep_id_number,
                coalesce(rs_id_valid(rep_id, DATE {snapshot}), false) AS legal_rep_id_valid,
                a.address, a.building_key, a.dwelling_key,
                rs_enterprise_status(codes.status) AS status, codes.status AS status_raw,
                rs_date(established_date) AS established_date, rs_date(updated_at) AS updated_at,
-               rs_blank(enterprise_type) AS enterprise_type
+               rs_blank(enterprise_type) AS enterprise_type, codes.mention, codes.mention_count
         FROM codes
         LEFT JOIN std_enterprise_names n ON n.name_raw = codes.name
+        LEFT JOIN tmp_parent_keys pk ON pk.parent_name = n.parent_name
         LEFT JOIN tmp_rep_names r ON r.raw = codes.legal_rep_name
         LEFT JOIN std_enterprise_addresses a ON a.raw = codes.address""")
     engine.drop("tmp_rep_names")
+    engine.drop("tmp_parent_keys")
     engine.drop("std_enterprise_input")
-    quarantine_where(engine, "std_enterprise",
-                     "name_std IS NULL AND uscc IS NULL AND org_code IS NULL AND reg_number IS NULL "
-                     "AND tax_id IS NULL", "no_identity", "{'name': name_raw, 'uscc': uscc_raw}")
+    nothing = "name_std IS NULL AND uscc IS NULL AND org_code IS NULL AND reg_number IS NULL AND tax_id IS NULL"
+    quarantine_where(engine, "std_enterprise", f"{nothing} AND mention IS NULL", "no_identity",
+                     "{'name': name_raw, 'uscc': uscc_raw}")
+    # an employer field that names nothing: the person's record stands, there is no enterprise to link
+    engine.execute(f"DELETE FROM std_enterprise WHERE {nothing} AND mention IS NOT NULL")

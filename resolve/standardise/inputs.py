@@ -31,6 +31,9 @@ def input_union_sql(sources: list[SourceConfig], fields: tuple[str, ...],
     ``rid``, the record's number across all sources, is its row number plus its source's
     offset: unique without sorting a million wide rows.
     """
+    if not sources:  # an entity no source delivers: its tables exist, empty
+        cols = ", ".join(f"NULL::VARCHAR AS {f}" for f in fields)
+        return f"SELECT NULL::BIGINT AS rid, NULL::VARCHAR AS source, NULL::BIGINT AS row_number, {cols} WHERE false"
     selects = []
     for source in sources:
         cols = ", ".join(f"{field_expression(source, f)} AS {f}" for f in fields)

@@ -23,9 +23,6 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     sources = config.sources_for("person")
     register_macros(engine)
     register_address_macros(engine, config.city, config.region_code)
-    if not sources:
-        engine.create_table("std_person", "SELECT NULL::BIGINT AS rid WHERE false")
-        return
     engine.create_table("std_person_input",  # dropped below
                         input_union_sql(sources, PERSON_FIELDS, rid_offsets(engine, sources)))
 

@@ -22,9 +22,8 @@ so the person files never depend on them: market regulation (GBK CSV; companies,
 individual businesses, legacy registration numbers), tax (XLSX; name variants, legacy tax IDs,
 mistyped USCCs), real-estate titles (GBK CSV; structured addresses, owners) and the housing
 bureau (Parquet; one free-text address, its own codes). Their truth: enterprises,
-enterprise_records, property_records (uids of properties.csv), property_owners and
-bad_rows_all. config.yaml and bad_rows.csv cover the person sources (what `resolve run` links
-today); config_all.yaml and bad_rows_all.csv cover every source.
+enterprise_records, property_records (uids of properties.csv) and property_owners.
+config.yaml lists every source.
 
     from resolve.synth import generate_city
     summary = generate_city("/tmp/city", seed=1, n_persons=20000, shape="default")

@@ -19,19 +19,10 @@ from .writers import assign_keys, bad_counts, config_yaml, plan_table, write_tab
 
 XLSX_MAX_ROWS = 200_000
 FRESH_KEY_KINDS = ("bad_field_count", "undecodable")
-# Entities whose sources config.yaml (and truth/bad_rows.csv) lists: those `resolve run` links
-# today (it refuses the others). config_all.yaml and truth/bad_rows_all.csv cover every source,
-# enterprise and property ones included; add an entity here (and its sources to
-# configs/demo.yaml) once the pipeline links it.
-CONFIG_ENTITIES = ("person",)
 
 
 def generate_city(out_dir, seed: int = 1, n_persons: int = 20000, shape: str = "default") -> dict:
-    """Write out_dir/sources/*, out_dir/config.yaml, out_dir/config_all.yaml and out_dir/truth/*; return a summary.
-
-    config.yaml and truth/bad_rows.csv cover the sources of CONFIG_ENTITIES (the person sources:
-    what `resolve run` accepts today); config_all.yaml and truth/bad_rows_all.csv cover every
-    source, the enterprise and property ones too.
+    """Write out_dir/sources/*, out_dir/config.yaml and out_dir/truth/*; return a summary.
 
     Deterministic for (seed, n_persons, shape). An XLSX extract with more than 200,000 rows is
     written as Parquet instead (path and config follow), since openpyxl is too slow for it.
@@ -59,19 +50,16 @@ def generate_city(out_dir, seed: int = 1, n_persons: int = 20000, shape: str = "
         bad.append(bad_rows)
         per_source[spec.name] = stats
     paths, formats = {s.name: s.path for s in specs}, {s.name: s.fmt for s in specs}
-    linked = [s for s in specs if s.entity in CONFIG_ENTITIES]
-    (out / "config.yaml").write_text(config_yaml(linked, paths, formats), encoding="utf-8")
-    (out / "config_all.yaml").write_text(config_yaml(specs, paths, formats), encoding="utf-8")
+    (out / "config.yaml").write_text(config_yaml(specs, paths, formats), encoding="utf-8")
     person_records = pd.concat(records, ignore_index=True)
     all_bad = pd.concat(bad, ignore_index=True)
-    _write_truth(out / "truth", pop, person_records, all_bad[all_bad["source"].isin([s.name for s in linked])])
-    all_bad.to_csv(out / "truth" / "bad_rows_all.csv", index=False)
+    _write_truth(out / "truth", pop, person_records, all_bad)
     ent_records, prop_records = _write_registry_truth(out / "truth", pop, ent, reg_records)
     seen = np.zeros(len(pop), dtype=bool)
     seen[person_records["person_uid"].str.slice(1).astype(np.int64).to_numpy()] = True
     return {
         "seed": seed, "shape": shape, "n_persons": n_persons, "out_dir": str(out),
-        "config": str(out / "config.yaml"), "config_all": str(out / "config_all.yaml"), "properties": len(pop.props),
+        "config": str(out / "config.yaml"), "properties": len(pop.props),
         "twin_pairs": int((pop.twin >= 0).sum() // 2), "persons_in_no_source": int((~seen).sum()),
         "enterprises": len(ent), "enterprise_records": ent_records, "property_records": prop_records,
         "sources": per_source,

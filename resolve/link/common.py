@@ -1,0 +1,183 @@
+"""What every entity's Splink model shares: comparison-level helpers, the input views, the
+regularisation of trained m/u values, the model table and the scored pairs table.
+
+This module and the entity modules beside it are the only code that talks to Splink; the
+engine seam (``Engine.splink_api``) decides which backend runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from resolve.engine import Engine, quote_ident, quote_literal
+
+
+def level(sql: str, label: str, **extra) -> dict:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def null_level(sql: str) -> dict:
+    return level(sql, "null", is_null_level=True)
+
+
+def else_level(**extra) -> dict:
+    return level("ELSE", "all other", **extra)
+
+
+@dataclass
+class ModelInputs:
+    """What a model reads: one view per source over ``std_<entity>``, with the model's
+    columns and blocking keys derived in the view rather than stored."""
+
+    entity: str
+    columns: list[str]
+    blocking_keys: dict[str, str] = field(default_factory=dict)
+    where: str = "true"
+
+    def source_names(self, engine: Engine) -> list[str]:
+        return [r[0] for r in engine.fetchall(
+            f"SELECT DISTINCT source FROM std_{self.entity} WHERE {self.where} ORDER BY source")]
+
+    def view(self, source: str) -> str:
+        return f"link_{self.entity}_input_{source}"
+
+    def linker(self, engine: Engine, settings):
+        from splink import Linker
+
+        # levels the data never shows are reported by Splink one warning each; regularise() handles them
+        logging.getLogger("splink").setLevel(logging.ERROR)
+        api = engine.splink_api()
+        cols = ", ".join(self.columns + [f"{expr} AS {key}" for key, expr in self.blocking_keys.items()])
+        tables = []
+        for name in self.source_names(engine):
+            view = self.view(name)
+            engine.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS SELECT {cols} FROM std_{self.entity} "
+                           f"WHERE source = {quote_literal(name)} AND {self.where}")
+            tables.append(api.register(view, dataset_display_name=name))
+        settings = dict(settings, link_type="link_and_dedupe" if len(tables) > 1 else "dedupe_only")
+        return Linker(tables if len(tables) > 1 else tables[0], settings, log_level="WARNING")
+
+    def drop_views(self, engine: Engine) -> None:
+        for name in self.source_names(engine):
+            engine.execute(f"DROP VIEW IF EXISTS {quote_ident(self.view(name))}")
+
+
+M_FLOOR = 1e-4
+U_FLOOR = 1e-7
+
+
+def _floor_and_normalise(values: list[float | None], floor: float) -> list[float]:
+    floored = [max(v or 0.0, floor) for v in values]
+    total = sum(floored)
+    return [v / total for v in floored]
+
+
+def regularise(model: dict, prior_fallback: float | None = None) -> dict:
+    """Give every level an m and u probability, none below a floor.
+
+    A level the training data never showed (a sex typo, a mistyped ID digit among random
+    pairs) would otherwise keep Splink's default or an exact zero: a veto, or a weight of
+    nothing, that no other city's data has earned. A prior estimated as zero (no pair met
+    the prior's rule) falls back to ``prior_fallback``.
+    """
+    prior = model.get("probability_two_random_records_match") or 0.0
+    if prior_fallback is not None and not 0 < prior < 1:
+        model["probability_two_random_records_match"] = prior_fallback
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for key, floor in (("m_probability", M_FLOOR), ("u_probability", U_FLOOR)):
+            for lv, value in zip(levels, _floor_and_normalise([lv.get(key) for lv in levels], floor)):
+                lv[key] = value
+    return model
+
+
+def remove_matches_from_u(model: dict) -> dict:
+    """Take the true matches out of u probabilities estimated by random sampling.
+
+    A random sample of pairs holds matches at the rate of the prior, so a level that only
+    matches reach (the same flat in the same unit and district) gets u ≈ prior × m, and its
+    weight can never lift a pair over the prior it was meant to overcome. The expected
+    share of matches is subtracted: u' = (u − prior·m) / (1 − prior); ``regularise``
+    then floors and renormalises. Meant for entities whose identifiers are shared by few
+    records (enterprises, properties); the person model keeps Splink's estimate.
+    """
+    prior = model["probability_two_random_records_match"]
+    if not 0 < prior < 1:
+        return model
+    for comparison in model["comparisons"]:
+        for lv in comparison["comparison_levels"]:
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if lv.get("is_null_level") or m is None or u is None:
+                continue
+            lv["u_probability"] = max(u - prior * m, 0.0) / (1 - prior)
+    return model
+
+
+def model_parameters(model: dict) -> pd.DataFrame:
+    """One row per comparison level: its m and u probabilities and match weight (log2 m/u)."""
+    rows = []
+    for comparison in model["comparisons"]:
+        for i, lv in enumerate(comparison["comparison_levels"]):
+            if lv.get("is_null_level"):
+                continue
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            rows.append({"comparison": comparison["output_column_name"], "level": i,
+                         "label": lv["label_for_charts"], "m_probability": m, "u_probability": u,
+                         "match_weight": math.log2(m / u) if m and u else None})
+    rows.append({"comparison": "prior", "level": 0, "label": "probability two random records match",
+                 "m_probability": model["probability_two_random_records_match"], "u_probability": None,
+                 "match_weight": None})
+    return pd.DataFrame(rows)
+
+
+def empty_pairs(engine: Engine, entity: str) -> None:
+    engine.create_table(f"pairs_{entity}", "SELECT NULL::BIGINT AS rid_l, NULL::BIGINT AS rid_r, "
+                        "NULL::DOUBLE AS match_weight, NULL::DOUBLE AS match_probability, "
+                        "NULL::BOOLEAN AS identity_evidence WHERE false")
+
+
+def score_pairs(engine: Engine, linker, inputs: ModelInputs, floor: float, evidence_sql: str,
+                model_out: Path | None = None) -> dict:
+    """Save the model, write ``link_<entity>_model`` and ``pairs_<entity>`` (each pair once,
+    rid_l < rid_r, with ``identity_evidence``: may clustering follow this link at all)."""
+    entity = inputs.entity
+    model = linker.misc.save_model_to_json(str(model_out) if model_out else None, overwrite=True)
+    engine.create_table_from_frame(f"link_{entity}_model", model_parameters(model))
+    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+    engine.create_table(f"pairs_{entity}", f"""
+        SELECT least(p.rid_l, p.rid_r) AS rid_l, greatest(p.rid_l, p.rid_r) AS rid_r,
+               p.* EXCLUDE (rid_l, rid_r), {evidence_sql} AS identity_evidence
+        FROM {predictions.physical_name} p
+        JOIN std_{entity} a ON a.rid = p.rid_l JOIN std_{entity} b ON b.rid = p.rid_r
+    """)
+    linker.table_management.delete_tables_created_by_splink_from_db()
+    inputs.drop_views(engine)
+    return model
+
+
+def train(linker, prior_rules: list[str], em_rules: list[str], u_max_pairs: float, em_max_pairs: float,
+          seed: int) -> list[str]:
+    """Estimate the prior, u by random sampling and m by EM on each rule's block.
+
+    A step the data cannot support (no pair agrees on the prior's rule, an EM block with too
+    few pairs) keeps the starting values given in the comparisons; the steps that failed
+    are returned so the run can say so.
+    """
+    skipped = []
+    training = linker.training
+    try:
+        training.estimate_probability_two_random_records_match(prior_rules, recall=0.7)
+    except Exception:  # noqa: BLE001 - keep the settings' prior
+        skipped.append("prior")
+    training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    for rule in em_rules:
+        try:
+            training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
+        except Exception:  # noqa: BLE001 - too few pairs in the block to train on
+            skipped.append(f"em: {rule}")
+    return skipped

@@ -1,0 +1,187 @@
+"""Standardise properties: every property source's raw table to one canonical table.
+
+Reads ``raw_<source>``; writes ``std_property`` (one row per accepted record) and
+``std_property_addresses`` (the free-text addresses, one row per distinct text; see
+build_address_table).
+
+Registers come in two shapes. A real-estate register writes one column per level (所在区
+南山区, 街道 粤海街道, 社区, 道路 华夏路, 门牌号 29号, 楼栋 1号楼, 单元 2单元, 房号 406); a
+housing bureau writes one line (南山区华夏路29号2幢2单元206房). Both meet in one standard
+form: a part given in its column wins, a missing part comes from parsing the free text, and
+the building and dwelling keys of every record are written by the same SQL macros
+(rs_building_key, rs_dwelling_key, the twins of addresses.address_keys) from the merged
+standard parts, so that the same flat gets the same dwelling key from either shape.
+
+``use`` is canonical (residential | commercial | office | industrial | public_toilet |
+power_room | other); ``is_dwelling`` is ``use = 'residential'`` (NULL when the use is
+unknown). The owner's document is split: a citizen ID (converted to 18 digits) into
+``owner_id_number``, a USCC into ``owner_uscc``. A record with neither a property code nor
+any address is quarantined (``no_identity``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from resolve.config import ENTITY_FIELDS, Config
+from resolve.engine import Engine, quote_literal
+from resolve.standardise.addresses import (
+    build_address_table,
+    clean_part,
+    engine_region,
+    fill_district_from_place,
+    register_address_macros,
+    resolve_admin,
+    standard_building,
+    standard_door,
+    standard_room,
+    standard_unit,
+)
+from resolve.standardise.enterprise_ids import register_enterprise_id_macros
+from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
+from resolve.standardise.names import normalise_name
+from resolve.standardise.sql import register_macros
+
+PROPERTY_FIELDS = ENTITY_FIELDS["property"]
+USES = ("residential", "commercial", "office", "industrial", "public_toilet", "power_room", "other")
+
+_USE = f"""CASE
+    WHEN rs_blank(s) IS NULL THEN NULL
+    WHEN lower(trim(s)) IN ({", ".join(quote_literal(u) for u in USES)}) THEN lower(trim(s))
+    WHEN s LIKE '%厕%' THEN 'public_toilet'
+    WHEN s LIKE '%配电%' THEN 'power_room'
+    WHEN s LIKE '%住宅%' OR s LIKE '%住房%' THEN 'residential'
+    WHEN s LIKE '%办公%' OR s LIKE '%写字楼%' THEN 'office'
+    WHEN s LIKE '%商业%' OR s LIKE '%商铺%' OR s LIKE '%商服%' OR s LIKE '%店铺%' OR s LIKE '%门面%' THEN 'commercial'
+    WHEN s LIKE '%工业%' OR s LIKE '%厂房%' THEN 'industrial'
+    ELSE 'other' END"""
+
+# Whose document: 18 digits can be either. A citizen ID has a real birth date (and its check
+# wins over a USCC's); a USCC without a valid check still carries a valid organisation code.
+_OWNER_KIND = """CASE
+    WHEN rs_id_dated(rs_id18(c), snapshot) AND (rs_id_valid(rs_id18(c), snapshot) OR NOT rs_uscc_valid(c)) THEN 'citizen'
+    WHEN rs_uscc_valid(c) THEN 'uscc'
+    WHEN rs_uscc_shape(c) AND (rs_org_valid(rs_uscc_org(c)) OR rs_id_kind(c) <> 'citizen') THEN 'uscc'
+    WHEN rs_id_kind(c) IN ('citizen', 'citizen15') THEN 'citizen' END"""
+
+_AREA = "TRY_CAST(regexp_replace(lower(rs_fold(s)), '\\s|㎡|平方米|平米|m2|m²', '', 'g') AS DOUBLE)"
+
+
+def _string_frame(columns: dict[str, list]) -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in columns.items()})
+
+
+def _part_tables(engine: Engine) -> None:
+    """The parts written in their own columns, standardised on distinct values."""
+    region = engine_region(engine)
+    admin = engine.fetchall("SELECT DISTINCT district, street FROM std_property_input "
+                            "WHERE district IS NOT NULL OR street IS NOT NULL")
+    resolved = [resolve_admin(region, None, None, clean_part(d), clean_part(s)) for d, s in admin]
+    frame = _string_frame({"district_raw": [r[0] for r in admin], "street_raw": [r[1] for r in admin],
+                           **{k: [r[k] for r in resolved] for k in ("province", "city", "district", "district_code",
+                                                                    "street")}})
+    frame["in_city"] = pd.Series([r["in_city"] for r in resolved], dtype="bool")
+    engine.create_table_from_frame("tmp_prop_admin", frame)
+
+    for field, fn in (("door_number", standard_door), ("building", standard_building), ("unit", standard_unit),
+                      ("road", clean_part), ("community", clean_part)):
+        values = [r[0] for r in engine.fetchall(
+            f"SELECT DISTINCT {field} FROM std_property_input WHERE {field} IS NOT NULL")]
+        engine.create_table_from_frame(f"tmp_prop_{field}", _string_frame({"raw": values, "std": [fn(v) for v in values]}))
+    rooms = [r[0] for r in engine.fetchall("SELECT DISTINCT room FROM std_property_input WHERE room IS NOT NULL")]
+    parsed = [standard_room(v) for v in rooms]
+    engine.create_table_from_frame("tmp_prop_room", _string_frame(
+        {"raw": rooms, "floor": [p[0] for p in parsed], "std": [p[1] for p in parsed]}))
+    owners = [r[0] for r in engine.fetchall(
+        "SELECT DISTINCT owner_name FROM std_property_input WHERE owner_name IS NOT NULL")]
+    engine.create_table_from_frame("tmp_prop_owner", _string_frame(
+        {"raw": owners, "std": [normalise_name(v) for v in owners]}))
+
+
+def standardise_properties(engine: Engine, config: Config) -> None:
+    sources = config.sources_for("property")
+    register_macros(engine)
+    register_address_macros(engine, config.city, config.region_code)
+    register_enterprise_id_macros(engine)
+    snapshot = f"DATE {quote_literal(config.snapshot_date.isoformat())}"
+    engine.execute(f"CREATE OR REPLACE MACRO rs_property_use(s) AS {_USE}")
+    engine.execute(f"CREATE OR REPLACE MACRO rs_owner_kind(c, snapshot) AS {_OWNER_KIND}")
+    engine.execute(f"CREATE OR REPLACE MACRO rs_area(s) AS {_AREA}")
+    if sources:
+        engine.create_table("std_property_input",
+                            input_union_sql(sources, PROPERTY_FIELDS, rid_offsets(engine, sources)))
+    else:  # no property source: an empty std_property with every column, for the stages after
+        fields = ", ".join(f"NULL::VARCHAR AS {f}" for f in PROPERTY_FIELDS)
+        engine.create_table("std_property_input", "SELECT NULL::BIGINT AS rid, NULL::VARCHAR AS source, "
+                                                  f"NULL::BIGINT AS row_number, {fields} WHERE false")
+    build_address_table(engine, "SELECT address AS raw FROM std_property_input", "std_property_addresses")
+    _part_tables(engine)
+
+    engine.create_table("std_property", f"""
+        WITH merged AS (
+            SELECT i.rid, i.source, i.record_key, i.row_number,
+                   rs_blank(rs_fold(i.property_code)) AS property_code,
+                   rs_blank(i.address) AS address_raw, a.address AS text_address,
+                   coalesce(a.province, ad.province) AS province_named, coalesce(a.city, ad.city) AS city_named,
+                   -- the column's district when it is known, else the text's, else what the column says
+                   CASE WHEN ad.district_code IS NOT NULL THEN ad.district
+                        WHEN a.district_code IS NOT NULL THEN a.district
+                        ELSE coalesce(ad.district, a.district) END AS district,
+                   coalesce(ad.district_code, a.district_code) AS district_code,
+                   coalesce(ad.street, a.street) AS street,
+                   coalesce(cm.std, a.community) AS community,
+                   coalesce(rd.std, a.road) AS road,
+                   coalesce(dr.std, a.door_number) AS door_number,
+                   a.poi,
+                   coalesce(bd.std, a.building) AS building,
+                   coalesce(un.std, a.unit) AS unit,
+                   CASE WHEN rm.std IS NOT NULL THEN rm.floor ELSE a.floor END AS floor,
+                   coalesce(rm.std, a.room) AS room,
+                   a.descriptor,
+                   coalesce(CASE WHEN ad.district IS NOT NULL OR ad.street IS NOT NULL THEN ad.in_city END,
+                            a.in_city, true) AS in_city,
+                   i.use AS use_raw, rs_property_use(i.use) AS use, rs_area(i.area) AS area,
+                   o.std AS owner_name, i.owner_id_number AS owner_id_raw,
+                   rs_id_clean(i.owner_id_number) AS owner_c,
+                   rs_date(i.updated_at) AS updated_at
+            FROM std_property_input i
+            LEFT JOIN std_property_addresses a ON a.raw = i.address
+            LEFT JOIN tmp_prop_admin ad ON ad.district_raw IS NOT DISTINCT FROM i.district
+                                        AND ad.street_raw IS NOT DISTINCT FROM i.street
+            LEFT JOIN tmp_prop_community cm ON cm.raw = i.community
+            LEFT JOIN tmp_prop_road rd ON rd.raw = i.road
+            LEFT JOIN tmp_prop_door_number dr ON dr.raw = i.door_number
+            LEFT JOIN tmp_prop_building bd ON bd.raw = i.building
+            LEFT JOIN tmp_prop_unit un ON un.raw = i.unit
+            LEFT JOIN tmp_prop_room rm ON rm.raw = i.room
+            LEFT JOIN tmp_prop_owner o ON o.raw = i.owner_name
+        ), owners AS (
+            SELECT m.*, rs_owner_kind(owner_c, {snapshot}) AS owner_kind,
+                   CASE WHEN in_city THEN coalesce(province_named, g.province) ELSE province_named END AS province,
+                   CASE WHEN in_city THEN coalesce(city_named, g.city) ELSE city_named END AS city
+            FROM merged m CROSS JOIN ref_region g
+        )
+        SELECT rid, source, record_key, row_number, property_code,
+               coalesce(text_address, nullif(concat_ws('', district, street, community, road,
+                   door_number || '号', poi, building || '栋', unit || '单元', room), '')) AS address,
+               address_raw, province, city, district, district_code, street, community, road, door_number, poi,
+               building, unit, floor, room, descriptor,
+               rs_building_key(road, door_number, poi, building, room) AS building_key,
+               rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
+               in_city, use, use_raw,
+               CASE WHEN use IS NOT NULL THEN use = 'residential' END AS is_dwelling,
+               area, owner_name,
+               CASE WHEN owner_kind = 'citizen' THEN rs_id18(owner_c) END AS owner_id_number,
+               CASE WHEN owner_kind = 'uscc' THEN owner_c END AS owner_uscc,
+               owner_id_raw, updated_at
+        FROM owners""")
+    for table in ("std_property_input", "tmp_prop_admin", "tmp_prop_door_number", "tmp_prop_building",
+                  "tmp_prop_unit", "tmp_prop_road", "tmp_prop_community", "tmp_prop_room", "tmp_prop_owner"):
+        engine.drop(table)
+    fill_district_from_place(engine, "std_property")
+    if not sources:
+        return
+    quarantine_where(engine, "std_property",
+                     "property_code IS NULL AND address_raw IS NULL AND road IS NULL AND door_number IS NULL "
+                     "AND poi IS NULL AND building IS NULL AND room IS NULL",
+                     "no_identity", "{'property_code': property_code, 'address': address_raw}")
