@@ -28,6 +28,7 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_person.py --records 100000
+	$(BIN)/python benchmarks/bench_registries.py --persons 50000
 
 clean:
 	rm -rf build out .pytest_cache

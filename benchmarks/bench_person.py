@@ -128,6 +128,18 @@ def run_baseline(config_path: str, out_dir: str, truth_dir: str, threshold: floa
                "records": metrics["person_records"]})
 
 
+def person_config(city: Path) -> str:
+    """The generated config with its person sources only: this benchmark compares person models
+    (benchmarks/bench_registries.py times all three registries)."""
+    import yaml
+
+    config = yaml.safe_load((city / "config.yaml").read_text(encoding="utf-8"))
+    config["sources"] = [s for s in config["sources"] if s["entity"] == "person"]
+    path = city / "config_person.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
 def median_run(runs: list[dict]) -> dict:
     """The run with the median time (its memory and accuracy are reported with it)."""
     return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
@@ -162,7 +174,7 @@ def main() -> None:
     start = time.perf_counter()
     generate_city(city, seed=args.seed, n_persons=persons)
     gen_seconds = time.perf_counter() - start
-    config_path = str(city / "config.yaml")
+    config_path = person_config(city)
     threshold = load_config(config_path).link.threshold
 
     ours_runs, base_runs = [], []

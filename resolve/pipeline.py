@@ -81,37 +81,28 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
         fn()
         timings[name] = time.perf_counter() - start
 
-    stage("ingest", lambda: ingest(engine, config, progress=say))
-
-    def standardise() -> None:
-        standardise_persons(engine, config)
-        standardise_properties(engine, config)
-        standardise_enterprises(engine, config)  # after the others: it links their employer and owner fields
-
     def beside(entity: str) -> Path | None:  # the other models are written beside the person model
         return model_out.with_name(model_out.name.replace(PERSON_MODEL_FILE, MODEL_FILES[entity])) \
             if model_out else None
 
-    def link() -> None:
-        notes["person_model"] = link_persons(engine, config, model_out=model_out, model_in=model_in)
-        notes["enterprise_model"] = link_enterprises(engine, config, model_out=beside("enterprise"))
-        notes["property_model"] = link_properties(engine, config, model_out=beside("property"))
-
-    def cluster() -> None:
-        cluster_persons(engine, config.link.threshold, config.link.valid_ids_never_merge,
-                        config.link.require_identity_evidence)
-        cluster_enterprises(engine, config.link.threshold)
-        cluster_properties(engine, config.link.threshold, property_anchors(config))
-
-    def golden() -> None:
-        build_person_golden(engine, config)
-        build_enterprise_golden(engine, config)
-        build_property_golden(engine, config)
-
-    stage("standardise", standardise)
-    stage("link", link)
-    stage("cluster", cluster)
-    stage("golden", golden)
+    threshold = config.link.threshold
+    stage("ingest", lambda: ingest(engine, config, progress=say))
+    stage("standardise_person", lambda: standardise_persons(engine, config))
+    stage("standardise_property", lambda: standardise_properties(engine, config))
+    # after the others: it links their employer and owner fields too
+    stage("standardise_enterprise", lambda: standardise_enterprises(engine, config))
+    stage("link_person", lambda: notes.update(
+        person_model=link_persons(engine, config, model_out=model_out, model_in=model_in)))
+    stage("link_enterprise", lambda: notes.update(
+        enterprise_model=link_enterprises(engine, config, model_out=beside("enterprise"))))
+    stage("link_property", lambda: notes.update(
+        property_model=link_properties(engine, config, model_out=beside("property"))))
+    stage("cluster", lambda: (
+        cluster_persons(engine, threshold, config.link.valid_ids_never_merge, config.link.require_identity_evidence),
+        cluster_enterprises(engine, threshold),
+        cluster_properties(engine, threshold, property_anchors(config))))
+    stage("golden", lambda: (build_person_golden(engine, config), build_enterprise_golden(engine, config),
+                             build_property_golden(engine, config)))
     stage("relate", lambda: relate(engine, config))
     return timings, notes
 

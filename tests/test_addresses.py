@@ -1,11 +1,26 @@
 """Address text variants of one place reach one form; numerals convert only before unit words."""
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resolve.engine import Engine
-from resolve.standardise.addresses import arabic_before_units, build_address_table, city_prefix_pattern, cn_to_arabic
+from resolve.standardise.addresses import (
+    ADDRESS_COLUMNS,
+    address_keys,
+    arabic_before_units,
+    build_address_table,
+    city_prefix_pattern,
+    cn_to_arabic,
+    place_keys,
+    register_address_macros,
+    standard_building,
+    standard_door,
+    standard_room,
+    standard_unit,
+)
+from resolve.standardise.sql import register_macros
 
 
 @pytest.mark.parametrize("numeral, arabic", [("三", "3"), ("五零一", "501"), ("十二", "12"), ("二十", "20"),
@@ -81,19 +96,6 @@ def test_sql_keys_agree_across_administrative_variants(engine):
 # The administrative levels and the parts below the township (build_address_table's columns)
 # ------------------------------------------------------------------------------------------
 
-import pandas as pd  # noqa: E402
-
-from resolve.standardise.addresses import (  # noqa: E402
-    ADDRESS_COLUMNS,
-    address_keys,
-    place_keys,
-    register_address_macros,
-    standard_building,
-    standard_door,
-    standard_room,
-    standard_unit,
-)
-from resolve.standardise.sql import register_macros  # noqa: E402
 
 
 def parts(engine: Engine, values: list[str]) -> dict[str, dict]:
@@ -212,7 +214,11 @@ def test_district_from_other_addresses_of_the_same_place(engine):
 
 
 def test_place_names_are_not_cut_as_divisions(engine):
-    rows = parts(engine, ["沙井市场路5号1栋101", "碧海花园小区3栋501", "园岭社区红荔路12号3栋501"])
+    rows = parts(engine, ["沙井市场路5号1栋101", "碧海花园小区3栋501", "园岭社区红荔路12号3栋501",
+                          "盐田区西乡社区锦绣路28号1栋1单元103室"])
+    # 西乡 + 社区 is a community with 乡 inside, not the town 西乡 followed by nothing
+    assert pick(rows["盐田区西乡社区锦绣路28号1栋1单元103室"], "street", "community", "dwelling_key") == \
+        (None, "西乡社区", "锦绣路28号#1#103")
     assert pick(rows["沙井市场路5号1栋101"], "road", "dwelling_key") == ("沙井市场路", "沙井市场路5号#1#101")
     assert pick(rows["碧海花园小区3栋501"], "poi", "dwelling_key") == ("碧海花园小区", "碧海花园小区#3#501")
     assert pick(rows["园岭社区红荔路12号3栋501"], "community", "dwelling_key") == ("园岭社区", "红荔路12号#3#501")

@@ -153,7 +153,7 @@ def test_perfect_registry_scores_one(tmp_path, truth):
         assert m[f"{rel}_accuracy"] == m[f"{rel}_accuracy_resolved"] == 1.0, rel
     assert list(m)[:len(PERSON_KEYS)] == PERSON_KEYS
     assert set(m) == set(PERSON_KEYS) | {f"{k}_{c}" for k in ("enterprise", "property") for c in CLUSTER_KEYS} | {
-        "enterprise_branches", "enterprise_branch_merged_with_parent"} | {
+        "enterprise_branches", "enterprise_branch_merged_with_parent", "residence_stated_share"} | {
         f"{r}_{s}" for r in RELATIONS for s in ("known", "reachable", "resolved", "correct", "accuracy", "accuracy_resolved")}
 
 

@@ -51,9 +51,12 @@ def test_nothing_lost_per_source(built):
         assert row.rows_read == row.linked + row.quarantined, row
     rows = query(folder, """
         SELECT i.source, i.rows_read,
-               (SELECT count(*) FROM person_xref x WHERE x.source = i.source),
+               (SELECT count(*) FROM (SELECT source FROM person_xref UNION ALL SELECT source FROM enterprise_xref
+                                      UNION ALL SELECT source FROM property_xref) x WHERE x.source = i.source),
                (SELECT count(*) FROM quarantine q WHERE q.source = i.source)
         FROM ingest_sources i""")
+    assert {entity for _, entity, *_ in query(folder, "SELECT source, entity FROM ingest_sources")} == \
+        {"person", "enterprise", "property"}
     assert all(read == linked + quarantined for _, read, linked, quarantined in rows)
 
 
@@ -128,7 +131,8 @@ def test_failed_run_leaves_the_previous_registry(built, tmp_path, monkeypatch):
     with pytest.raises(ResolveError):
         run(config, out)
     assert (out / "registry.duckdb").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["person_model.json", "registry.duckdb"]
+    assert sorted(p.name for p in out.iterdir()) == ["enterprise_model.json", "person_model.json",
+                                                     "property_model.json", "registry.duckdb"]
 
 
 def test_cli_run_from_another_folder_and_user_errors(built, tmp_path, monkeypatch):
@@ -160,16 +164,23 @@ def test_every_command_has_help_with_an_example(command):
     assert result.exit_code == 0 and "Example:" in result.output and "resolve " + command in result.output
 
 
-def test_sources_of_an_entity_not_linked_yet_are_refused_before_any_work(tmp_path):
-    (tmp_path / "m.csv").write_text("注册号,名称\nM1,某某有限公司\n", encoding="utf-8")
+def test_a_config_of_one_entity_builds_every_contract_table(tmp_path):
+    (tmp_path / "m.csv").write_text("注册号,名称\nM1,深圳市甲有限公司\nM2,深圳市乙有限公司\nM3,\n", encoding="utf-8")
     (tmp_path / "c.yaml").write_text(
         "city: 深圳市\nregion_code: '440300'\nsnapshot_date: 2026-10-31\nsources:\n"
         "  - name: market\n    department: 市场监管局\n    entity: enterprise\n    path: m.csv\n"
         "    columns: {注册号: record_key, 名称: name}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["run", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 1
-    assert "sources market (enterprise) cannot be linked by this version" in result.output
-    assert not (tmp_path / "o" / "registry.duckdb").exists()
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(tmp_path / "o" / "registry.duckdb"), read_only=True)
+    try:
+        for table in ("person_xref", "person_golden", "property_xref", "property_golden", "person_residence",
+                      "enterprise_site", "enterprise_legal_rep", "property_owner"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)], table
+        assert con.execute("SELECT count(DISTINCT enterprise_id) FROM enterprise_xref").fetchall() == [(2,)]
+        assert con.execute("SELECT record_key, reason FROM quarantine").fetchall() == [("M3", "no_identity")]
+    finally:
+        con.close()
 
 
 def test_a_small_delivery_uses_the_packaged_model(tmp_path):

@@ -77,20 +77,21 @@ def _floor_and_normalise(values: list[float | None], floor: float) -> list[float
     return [v / total for v in floored]
 
 
-def regularise(model: dict, prior_fallback: float | None = None) -> dict:
+def regularise(model: dict, prior_fallback: float | None = None, u_floor: float = U_FLOOR) -> dict:
     """Give every level an m and u probability, none below a floor.
 
     A level the training data never showed (a sex typo, a mistyped ID digit among random
     pairs) would otherwise keep Splink's default or an exact zero: a veto, or a weight of
     nothing, that no other city's data has earned. A prior estimated as zero (no pair met
-    the prior's rule) falls back to ``prior_fallback``.
+    the prior's rule) falls back to ``prior_fallback``. ``u_floor`` is at most what a level
+    never seen among the sampled pairs can claim: about one over the pairs sampled.
     """
     prior = model.get("probability_two_random_records_match") or 0.0
     if prior_fallback is not None and not 0 < prior < 1:
         model["probability_two_random_records_match"] = prior_fallback
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        for key, floor in (("m_probability", M_FLOOR), ("u_probability", U_FLOOR)):
+        for key, floor in (("m_probability", M_FLOOR), ("u_probability", u_floor)):
             for lv, value in zip(levels, _floor_and_normalise([lv.get(key) for lv in levels], floor)):
                 lv[key] = value
     return model

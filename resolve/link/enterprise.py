@@ -143,7 +143,8 @@ def link_enterprises(engine: Engine, config: Config, model_out: Path | None = No
     link = config.link
     linker = INPUTS.linker(engine, enterprise_settings())
     skipped = train(linker, PRIOR_RULES, TRAINING_BLOCKS, link.u_max_pairs, link.em_max_pairs, link.seed)
-    linker = INPUTS.linker(engine, regularise(remove_matches_from_u(linker.misc.save_model_to_json()), prior_fallback=1e-4))
+    linker = INPUTS.linker(engine, regularise(remove_matches_from_u(linker.misc.save_model_to_json()), prior_fallback=1e-4,
+                                              u_floor=1 / link.u_max_pairs))
     score_pairs(engine, linker, INPUTS, min(0.5, link.low_threshold), IDENTITY_EVIDENCE, model_out)
     kept = f"; starting values kept for {', '.join(skipped)}" if skipped else ""
     return f"trained on {records} records{kept}"

@@ -226,8 +226,11 @@ def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
         linker = INPUTS.linker(engine, _load_model(PACKAGED_MODEL))
         try:
             linker.training.estimate_probability_two_random_records_match([PRIOR_RULE], recall=0.7)
-        except Exception:  # noqa: BLE001 - no pair agrees on a valid ID: keep the packaged prior
-            pass
+            estimated = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+        except Exception:  # noqa: BLE001
+            estimated = 0
+        if not 0 < estimated < 1:  # no pair agrees on a valid ID: keep the packaged prior
+            linker = INPUTS.linker(engine, _load_model(PACKAGED_MODEL))
         origin = f"packaged model ({records} records, fewer than link.min_training_records)"
     elif model_in is not None:
         linker = INPUTS.linker(engine, _load_model(model_in))

@@ -6,16 +6,27 @@ Chinese numerals turned to Arabic ONLY before a unit word (三元里 stays 三�
 栋/幢/座/号楼 written as 栋, 501室 as 501. The heavy part runs as SQL; numeral conversion runs
 in Python on the distinct values that need it.
 
-The administrative prefix (province, city, district, street, community) is cut set-based in
-SQL with the real names of GB/T 2260 (``divisions``) tried before generic patterns; the
-names found are resolved against the division table in Python on their few distinct
-combinations (district code, whether the address lies in the config's city). Below the
-township nothing standard exists: road, door number, building, unit, floor and room are
-read in Python on the distinct remainders (``parse_address``).
+build_address_table cuts every address set-based in SQL into three pieces, then reads each
+piece on its distinct values only:
+
+- the administrative prefix (province, city, district, street, community), cut with the real
+  names of GB/T 2260 (``divisions``) tried before generic shapes and read with
+  ``regexp_extract`` into a struct; the names found are resolved against the division table
+  in Python on their few distinct combinations (district code, whether the address lies in
+  the config's city: resolve_admin);
+- the road and door number (SQL);
+- the rest: building, unit, floor, room, or the name of an estate standing for the door
+  number (Python, parse_rest). Below the township nothing standard exists.
+
+The building and dwelling keys are written by the SQL macros rs_building_key and
+rs_dwelling_key, the twins of address_keys, from the standard parts; the property
+standardiser uses the same macros for parts given in their own columns. ``parse_address``
+reads one whole text in Python with generic shapes only (a reference, and for tests).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -290,7 +301,7 @@ _FLOOR_ROOM_PART = re.compile(r"(\d+)[层楼](\d{1,2})(?:室|房|号)?")
 
 def clean_part(text: str | None) -> str | None:
     """Full-width folded, spaces and commas dropped; None when nothing is left."""
-    if text is None or (isinstance(text, float) and text != text):
+    if text is None or (isinstance(text, float) and math.isnan(text)):
         return None
     text = _SPACES.sub("", str(text).translate(_FULL_WIDTH))
     return text or None
@@ -298,7 +309,7 @@ def clean_part(text: str | None) -> str | None:
 
 def _numerals(text: str, words: tuple[str, ...]) -> str:
     """Chinese numerals to Arabic in one part: before a unit word, or the whole part (五零一)."""
-    core = text[1:] if text.startswith("第") else text
+    core = text.removeprefix("第")
     for word in words:
         if core.endswith(word):
             core = core[: -len(word)]
@@ -460,6 +471,8 @@ def _split_admin(text: str, region: Region) -> tuple[str | None, str | None, str
     A short form (湖南, 广州) is taken only where what follows is a known district or nothing:
     朝阳区 is a district, not 朝阳(市) + 区.
     """
+    if _own_district(text, region):  # 朝阳 in Beijing is its district, not 朝阳(市) in Liaoning
+        return None, None, text
     nation = _nation()
     province, after_province = _prefix(text, nation.provinces)
     for use_province in (True, False):
@@ -577,13 +590,13 @@ def engine_region(engine: Engine) -> Region:
 
 _KEY_MACROS = [
     # address_keys in SQL, on standard parts (door number in digits); NULL and '' alike
-    "rs_place(road, door, poi) AS coalesce(nullif(road, ''), '') || CASE WHEN nullif(door, '') IS NULL "
-    "THEN coalesce(nullif(poi, ''), '') ELSE door || '号' END",
-    "rs_building_key(road, door, poi, building, room) AS CASE WHEN rs_place(road, door, poi) = '' THEN NULL "
-    "WHEN nullif(building, '') IS NULL THEN CASE WHEN nullif(room, '') IS NOT NULL THEN rs_place(road, door, poi) || '#' END "
-    "ELSE rs_place(road, door, poi) || '#' || building END",
-    "rs_dwelling_key(road, door, poi, building, room) AS CASE WHEN nullif(room, '') IS NOT NULL "
-    "THEN rs_building_key(road, door, poi, building, room) || '#' || room END",
+    ("rs_place(road, door, poi) AS coalesce(nullif(road, ''), '') || CASE WHEN nullif(door, '') IS NULL "
+     "THEN coalesce(nullif(poi, ''), '') ELSE door || '号' END"),
+    ("rs_building_key(road, door, poi, building, room) AS CASE WHEN rs_place(road, door, poi) = '' THEN NULL "
+     "WHEN nullif(building, '') IS NULL THEN CASE WHEN nullif(room, '') IS NOT NULL THEN rs_place(road, door, poi) || '#' END "
+     "ELSE rs_place(road, door, poi) || '#' || building END"),
+    ("rs_dwelling_key(road, door, poi, building, room) AS CASE WHEN nullif(room, '') IS NOT NULL "
+     "THEN rs_building_key(road, door, poi, building, room) || '#' || room END"),
 ]
 
 
@@ -596,8 +609,12 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
     dv.register_division_tables(engine, region_code)
     engine.create_table("ref_region", "SELECT ?::VARCHAR AS region_code, ?::VARCHAR AS city, ?::VARCHAR AS province",
                         [region_code, city, PROVINCES.get(region_code[:2], city)])
-    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_tail(s) AS "
-                   f"regexp_replace(s, {quote_literal(admin_pattern(region_code))}, '')")
+    # what follows the administrative prefix (build_address_table cuts the same way, in steps)
+    with_towns = quote_literal(admin_pattern(region_code))
+    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_tail(s) AS CASE "
+                   f"WHEN regexp_matches(regexp_replace(s, {with_towns}, ''), '^(社区|村)') "
+                   f"THEN regexp_replace(s, {quote_literal(admin_pattern(region_code, towns=False))}, '') "
+                   f"ELSE regexp_replace(s, {with_towns}, '') END")
     prefix = city_prefix_pattern(city, region_code)
     descriptors = "|".join(DESCRIPTORS)
     engine.execute("CREATE OR REPLACE MACRO rs_addr_clean(s) AS regexp_replace(rs_fold(s), '[\\s,，]+', '', 'g')")
@@ -608,9 +625,18 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
                    f"nullif(regexp_extract(c, '({descriptors})$', 1), '')")
     engine.execute("CREATE OR REPLACE MACRO rs_addr_fold(s) AS rs_addr_fold_clean(rs_addr_clean(s))")
     engine.execute("CREATE OR REPLACE MACRO rs_addr_descriptor(s) AS rs_addr_descriptor_clean(rs_addr_clean(s))")
+    # 号楼/幢/座 -> 栋 after a number or letter, 501室 -> 501 at the end, 第3栋 -> 3栋; each regex
+    # only where a plain string test says it can apply (most addresses need one or none)
     engine.execute(
-        "CREATE OR REPLACE MACRO rs_addr_units(s) AS regexp_replace(regexp_replace(regexp_replace("
-        "s, '([0-9]+[A-Za-z]?|[A-Za-z])(号楼|幢|座|栋)', '\\1栋', 'g'), '(\\d+)[室房]$', '\\1'), '第(\\d)', '\\1', 'g')")
+        "CREATE OR REPLACE MACRO rs_addr_building_word(s) AS CASE WHEN contains(s, '号楼') OR contains(s, '幢') "
+        "OR contains(s, '座') THEN regexp_replace(s, '([0-9]+[A-Za-z]?|[A-Za-z])(号楼|幢|座)', '\\1栋', 'g') ELSE s END")
+    engine.execute(
+        "CREATE OR REPLACE MACRO rs_addr_room_word(s) AS CASE WHEN suffix(s, '室') OR suffix(s, '房') "
+        "THEN regexp_replace(s, '(\\d+)[室房]$', '\\1') ELSE s END")
+    engine.execute(
+        "CREATE OR REPLACE MACRO rs_addr_ordinal(s) AS CASE WHEN contains(s, '第') "
+        "THEN regexp_replace(s, '第(\\d)', '\\1', 'g') ELSE s END")
+    engine.execute("CREATE OR REPLACE MACRO rs_addr_units(s) AS rs_addr_ordinal(rs_addr_room_word(rs_addr_building_word(s)))")
     for macro in _KEY_MACROS:
         engine.execute(f"CREATE OR REPLACE MACRO {macro}")
 

@@ -59,10 +59,10 @@ _USE = f"""CASE
 # Whose document: 18 digits can be either. A citizen ID has a real birth date (and its check
 # wins over a USCC's); a USCC without a valid check still carries a valid organisation code.
 _OWNER_KIND = """CASE
-    WHEN rs_id_dated(rs_id18(c), snapshot) AND (rs_id_valid(rs_id18(c), snapshot) OR NOT rs_uscc_valid(c)) THEN 'citizen'
-    WHEN rs_uscc_valid(c) THEN 'uscc'
-    WHEN rs_uscc_shape(c) AND (rs_org_valid(rs_uscc_org(c)) OR rs_id_kind(c) <> 'citizen') THEN 'uscc'
-    WHEN rs_id_kind(c) IN ('citizen', 'citizen15') THEN 'citizen' END"""
+    WHEN id_dated AND (id_valid OR NOT uscc_valid) THEN 'citizen'
+    WHEN uscc_valid THEN 'uscc'
+    WHEN uscc_shape AND (org_valid OR kind <> 'citizen') THEN 'uscc'
+    WHEN kind IN ('citizen', 'citizen15') THEN 'citizen' END"""
 
 _AREA = "TRY_CAST(regexp_replace(lower(rs_fold(s)), '\\s|㎡|平方米|平米|m2|m²', '', 'g') AS DOUBLE)"
 
@@ -98,6 +98,30 @@ def _part_tables(engine: Engine) -> None:
         {"raw": owners, "std": [normalise_name(v) for v in owners]}))
 
 
+def _owner_documents(engine: Engine, snapshot: str) -> None:
+    """Each distinct owner document: a citizen ID (18 digits) or a USCC.
+
+    In steps, each a table: a macro over a column of a subquery would expand the whole
+    expression below it again (rs_id_check alone reads its argument 18 times).
+    """
+    engine.create_table("tmp_prop_doc1", """
+        SELECT raw, c, rs_id_kind(c) AS kind, rs_id18(c) AS id18, rs_uscc_shape(c) AS uscc_shape,
+               rs_uscc_org(c) AS org
+        FROM (SELECT raw, rs_id_clean(raw) AS c
+              FROM (SELECT DISTINCT owner_id_number AS raw FROM std_property_input WHERE owner_id_number IS NOT NULL))""")
+    engine.create_table("tmp_prop_doc2", f"""
+        SELECT *, coalesce(rs_id_dated(id18, {snapshot}), false) AS id_dated,
+               coalesce(rs_id_valid(id18, {snapshot}), false) AS id_valid,
+               rs_uscc_valid(c) AS uscc_valid, rs_org_valid(org) AS org_valid
+        FROM tmp_prop_doc1""")
+    engine.create_table("tmp_prop_doc", f"""
+        SELECT raw, CASE WHEN kind_ = 'citizen' THEN id18 END AS owner_id_number,
+               CASE WHEN kind_ = 'uscc' THEN c END AS owner_uscc
+        FROM (SELECT *, {_OWNER_KIND} AS kind_ FROM tmp_prop_doc2)""")
+    engine.drop("tmp_prop_doc1")
+    engine.drop("tmp_prop_doc2")
+
+
 def standardise_properties(engine: Engine, config: Config) -> None:
     sources = config.sources_for("property")
     register_macros(engine)
@@ -105,7 +129,6 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     register_enterprise_id_macros(engine)
     snapshot = f"DATE {quote_literal(config.snapshot_date.isoformat())}"
     engine.execute(f"CREATE OR REPLACE MACRO rs_property_use(s) AS {_USE}")
-    engine.execute(f"CREATE OR REPLACE MACRO rs_owner_kind(c, snapshot) AS {_OWNER_KIND}")
     engine.execute(f"CREATE OR REPLACE MACRO rs_area(s) AS {_AREA}")
     if sources:
         engine.create_table("std_property_input",
@@ -116,8 +139,9 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                                                   f"NULL::BIGINT AS row_number, {fields} WHERE false")
     build_address_table(engine, "SELECT address AS raw FROM std_property_input", "std_property_addresses")
     _part_tables(engine)
+    _owner_documents(engine, snapshot)
 
-    engine.create_table("std_property", f"""
+    engine.create_table("std_property", """
         WITH merged AS (
             SELECT i.rid, i.source, i.record_key, i.row_number,
                    rs_blank(rs_fold(i.property_code)) AS property_code,
@@ -141,8 +165,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                    coalesce(CASE WHEN ad.district IS NOT NULL OR ad.street IS NOT NULL THEN ad.in_city END,
                             a.in_city, true) AS in_city,
                    i.use AS use_raw, rs_property_use(i.use) AS use, rs_area(i.area) AS area,
-                   o.std AS owner_name, i.owner_id_number AS owner_id_raw,
-                   rs_id_clean(i.owner_id_number) AS owner_c,
+                   o.std AS owner_name, i.owner_id_number AS owner_id_raw, od.owner_id_number, od.owner_uscc,
                    rs_date(i.updated_at) AS updated_at
             FROM std_property_input i
             LEFT JOIN std_property_addresses a ON a.raw = i.address
@@ -155,8 +178,9 @@ def standardise_properties(engine: Engine, config: Config) -> None:
             LEFT JOIN tmp_prop_unit un ON un.raw = i.unit
             LEFT JOIN tmp_prop_room rm ON rm.raw = i.room
             LEFT JOIN tmp_prop_owner o ON o.raw = i.owner_name
+            LEFT JOIN tmp_prop_doc od ON od.raw = i.owner_id_number
         ), owners AS (
-            SELECT m.*, rs_owner_kind(owner_c, {snapshot}) AS owner_kind,
+            SELECT m.*,
                    CASE WHEN in_city THEN coalesce(province_named, g.province) ELSE province_named END AS province,
                    CASE WHEN in_city THEN coalesce(city_named, g.city) ELSE city_named END AS city
             FROM merged m CROSS JOIN ref_region g
@@ -170,13 +194,11 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
                in_city, use, use_raw,
                CASE WHEN use IS NOT NULL THEN use = 'residential' END AS is_dwelling,
-               area, owner_name,
-               CASE WHEN owner_kind = 'citizen' THEN rs_id18(owner_c) END AS owner_id_number,
-               CASE WHEN owner_kind = 'uscc' THEN owner_c END AS owner_uscc,
-               owner_id_raw, updated_at
+               area, owner_name, owner_id_number, owner_uscc, owner_id_raw, updated_at
         FROM owners""")
     for table in ("std_property_input", "tmp_prop_admin", "tmp_prop_door_number", "tmp_prop_building",
-                  "tmp_prop_unit", "tmp_prop_road", "tmp_prop_community", "tmp_prop_room", "tmp_prop_owner"):
+                  "tmp_prop_unit", "tmp_prop_road", "tmp_prop_community", "tmp_prop_room", "tmp_prop_owner",
+                  "tmp_prop_doc"):
         engine.drop(table)
     fill_district_from_place(engine, "std_property")
     if not sources:
