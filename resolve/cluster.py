@@ -63,12 +63,14 @@ class _Components:
 
 def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql: dict[str, str],
                      out_table: str, id_prefix: str, evidence_column: str | None = None,
-                     member_sql: str = "s.source || '|' || s.record_key") -> None:
+                     member_sql: str = "s.source || '|' || s.record_key", rule_column: str | None = None) -> None:
     """Cluster ``std_<entity>`` by ``pairs_<entity>`` at ``threshold`` into ``out_table``.
 
     ``anchors_sql`` maps a refusal reason to an anchor expression over ``std_<entity>``:
     records whose anchors of one kind differ never end up in one entity. ``member_sql``
-    names a record for its entity's ID (the ID hashes the smallest member).
+    names a record for its entity's ID (the ID hashes the smallest member). A pair whose
+    ``rule_column`` is true is a link by rule: followed first, whatever its score (anchors and
+    identity evidence still apply).
     """
     reasons = tuple(anchors_sql)
     anchors: dict[int, tuple] = {}
@@ -78,9 +80,11 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
         anchors = {row[0]: tuple(row[1:]) for row in engine.fetchall(
             f"SELECT rid, {exprs} FROM std_{entity} WHERE {nonnull}")}
     evidence = evidence_column or "true"
+    rule = f"coalesce({rule_column}, false)" if rule_column else "(rid_l < 0)"  # no rule: never true
     edges = engine.con.execute(f"""
         SELECT rid_l, rid_r, match_probability, match_weight, {evidence} AS evidence FROM pairs_{entity}
-        WHERE match_probability >= ? ORDER BY match_weight DESC, rid_l, rid_r""", [threshold]).fetchnumpy()
+        WHERE match_probability >= ? OR {rule}
+        ORDER BY {rule} DESC, match_weight DESC, rid_l, rid_r""", [threshold]).fetchnumpy()
     comps = _Components(anchors, reasons)
     refused = []
     for l, r, ok in zip(edges["rid_l"].tolist(), edges["rid_r"].tolist(), edges["evidence"].tolist()):
@@ -141,4 +145,5 @@ def cluster_enterprises(engine: Engine, threshold: float) -> None:
 def cluster_properties(engine: Engine, threshold: float, anchors: dict[str, str]) -> None:
     if not engine.has_table("std_property"):
         return
-    cluster_entities(engine, "property", threshold, anchors, "cluster_property", "H", "identity_evidence")
+    cluster_entities(engine, "property", threshold, anchors, "cluster_property", "H", "identity_evidence",
+                     rule_column="unique_dwelling")

@@ -62,7 +62,9 @@ precision in ``score_clusters``; the ``_known`` / ``_resolved`` count beside it 
   of their linked records states a residence address (``address_resolution`` rows of role
   ``residence``; without that table, any linked record). Nobody can say where a person lives
   whom no department recorded as living anywhere; ``residence_stated_share`` says what share
-  of the truth persons with records that is.
+  of the truth persons with records that is. ``residence_unambiguous_*`` counts the same
+  facts leaving out people whose every statement is ``ambiguous`` in ``address_resolution``
+  (it fits several flats: the unit left out of an address in a building with units).
 - ``registered_property``: persons.csv ``registered_property_uid`` vs
   ``person_registered_property(person_id, property_id)``, likewise (role ``registered``).
 - ``legal_rep``: enterprises.csv ``legal_rep_person_uid`` vs
@@ -289,6 +291,21 @@ class _Evaluation:
                 self.metrics["residence_stated_share"] = _ratio(
                     self.count(f"SELECT count(DISTINCT p) FROM ({stated}) s(p)"),
                     self.count("SELECT count(*) FROM eval_person_linked"))
+                if self.has("address_resolution", "resolution"):
+                    # the same, leaving out people whose every statement fits several flats
+                    # (a flat number without its unit): no register can place them
+                    self.relation(
+                        "residence_unambiguous",
+                        f"""SELECT person_uid AS subject_uid, {truth_column} AS object_uid FROM eval_persons
+                            WHERE {truth_column} IS NOT NULL AND person_uid IN (
+                                SELECT t.person_uid FROM eval_person_records t
+                                SEMI JOIN address_resolution a ON a.source = t.source AND a.record_key = t.record_key
+                                 AND a.entity = 'person' AND a.role = 'residence' AND a.resolution <> 'ambiguous')""",
+                        "person",
+                        f"""SELECT r.person_id AS pred, m.true_id AS object_true FROM {table} r
+                            JOIN eval_property_pred_to_true m ON m.pred = r.property_id::VARCHAR""",
+                        f"SELECT person_id AS pred FROM {table} WHERE property_id IS NOT NULL",
+                        "SELECT true_id FROM eval_property_linked")
             self.relation(
                 prefix,
                 f"""SELECT person_uid AS subject_uid, {truth_column} AS object_uid FROM eval_persons

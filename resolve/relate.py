@@ -195,22 +195,33 @@ def relate_owners(engine: Engine) -> None:
     owners = ("SELECT source, name, uscc, enterprise_id FROM enterprise_mentions WHERE role = 'owner'"
               if engine.has_table("enterprise_mentions") else
               "SELECT NULL AS source, NULL AS name, NULL AS uscc, NULL::VARCHAR AS enterprise_id WHERE false")
-    # One row per property record naming an owner: the person by ID number, the enterprise
-    # by the owner mention it was linked as; ``current`` marks each property's latest record.
+    # One row per property record naming an owner: the person by ID number (or, for an ID
+    # one digit off, by name and that ID), the enterprise by the owner mention it was linked
+    # as; ``current`` marks each property's latest record.
     engine.create_table("property_owner", f"""
         WITH by_id AS (
             SELECT s.id_number, min(c.person_id) AS person_id, count(DISTINCT c.person_id) AS n
             FROM std_person s JOIN cluster_person c USING (rid) WHERE s.id_number IS NOT NULL GROUP BY 1
+        ), unmatched AS (
+            SELECT rid, owner_name, owner_id_number FROM std_property
+            WHERE owner_id_number IS NOT NULL AND owner_id_number NOT IN (SELECT id_number FROM by_id)
+        ), by_name AS (
+            SELECT u.rid, min(c.person_id) AS person_id, count(DISTINCT c.person_id) AS n
+            FROM unmatched u JOIN std_person s ON s.name_std = u.owner_name
+            JOIN cluster_person c ON c.rid = s.rid
+            WHERE damerau_levenshtein(s.id_number, u.owner_id_number) <= 1 GROUP BY u.rid
         )
-        SELECT x.property_id, CASE WHEN p.n = 1 THEN p.person_id END AS person_id, o.enterprise_id,
+        SELECT x.property_id,
+               CASE WHEN p.n = 1 THEN p.person_id WHEN f.n = 1 THEN f.person_id END AS person_id, o.enterprise_id,
                s.source, s.record_key, s.owner_name,
                CASE WHEN o.enterprise_id IS NOT NULL THEN 'enterprise_mention'
-                    WHEN p.n = 1 THEN 'id_number' END AS basis,
+                    WHEN p.n = 1 THEN 'id_number' WHEN f.n = 1 THEN 'name_and_id_one_digit_off' END AS basis,
                s.updated_at::DATE AS as_of,
                row_number() OVER (PARTITION BY x.property_id
                                   ORDER BY s.updated_at DESC NULLS LAST, s.record_key DESC) = 1 AS current
         FROM std_property s JOIN property_xref x USING (rid)
         LEFT JOIN by_id p ON p.id_number = s.owner_id_number
+        LEFT JOIN by_name f ON f.rid = s.rid
         LEFT JOIN ({owners}) o ON o.source = s.source AND o.name IS NOT DISTINCT FROM s.owner_name
              AND o.uscc IS NOT DISTINCT FROM s.owner_uscc
         WHERE s.owner_name IS NOT NULL OR s.owner_id_number IS NOT NULL OR s.owner_uscc IS NOT NULL""")

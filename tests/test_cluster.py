@@ -83,16 +83,18 @@ def test_property_anchors_keep_two_units_and_two_codes_of_one_department_apart()
         (3, "bureau", "h2", None, "2"),   # flat 402, unit 2
         (4, "estate", "t3", "C1", None),  # a later title of C1
         (5, "estate", "t9", "C9", None),  # another title, another code
+        (6, "survey", "s1", None, None),  # the only flat under its address in two departments
     ], columns=["rid", "source", "record_key", "property_code", "unit"]))
     e.create_table_from_frame("pairs_property", pd.DataFrame([
-        (1, 2, 0.99, 9.0, True), (2, 3, 0.98, 8.0, True), (1, 4, 0.999, 14.0, True), (3, 4, 0.97, 7.0, True),
-        (4, 5, 0.96, 6.0, True),
-    ], columns=["rid_l", "rid_r", "match_probability", "match_weight", "identity_evidence"]))
+        (1, 2, 0.99, 9.0, True, False), (2, 3, 0.98, 8.0, True, False), (1, 4, 0.999, 14.0, True, False),
+        (3, 4, 0.97, 7.0, True, False), (4, 5, 0.96, 6.0, True, False),
+        (2, 6, 0.40, -1.0, True, True),  # below the threshold, linked by rule
+    ], columns=["rid_l", "rid_r", "match_probability", "match_weight", "identity_evidence", "unique_dwelling"]))
     anchors = {"different_property_codes_estate": "CASE WHEN source = 'estate' THEN property_code END",
                "different_units": "unit"}
     cluster_properties(e, 0.9, anchors)
     c = dict(e.fetchall("SELECT rid, property_id FROM cluster_property"))
-    assert c[1] == c[2] == c[4] and len({c[1], c[3], c[5]}) == 3
+    assert c[1] == c[2] == c[4] == c[6] and len({c[1], c[3], c[5]}) == 3
     assert sorted(e.fetchall("SELECT rid_l, rid_r, reason FROM cluster_property_refused")) == \
         [(2, 3, "different_units"), (3, 4, "different_units"), (4, 5, "different_property_codes_estate")]
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from resolve.config import SURVIVORSHIP_RULES, Config, LinkConfig, SourceConfig, SurvivorshipConfig
+from resolve.config import (SURVIVORSHIP_RULES, Config, LinkConfig, RelationsConfig, SourceConfig,
+                            SurvivorshipConfig)
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -14,7 +15,7 @@ def fields(model):
 
 
 @pytest.mark.parametrize("key", fields(Config) + fields(SourceConfig) + fields(LinkConfig)
-                         + fields(SurvivorshipConfig))
+                         + fields(SurvivorshipConfig) + fields(RelationsConfig))
 def test_config_key_documented(key):
     assert f"{key}:" in README, f"config key '{key}' is missing from the README's config reference"
 
@@ -27,6 +28,13 @@ def test_survivorship_rule_documented(rule):
 @pytest.mark.parametrize("reason", ["bad_field_count", "undecodable", "empty_record_key",
                                     "duplicate_record_key", "no_identity"])
 def test_quarantine_reason_documented(reason):
+    assert f"`{reason}`" in README
+
+
+@pytest.mark.parametrize("reason", ["not_found", "ambiguous", "outside_city", "incomplete",
+                                    "resident_in_non_dwelling", "over_occupied", "cluster_registration",
+                                    "different_valid_usccs", "different_units"])
+def test_relation_reasons_documented(reason):
     assert f"`{reason}`" in README
 
 

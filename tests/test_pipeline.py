@@ -45,6 +45,22 @@ def test_accuracy_and_no_twin_merged(built):
     assert metrics["person_twin_pairs_merged"] == 0
 
 
+def test_enterprise_property_and_relation_accuracy(built):
+    folder, _ = built
+    m = evaluate_registry(folder / "out", folder / "city")
+    assert m["enterprise_pairwise_f1"] >= 0.99 and m["enterprise_pairwise_precision"] >= 0.995
+    assert m["enterprise_branches"] > 0 and m["enterprise_branch_merged_with_parent"] == 0
+    assert m["property_pairwise_f1"] >= 0.97 and m["property_pairwise_precision"] >= 0.99
+    # Where each person lives: right for 95 % of those whose stated address identifies one
+    # flat that the property registry holds (a flat no property department registered is
+    # left `not_found`), and almost never wrong where the registry places someone at all.
+    assert m["residence_unambiguous_correct"] >= 0.95 * m["residence_unambiguous_reachable"]
+    assert m["residence_unambiguous_accuracy"] >= 0.93
+    assert m["residence_accuracy_resolved"] >= 0.99
+    assert m["registered_property_accuracy_resolved"] >= 0.99
+    assert m["legal_rep_accuracy"] >= 0.95 and m["owner_accuracy"] >= 0.93
+
+
 def test_nothing_lost_per_source(built):
     folder, result = built
     for row in result.sources.itertuples():

@@ -141,18 +141,40 @@ def property_anchors(config: Config) -> dict[str, str]:
     return anchors
 
 
+def mark_unique_dwellings(engine: Engine) -> None:
+    """``pairs_property.unique_dwelling``: a link by rule between two departments' records of
+    a dwelling key that each department holds for exactly one property, in the same district
+    and unit as far as both say. Where a building has units and the address leaves the unit
+    out, some department holds several flats under that key and the model decides alone."""
+    engine.execute("ALTER TABLE pairs_property ADD COLUMN unique_dwelling BOOLEAN DEFAULT false")
+    engine.execute("""
+        UPDATE pairs_property p SET unique_dwelling = true
+        FROM std_property a, std_property b,
+             (SELECT source, dwelling_key FROM std_property WHERE dwelling_key IS NOT NULL
+              GROUP BY ALL HAVING count(DISTINCT coalesce(property_code, record_key)) = 1) ua,
+             (SELECT source, dwelling_key FROM std_property WHERE dwelling_key IS NOT NULL
+              GROUP BY ALL HAVING count(DISTINCT coalesce(property_code, record_key)) = 1) ub
+        WHERE a.rid = p.rid_l AND b.rid = p.rid_r AND a.source <> b.source AND a.dwelling_key = b.dwelling_key
+          AND ua.source = a.source AND ua.dwelling_key = a.dwelling_key
+          AND ub.source = b.source AND ub.dwelling_key = b.dwelling_key
+          AND p.identity_evidence""")
+
+
 def link_properties(engine: Engine, config: Config, model_out: Path | None = None) -> str:
-    """Train the property model and score blocked pairs into ``pairs_property``."""
+    """Train the property model, score blocked pairs into ``pairs_property`` and mark the
+    links by rule (``mark_unique_dwellings``)."""
     if not engine.has_table("std_property"):
         return "none: no property records"
     records = engine.scalar("SELECT count(*) FROM std_property")
     if records < 2:
         empty_pairs(engine, "property")
+        mark_unique_dwellings(engine)
         return f"none: {records} property record(s), nothing to compare"
     link = config.link
     linker = INPUTS.linker(engine, property_settings())
     skipped = train(linker, PRIOR_RULES, TRAINING_BLOCKS, link.u_max_pairs, link.em_max_pairs, link.seed)
     linker = INPUTS.linker(engine, regularise(remove_matches_from_u(linker.misc.save_model_to_json()), prior_fallback=1e-4))
     score_pairs(engine, linker, INPUTS, min(0.5, link.low_threshold), IDENTITY_EVIDENCE, model_out)
+    mark_unique_dwellings(engine)
     kept = f"; starting values kept for {', '.join(skipped)}" if skipped else ""
     return f"trained on {records} records{kept}"

@@ -38,7 +38,10 @@ _STATUS = """CASE trim(s)
     WHEN '吊销，未注销' THEN 'revoked' WHEN '吊销未注销' THEN 'revoked' END"""
 
 
-_OWNER_IS_ENTERPRISE = "regexp_matches(owner_name, '(公司|企业|集团|厂|合作社|中心|商行|事务所|银行)')"
+# An owner named like an organisation, or like an individual business (a trade name of five
+# characters or more ending in 店, 馆, 行...: no person's name is that long and ends so).
+_OWNER_IS_ENTERPRISE = ("(regexp_matches(owner_name, '(公司|企业|集团|合作社|事务所|银行|委员会|局)') "
+                        "OR (length(owner_name) >= 5 AND regexp_matches(owner_name, '(店|馆|部|行|厂|厅|中心|社|所|场)$')))")
 
 
 def _mention_sql(engine: Engine) -> list[str]:
