@@ -46,12 +46,14 @@ def registry(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         ["T3", "4403040003", "福田区", "太白路", "22号", "9栋", "", "101", "公厕", "20.0", "", "", "2010-01-01"],
         ["T4", "4403040004", "福田区", "振华街", "24号", "2栋", "", "601", "办公", "300.0",
          "深圳市甲科技有限公司", "91440300MA5GM4N32F", "2020-05-01"],
+        ["T5", "4403040005", "福田区", "太白路", "22号", "", "", "", "公厕", "15.0", "", "", "2010-01-01"],
     ])
     _write(root / "bureau.csv", [
         ["房屋编码", "房屋地址", "用途", "面积"],
         ["H1", "深圳市福田区太白路二十二号1栋1单元402室", "住宅", "80.5"],
         ["H2", "福田区太白路22号1号楼2单元402", "住宅", "92.0"],
         ["H3", "福田区振华街24号2栋601", "写字楼", "300"],
+        ["H4", "福田区太白路22号公厕", "公共厕所", "15"],
     ])
     _write(root / "people.csv", [
         ["编号", "身份证号", "姓名", "户籍地址", "现住址", "单位名称", "单位信用代码", "更新日期"],
@@ -132,6 +134,8 @@ def test_flats_of_two_units_stay_apart_and_the_bureau_records_join_them(registry
     assert _property(registry, "T1") != _property(registry, "T2")
     pairs = dict(registry.execute("SELECT record_key, property_id FROM property_xref").fetchall())
     assert pairs["H1"] == pairs["T1"] and pairs["H2"] == pairs["T2"] and pairs["H3"] == pairs["T4"]
+    # a facility without a flat number is named by its door number and use
+    assert pairs["H4"] == pairs["T5"] and pairs["T5"] != pairs["T3"]
 
 
 def test_an_address_without_its_unit_is_settled_by_ownership_or_registration(registry):

@@ -60,7 +60,7 @@ class ModelInputs:
                            f"WHERE source = {quote_literal(name)} AND {self.where}")
             tables.append(api.register(view, dataset_display_name=name))
         settings = dict(settings, link_type="link_and_dedupe" if len(tables) > 1 else "dedupe_only")
-        return Linker(tables if len(tables) > 1 else tables[0], settings, log_level="WARNING")
+        return Linker(tables if len(tables) > 1 else tables[0], settings, log_level="ERROR")
 
     def drop_views(self, engine: Engine) -> None:
         for name in self.source_names(engine):
@@ -182,3 +182,28 @@ def train(linker, prior_rules: list[str], em_rules: list[str], u_max_pairs: floa
         except Exception:  # noqa: BLE001 - too few pairs in the block to train on
             skipped.append(f"em: {rule}")
     return skipped
+
+
+def link_entity(engine: Engine, config, inputs: ModelInputs, settings: dict, prior_rules: list[str],
+                training_blocks: list[str], evidence_sql: str, model_out: Path | None = None,
+                u_floor: float | None = None) -> str:
+    """Train an entity's model on its own records and score ``pairs_<entity>``; return where
+    the model came from (for run_info). Used by the enterprise and property models: their
+    u probabilities have the matches taken out; ``u_floor`` (default: one over the pairs
+    sampled for u) is the rarest a level may claim to be among non-matches."""
+    entity = inputs.entity
+    if not engine.has_table(f"std_{entity}"):
+        return f"none: no {entity} records"
+    records = engine.scalar(f"SELECT count(*) FROM std_{entity}")
+    if records < 2:
+        empty_pairs(engine, entity)
+        return f"none: {records} {entity} record(s), nothing to compare"
+    link = config.link
+    linker = inputs.linker(engine, settings)
+    skipped = train(linker, prior_rules, training_blocks, link.u_max_pairs, link.em_max_pairs, link.seed)
+    trained = remove_matches_from_u(linker.misc.save_model_to_json())
+    linker = inputs.linker(engine, regularise(trained, prior_fallback=settings["probability_two_random_records_match"],
+                                              u_floor=u_floor or 1 / link.u_max_pairs))
+    score_pairs(engine, linker, inputs, min(0.5, link.low_threshold), evidence_sql, model_out)
+    kept = f"; starting values kept for {', '.join(skipped)}" if skipped else ""
+    return f"trained on {records} records{kept}"

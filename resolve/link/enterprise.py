@@ -16,7 +16,7 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine
-from resolve.link.common import ModelInputs, empty_pairs, regularise, remove_matches_from_u, score_pairs, train
+from resolve.link.common import ModelInputs, link_entity
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
@@ -134,17 +134,5 @@ def enterprise_settings() -> dict:
 
 def link_enterprises(engine: Engine, config: Config, model_out: Path | None = None) -> str:
     """Train the enterprise model and score blocked pairs into ``pairs_enterprise``."""
-    if not engine.has_table("std_enterprise"):
-        return "none: no enterprise records"
-    records = engine.scalar("SELECT count(*) FROM std_enterprise")
-    if records < 2:
-        empty_pairs(engine, "enterprise")
-        return f"none: {records} enterprise record(s), nothing to compare"
-    link = config.link
-    linker = INPUTS.linker(engine, enterprise_settings())
-    skipped = train(linker, PRIOR_RULES, TRAINING_BLOCKS, link.u_max_pairs, link.em_max_pairs, link.seed)
-    linker = INPUTS.linker(engine, regularise(remove_matches_from_u(linker.misc.save_model_to_json()), prior_fallback=1e-4,
-                                              u_floor=1 / link.u_max_pairs))
-    score_pairs(engine, linker, INPUTS, min(0.5, link.low_threshold), IDENTITY_EVIDENCE, model_out)
-    kept = f"; starting values kept for {', '.join(skipped)}" if skipped else ""
-    return f"trained on {records} records{kept}"
+    return link_entity(engine, config, INPUTS, enterprise_settings(), PRIOR_RULES, TRAINING_BLOCKS,
+                       IDENTITY_EVIDENCE, model_out)

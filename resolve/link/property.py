@@ -14,7 +14,7 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine, quote_literal
-from resolve.link.common import ModelInputs, empty_pairs, regularise, remove_matches_from_u, score_pairs, train
+from resolve.link.common import U_FLOOR, ModelInputs, link_entity
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
@@ -34,7 +34,8 @@ ADDRESS_COMPARISON = {
     "output_column_name": "address",
     "comparison_description": "dwelling (road, door, building, room) and unit",
     "comparison_levels": [
-        _null("coalesce(dwelling_key_l, building_key_l) IS NULL OR coalesce(dwelling_key_r, building_key_r) IS NULL"),
+        _null("coalesce(dwelling_key_l, building_key_l, facility_key_l) IS NULL "
+              "OR coalesce(dwelling_key_r, building_key_r, facility_key_r) IS NULL"),
         _level("dwelling_key_l = dwelling_key_r AND unit_l = unit_r", "same dwelling and unit", m_probability=0.6),
         # no unit on either side: often a building without units
         _level("dwelling_key_l = dwelling_key_r AND unit_l IS NULL AND unit_r IS NULL", "same dwelling, no units",
@@ -42,6 +43,8 @@ ADDRESS_COMPARISON = {
         _level(f"dwelling_key_l = dwelling_key_r AND {_UNITS_AGREE}", "same dwelling, one unit missing",
                m_probability=0.1),
         _level("dwelling_key_l = dwelling_key_r", "same dwelling, other unit", m_probability=0.01),
+        _level("facility_key_l = facility_key_r", "same facility (door number and use, no flat)",
+               m_probability=0.02),
         _level("building_key_l = building_key_r", "same building, other room", m_probability=0.05),
         _else(m_probability=0.04),
     ],
@@ -89,6 +92,7 @@ OWNER_COMPARISON = {
 BLOCKING_RULES = [
     "l.property_code = r.property_code",
     "l.dwelling_key = r.dwelling_key",
+    "l.facility_key = r.facility_key",
     # a mistyped room number: same building, same floor area
     "l.building_key = r.building_key AND l.area = r.area",
 ]
@@ -103,12 +107,17 @@ MODEL_COLUMNS = [
     "rid", "source", "property_code", "dwelling_key", "building_key", "unit", "district_code", "area", "use",
     "owner_id_number", "owner_name",
 ]
-INPUTS = ModelInputs("property", MODEL_COLUMNS)
+# A public toilet or a power room has no flat number: at one door number, its use names it.
+BLOCKING_KEYS = {"facility_key": "CASE WHEN dwelling_key IS NULL AND use <> 'residential' "
+                                 "THEN road || '#' || door_number || '#' || use END"}
+INPUTS = ModelInputs("property", MODEL_COLUMNS, BLOCKING_KEYS)
 
 # A link is followed only when the pair shares a code or a dwelling, in the same unit and
 # district as far as both records say.
 IDENTITY_EVIDENCE = """(
-    (a.property_code = b.property_code OR a.dwelling_key = b.dwelling_key) IS TRUE
+    (a.property_code = b.property_code OR a.dwelling_key = b.dwelling_key
+     OR (a.dwelling_key IS NULL AND b.dwelling_key IS NULL AND a.use <> 'residential'
+         AND a.road = b.road AND a.door_number = b.door_number AND a.use = b.use)) IS TRUE
     AND (a.unit IS NULL OR b.unit IS NULL OR a.unit = b.unit)
     AND (a.district_code IS NULL OR b.district_code IS NULL OR a.district_code = b.district_code)
 )"""
@@ -163,18 +172,10 @@ def mark_unique_dwellings(engine: Engine) -> None:
 def link_properties(engine: Engine, config: Config, model_out: Path | None = None) -> str:
     """Train the property model, score blocked pairs into ``pairs_property`` and mark the
     links by rule (``mark_unique_dwellings``)."""
-    if not engine.has_table("std_property"):
-        return "none: no property records"
-    records = engine.scalar("SELECT count(*) FROM std_property")
-    if records < 2:
-        empty_pairs(engine, "property")
+    # A dwelling key agreeing with its unit and district is as good as an identifier: the
+    # matches taken out of its sampled u leave it with the person model's floor.
+    origin = link_entity(engine, config, INPUTS, property_settings(), PRIOR_RULES, TRAINING_BLOCKS,
+                         IDENTITY_EVIDENCE, model_out, u_floor=U_FLOOR)
+    if engine.has_table("pairs_property"):
         mark_unique_dwellings(engine)
-        return f"none: {records} property record(s), nothing to compare"
-    link = config.link
-    linker = INPUTS.linker(engine, property_settings())
-    skipped = train(linker, PRIOR_RULES, TRAINING_BLOCKS, link.u_max_pairs, link.em_max_pairs, link.seed)
-    linker = INPUTS.linker(engine, regularise(remove_matches_from_u(linker.misc.save_model_to_json()), prior_fallback=1e-4))
-    score_pairs(engine, linker, INPUTS, min(0.5, link.low_threshold), IDENTITY_EVIDENCE, model_out)
-    mark_unique_dwellings(engine)
-    kept = f"; starting values kept for {', '.join(skipped)}" if skipped else ""
-    return f"trained on {records} records{kept}"
+    return origin
