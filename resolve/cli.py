@@ -96,7 +96,8 @@ def validate(config_path: str) -> None:
 @click.option("--truth", "truth_dir", required=True, type=click.Path(file_okay=False),
               help="Folder with truth/person_records.csv (and twins.csv) from `resolve generate`.")
 def evaluate(registry_dir: str, truth_dir: str) -> None:
-    """Score a registry against ground truth: pairwise and B-cubed precision / recall / F1.
+    """Score a registry against ground truth: precision / recall / F1 of persons, enterprises
+    and properties, twins and branches merged, and the accuracy of every relation.
 
     \b
     Example:

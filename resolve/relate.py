@@ -203,8 +203,10 @@ def relate_owners(engine: Engine) -> None:
             SELECT s.id_number, min(c.person_id) AS person_id, count(DISTINCT c.person_id) AS n
             FROM std_person s JOIN cluster_person c USING (rid) WHERE s.id_number IS NOT NULL GROUP BY 1
         ), unmatched AS (
-            SELECT rid, owner_name, owner_id_number FROM std_property
-            WHERE owner_id_number IS NOT NULL AND owner_id_number NOT IN (SELECT id_number FROM by_id)
+            -- a mistyped citizen ID can look like a USCC: next to a person's name it is read as an ID
+            SELECT rid, owner_name, coalesce(owner_id_number, owner_uscc) AS owner_id_number FROM std_property
+            WHERE coalesce(owner_id_number, owner_uscc) IS NOT NULL AND length(owner_name) < 5
+              AND (owner_id_number IS NULL OR owner_id_number NOT IN (SELECT id_number FROM by_id))
         ), by_name AS (
             SELECT u.rid, min(c.person_id) AS person_id, count(DISTINCT c.person_id) AS n
             FROM unmatched u JOIN std_person s ON s.name_std = u.owner_name

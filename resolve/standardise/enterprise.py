@@ -58,7 +58,9 @@ def _mention_sql(engine: Engine) -> list[str]:
                    "WHERE employer_name IS NOT NULL OR employer_uscc IS NOT NULL GROUP BY ALL")
     if {"owner_name", "owner_uscc"} <= cols["property"]:
         out.append(f"SELECT source, 'owner', owner_name, owner_uscc, count(*) FROM std_property "
-                   f"WHERE owner_uscc IS NOT NULL OR {_OWNER_IS_ENTERPRISE} GROUP BY ALL")
+                   # a code shaped like a USCC beside a person's name is a mistyped citizen ID
+                   f"WHERE {_OWNER_IS_ENTERPRISE} OR (owner_uscc IS NOT NULL "
+                   f"AND coalesce(length(owner_name), 5) >= 5) GROUP BY ALL")
     return out
 
 
