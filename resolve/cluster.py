@@ -123,27 +123,28 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
 
 
 def cluster_persons(engine: Engine, threshold: float, valid_ids_never_merge: bool = True,
-                    require_identity_evidence: bool = True) -> None:
+                    require_identity_evidence: bool = True, out_table: str = "cluster_person") -> None:
     if not engine.has_table("std_person"):
         return
     anchors = {"different_valid_ids": "CASE WHEN id_valid THEN id_number END"} if valid_ids_never_merge else {}
     evidence = "identity_evidence" if require_identity_evidence else None
-    cluster_entities(engine, "person", threshold, anchors, "cluster_person", "P", evidence)
+    cluster_entities(engine, "person", threshold, anchors, out_table, "P", evidence)
 
 
-def cluster_enterprises(engine: Engine, threshold: float) -> None:
+def cluster_enterprises(engine: Engine, threshold: float, out_table: str = "cluster_enterprise") -> None:
     """Two different check-valid USCCs are two enterprises; an entity known only from other
     departments' mentions takes its ID from them, one with registrations from those."""
     if not engine.has_table("std_enterprise"):
         return
     cluster_entities(engine, "enterprise", threshold,
                      {"different_valid_usccs": "CASE WHEN uscc_valid THEN uscc END"},
-                     "cluster_enterprise", "E", "identity_evidence",
+                     out_table, "E", "identity_evidence",
                      member_sql="CASE WHEN s.mention IS NULL THEN '' ELSE '~' END || s.source || '|' || s.record_key")
 
 
-def cluster_properties(engine: Engine, threshold: float, anchors: dict[str, str]) -> None:
+def cluster_properties(engine: Engine, threshold: float, anchors: dict[str, str],
+                       out_table: str = "cluster_property") -> None:
     if not engine.has_table("std_property"):
         return
-    cluster_entities(engine, "property", threshold, anchors, "cluster_property", "H", "identity_evidence",
+    cluster_entities(engine, "property", threshold, anchors, out_table, "H", "identity_evidence",
                      rule_column="unique_dwelling")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from resolve.errors import ConfigError
 
@@ -113,6 +113,39 @@ class SurvivorshipConfig(_Strict):
     property: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class FigureConfig(_Strict):
+    label: str = Field(description="the figure's name in reports, e.g. 户籍人口")
+    entity: Literal["person", "enterprise", "property"]
+    where: str = Field(description="SQL condition over recon_<entity>_facts: who is counted")
+    district: str = Field(description="the recon_<entity>_facts column that places a counted entity in a district")
+
+
+DEFAULT_FIGURES: dict[str, dict] = {
+    "registered_population": {"label": "户籍人口", "entity": "person", "where": "alive AND registered_in_city",
+                              "district": "registered_district_code"},
+    "resident_population": {"label": "实有人口", "entity": "person", "where": "alive AND resident_in_city",
+                            "district": "residence_district_code"},
+    "active_enterprises": {"label": "在营企业", "entity": "enterprise", "where": "active",
+                           "district": "district_code"},
+    "occupied_dwellings": {"label": "有人居住的住宅", "entity": "property", "where": "is_dwelling AND residents > 0",
+                           "district": "district_code"},
+}
+
+
+class ReconcileConfig(_Strict):
+    residence_evidence_years: float = Field(
+        5, gt=0, description="a residence statement older than this (by its updated_at) no longer shows where "
+                             "someone lives")
+    figures: dict[str, FigureConfig] = Field(
+        default_factory=lambda: {k: FigureConfig(**v) for k, v in DEFAULT_FIGURES.items()},
+        description="agreed figures by name; a config's own are added to (or replace) the defaults")
+
+    @field_validator("figures", mode="after")
+    @classmethod
+    def _with_defaults(cls, figures: dict[str, FigureConfig]) -> dict[str, FigureConfig]:
+        return {**{k: FigureConfig(**v) for k, v in DEFAULT_FIGURES.items()}, **figures}
+
+
 class RelationsConfig(_Strict):
     max_residents_per_dwelling: int = Field(
         10, ge=1, description="more residents than this at one dwelling is an occupancy anomaly")
@@ -128,6 +161,7 @@ class Config(_Strict):
     link: LinkConfig = Field(default_factory=LinkConfig)
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
     relations: RelationsConfig = Field(default_factory=RelationsConfig)
+    reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
 
     config_path: Path | None = Field(default=None, exclude=True)
 

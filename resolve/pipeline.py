@@ -1,7 +1,7 @@
 """The pipeline: the only module that knows the order of the stages.
 
-ingest -> standardise -> link -> cluster -> golden -> relate, for persons, enterprises and
-properties. A run builds a new registry file beside
+ingest -> standardise -> link -> cluster -> golden -> relate -> reconcile, for persons,
+enterprises and properties. A run builds a new registry file beside
 the old one and moves it into place only when every stage finished and the invariants hold,
 so an interrupted or failed run leaves the previous registry as it was.
 """
@@ -27,6 +27,7 @@ from resolve.ingest import ingest
 from resolve.link.enterprise import link_enterprises
 from resolve.link.person import link_persons
 from resolve.link.property import link_properties, property_anchors
+from resolve.reconcile import reconcile
 from resolve.relate import relate
 from resolve.standardise.enterprise import standardise_enterprises
 from resolve.standardise.person import standardise_persons
@@ -104,6 +105,7 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
     stage("golden", lambda: (build_person_golden(engine, config), build_enterprise_golden(engine, config),
                              build_property_golden(engine, config)))
     stage("relate", lambda: relate(engine, config))
+    stage("reconcile", lambda: reconcile(engine, config))
     return timings, notes
 
 

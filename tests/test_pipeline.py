@@ -231,3 +231,50 @@ def test_packaged_model_matches_the_current_comparisons():
     assert [r["blocking_rule"] for r in packaged["blocking_rules_to_generate_predictions"]] == \
         current["blocking_rules_to_generate_predictions"]
     assert packaged["probability_two_random_records_match"] > 0
+
+
+def test_every_waterfall_balances_and_every_figure_is_a_direct_count(built):
+    folder, _ = built
+    steps = query(folder, "SELECT source, figure, step, records FROM recon_waterfall")
+    by_flow: dict = {}
+    for source, figure, step, records in steps:
+        by_flow.setdefault((source, figure), {})[step] = records
+    assert {entity for (_, figure) in by_flow for entity in [figure]} >= {"registered_population",
+                                                                          "resident_population"}
+    for (source, figure), flow in by_flow.items():
+        removed = sum(n for step, n in flow.items() if step not in ("read", "counted"))
+        assert flow["read"] - removed == flow["counted"], (source, figure, flow)
+    # each step's number is the number of records listed behind it
+    listed = dict(((s, f, st), n) for s, f, st, n in query(folder, """
+        SELECT source, figure, step, count(*) FROM recon_waterfall_records GROUP BY ALL"""))
+    assert all(listed.get((s, f, st), 0) == n for s, f, st, n in steps if st != "read")
+    config = load_config(folder / "city" / "config.yaml")
+    for name, figure in config.reconcile.figures.items():
+        direct = query(folder, f"SELECT count(*) FROM recon_{figure.entity}_facts WHERE {figure.where}")[0][0]
+        value, low, high = query(folder, f"""SELECT value, low, high FROM recon_figures
+                                            WHERE figure = '{name}' AND district_code IS NULL""")[0]
+        assert value == direct and low <= value <= high, name
+    districts = {r[0] for r in query(folder, "SELECT DISTINCT district_code FROM recon_figures "
+                                             "WHERE district_code IS NOT NULL")}
+    assert districts and all(d.startswith("4403") and len(d) == 6 for d in districts)
+
+
+def test_registered_population_agrees_with_the_truth(built):
+    folder, _ = built
+    m = evaluate_registry(folder / "out", folder / "city")
+    assert abs(m["registered_population_error"]) <= 0.005
+    assert abs(m["registered_population_district_max_error"]) <= 0.02
+
+
+def test_disputes_carry_a_reason_and_merges_their_explanation(built):
+    folder, _ = built
+    reasons = {r[0] for r in query(folder, "SELECT DISTINCT reason FROM recon_disputes")}
+    assert reasons <= {"birth_date_conflict", "sex_conflict", "status_conflict", "residence_conflict",
+                       "merged_near_threshold", "nearly_matched_another_person"}
+    assert "status_conflict" in reasons  # the generator's deaths the household registry missed
+    low, high = query(folder, "SELECT min(match_probability), max(match_probability) FROM recon_dispute_explanations")[0]
+    config = load_config(folder / "city" / "config.yaml")
+    assert low is None or (low >= config.link.low_threshold and high < config.link.high_threshold)
+    separated = query(folder, "SELECT count(*) FROM recon_separation WHERE registered_district_code = "
+                              "residence_district_code")[0][0]
+    assert separated == 0

@@ -1,0 +1,282 @@
+"""Reconcile: the agreed figures, and how every department's own count leads to them.
+
+Reads the golden, xref, cluster and relation tables; writes
+- ``recon_person_facts``, ``recon_enterprise_facts``, ``recon_property_facts``: one row per
+  golden entity with the named facts figure definitions use (``alive``,
+  ``registered_in_city``, ``resident_in_city``, district codes, ``residents`` ...);
+- ``recon_figures(figure, district_code, value, low, high, uncertain, label)``: each figure of
+  ``reconcile.figures`` per district and city-wide (district_code NULL). ``low`` and ``high``
+  are the same count over the entities the model forms at ``link.low_threshold`` and
+  ``link.high_threshold`` (golden facts held fixed): merges at the lower threshold can only
+  lower it, splits at the higher can only raise it. ``uncertain`` counts the entities whose
+  membership differs between the two;
+- ``recon_waterfall(source, figure, step_order, step, records)`` and
+  ``recon_waterfall_records(source, figure, step, record_key, row_number, entity_id)``: for
+  every source and every figure of its entity, from rows read to the entities it contributes:
+  quarantined, duplicates within the source, deceased, moved out, out of the figure's scope.
+  Each step's records are listed, and read minus the steps equals the contribution;
+- ``recon_overlap(sources, n_sources, persons)``: how many golden persons each combination of
+  sources confirms.
+"""
+
+from __future__ import annotations
+
+from resolve.cluster import cluster_enterprises, cluster_persons, cluster_properties
+from resolve.config import Config
+from resolve.engine import Engine, quote_ident, quote_literal
+from resolve.link.property import property_anchors
+
+ENTITIES = ("person", "enterprise", "property")
+
+
+def person_facts(engine: Engine, config: Config) -> None:
+    """Who is alive, registered in the city, living in the city, and in which districts.
+
+    Registered in the city: not moved out, and a household-registration address in the city.
+    Resident: a residence statement in the city no older than
+    ``reconcile.residence_evidence_years``, or registered in the city with no such statement
+    placing them outside it. The residence district comes from the resolved residence
+    property, else the latest statement, else the registration.
+    """
+    years = config.reconcile.residence_evidence_years
+    snapshot = quote_literal(config.snapshot_date.isoformat())
+    engine.create_table("recon_person_facts", f"""
+        WITH statements AS (
+            SELECT entity_id AS person_id, role, resolution, district_code, updated_at,
+                   coalesce(updated_at >= DATE {snapshot} - INTERVAL ({years} * 365.25) DAY, false) AS fresh
+            FROM address_resolution WHERE entity = 'person'
+        ), registered AS (
+            SELECT person_id, bool_or(resolution <> 'outside_city') AS in_city,
+                   arg_max(district_code, coalesce(updated_at, DATE '1900-01-01'))
+                       FILTER (WHERE resolution <> 'outside_city') AS district_code
+            FROM statements WHERE role = 'registered' GROUP BY person_id
+        ), residence AS (
+            SELECT person_id,
+                   bool_or(fresh AND resolution <> 'outside_city') AS fresh_in_city,
+                   bool_or(fresh AND resolution = 'outside_city') AS fresh_outside,
+                   arg_max(district_code, updated_at) FILTER (WHERE fresh AND resolution <> 'outside_city')
+                       AS district_code
+            FROM statements WHERE role = 'residence' GROUP BY person_id
+        ), base AS (
+            SELECT g.person_id, g.status, g.sex, g.n_sources, g.sources,
+                   g.status <> 'deceased' AS alive, g.status = 'deceased' AS deceased, g.status = 'moved_out' AS moved_out,
+                   date_diff('year', TRY_CAST(g.birth_date AS DATE), DATE {snapshot}) AS age,
+                   coalesce(reg.in_city, false) AND g.status <> 'moved_out' AS registered_in_city,
+                   coalesce(rp_p.district_code, reg.district_code) AS registered_district_code,
+                   coalesce(res.fresh_in_city, false) AS stated_resident,
+                   coalesce(res.fresh_outside, false) AS stated_outside,
+                   coalesce(r_p.district_code, res.district_code) AS stated_district_code
+            FROM person_golden g
+            LEFT JOIN registered reg USING (person_id)
+            LEFT JOIN residence res USING (person_id)
+            LEFT JOIN person_residence r USING (person_id) LEFT JOIN property_golden r_p ON r_p.property_id = r.property_id
+            LEFT JOIN person_registered_property rp USING (person_id)
+            LEFT JOIN property_golden rp_p ON rp_p.property_id = rp.property_id
+        )
+        SELECT * EXCLUDE (stated_district_code),
+               stated_resident OR (registered_in_city AND NOT stated_outside) AS resident_in_city,
+               CASE WHEN stated_resident THEN 'residence_statement'
+                    WHEN registered_in_city AND NOT stated_outside THEN 'registration' END AS resident_basis,
+               CASE WHEN stated_resident THEN stated_district_code
+                    WHEN registered_in_city AND NOT stated_outside THEN registered_district_code END
+                   AS residence_district_code
+        FROM base""")
+
+
+def enterprise_facts(engine: Engine) -> None:
+    engine.create_table("recon_enterprise_facts", """
+        SELECT g.enterprise_id, g.status, g.status = 'active' AS active, g.is_branch, g.is_individual_business,
+               g.known_from, coalesce(p.district_code, a.district_code) AS district_code
+        FROM enterprise_golden g
+        LEFT JOIN enterprise_site s USING (enterprise_id) LEFT JOIN property_golden p USING (property_id)
+        LEFT JOIN (SELECT entity_id AS enterprise_id, arg_max(district_code, coalesce(updated_at, DATE '1900-01-01'))
+                       AS district_code
+                   FROM address_resolution WHERE entity = 'enterprise' GROUP BY 1) a USING (enterprise_id)""")
+
+
+def property_facts(engine: Engine) -> None:
+    engine.create_table("recon_property_facts", """
+        SELECT p.property_id, p.use, coalesce(p.is_dwelling, false) AS is_dwelling, p.district_code, p.area,
+               coalesce(r.n, 0) AS residents, coalesce(e.n, 0) AS enterprises
+        FROM property_golden p
+        LEFT JOIN (SELECT property_id, count(*) AS n FROM person_residence JOIN person_golden g USING (person_id)
+                   WHERE g.status = 'active' GROUP BY 1) r USING (property_id)
+        LEFT JOIN (SELECT property_id, count(*) AS n FROM enterprise_site JOIN enterprise_golden g USING (enterprise_id)
+                   WHERE g.status = 'active' GROUP BY 1) e USING (property_id)""")
+
+
+def _alternative_clusters(engine: Engine, config: Config) -> None:
+    """``tmp_cluster_<entity>_low`` / ``_high``: the entities the model forms at the other two
+    thresholds, with the same cannot-link rules."""
+    link = config.link
+    for name, threshold in (("low", link.low_threshold), ("high", link.high_threshold)):
+        cluster_persons(engine, threshold, link.valid_ids_never_merge, link.require_identity_evidence,
+                        out_table=f"tmp_cluster_person_{name}")
+        cluster_enterprises(engine, threshold, out_table=f"tmp_cluster_enterprise_{name}")
+        cluster_properties(engine, threshold, property_anchors(config), out_table=f"tmp_cluster_property_{name}")
+
+
+def figures(engine: Engine, config: Config) -> None:
+    selects = []
+    for name, figure in config.reconcile.figures.items():
+        key = f"{figure.entity}_id"
+        counted = (f"SELECT {key}, {quote_ident(figure.district)}::VARCHAR AS district_code "
+                   f"FROM recon_{figure.entity}_facts WHERE ({figure.where})")
+        # the alternatives: how many distinct entities at each threshold hold the counted
+        # entities' records, each placed in the smallest district code among them
+        alt = []
+        for side in ("low", "high"):
+            alt.append(f"""{side} AS (
+                SELECT a.{key} AS alt_id, min(c.district_code) AS district_code
+                FROM cluster_{figure.entity} m JOIN counted c USING ({key})
+                JOIN tmp_cluster_{figure.entity}_{side} a USING (rid) GROUP BY a.{key})""")
+        selects.append(f"""
+            WITH counted AS ({counted}), {", ".join(alt)},
+            pieces AS (
+                SELECT m.{key}, count(DISTINCT h.{key}) AS n_high
+                FROM cluster_{figure.entity} m JOIN counted USING ({key})
+                JOIN tmp_cluster_{figure.entity}_high h USING (rid) GROUP BY m.{key}
+            ), shared AS (
+                SELECT m.{key}, count(DISTINCT other.{key}) AS n_low
+                FROM cluster_{figure.entity} m JOIN counted USING ({key})
+                JOIN tmp_cluster_{figure.entity}_low l USING (rid)
+                JOIN tmp_cluster_{figure.entity}_low l2 ON l2.{key} = l.{key}
+                JOIN cluster_{figure.entity} other ON other.rid = l2.rid GROUP BY m.{key}
+            ), uncertain AS (
+                SELECT c.district_code FROM counted c LEFT JOIN pieces p USING ({key}) LEFT JOIN shared s USING ({key})
+                WHERE coalesce(p.n_high, 1) > 1 OR coalesce(s.n_low, 1) > 1
+            ), parts AS (
+                SELECT 'value' AS part, district_code FROM counted
+                UNION ALL SELECT 'low', district_code FROM low
+                UNION ALL SELECT 'high', district_code FROM high
+                UNION ALL SELECT 'uncertain', district_code FROM uncertain
+            )
+            -- the city-wide row (district_code NULL) counts every entity, the district rows
+            -- those a district is known for
+            SELECT {quote_literal(name)} AS figure, district_code,
+                   count(*) FILTER (WHERE part = 'value') AS value, count(*) FILTER (WHERE part = 'low') AS low,
+                   count(*) FILTER (WHERE part = 'high') AS high,
+                   count(*) FILTER (WHERE part = 'uncertain') AS uncertain, {quote_literal(figure.label)} AS label
+            FROM (SELECT part, district_code FROM parts WHERE district_code IS NOT NULL
+                  UNION ALL SELECT part, NULL FROM parts)
+            GROUP BY district_code""")
+    engine.create_table("recon_figures", " UNION ALL ".join(f"SELECT * FROM ({s})" for s in selects)
+                        + " ORDER BY figure, district_code NULLS FIRST")
+
+
+STEPS = ("quarantined", "duplicate_in_source", "deceased", "moved_out", "lives_outside_city", "no_address_in_city",
+         "out_of_scope", "counted")
+
+
+def waterfalls(engine: Engine, config: Config) -> None:
+    """Every record of every source lands on exactly one step of each of its entity's figures."""
+    records = []
+    for name, figure in config.reconcile.figures.items():
+        key = f"{figure.entity}_id"
+        person = figure.entity == "person"
+        reason = ("""CASE WHEN f.deceased THEN 'deceased' WHEN f.moved_out THEN 'moved_out'
+                          WHEN f.stated_outside AND NOT f.stated_resident THEN 'lives_outside_city'
+                          WHEN NOT (f.registered_in_city OR f.stated_resident) THEN 'no_address_in_city'
+                          ELSE 'out_of_scope' END""" if person else "'out_of_scope'")
+        records.append(f"""
+            SELECT q.source, {quote_literal(name)} AS figure, 'quarantined' AS step, q.record_key, q.row_number,
+                   NULL::VARCHAR AS entity_id
+            FROM quarantine q JOIN ingest_sources i USING (source) WHERE i.entity = {quote_literal(figure.entity)}
+            UNION ALL
+            SELECT x.source, {quote_literal(name)},
+                   CASE WHEN row_number() OVER (PARTITION BY x.source, x.{key} ORDER BY x.row_number) > 1
+                        THEN 'duplicate_in_source'
+                        WHEN c.{key} IS NOT NULL THEN 'counted' ELSE {reason} END,
+                   x.record_key, x.row_number, x.{key}
+            FROM {figure.entity}_xref x JOIN recon_{figure.entity}_facts f USING ({key})
+            LEFT JOIN (SELECT {key} FROM recon_{figure.entity}_facts WHERE ({figure.where})) c USING ({key})""")
+    engine.create_table("recon_waterfall_records", " UNION ALL ".join(records))
+    order = ", ".join(f"({quote_literal(s)}, {i + 1})" for i, s in enumerate(STEPS))
+    engine.create_table("recon_waterfall", f"""
+        WITH pairs AS (
+            SELECT DISTINCT i.source, f.figure FROM ingest_sources i
+            JOIN (SELECT DISTINCT figure, source FROM recon_waterfall_records) f USING (source)
+        )
+        SELECT p.source, p.figure, 0 AS step_order, 'read' AS step, i.rows_read AS records
+        FROM pairs p JOIN ingest_sources i USING (source)
+        UNION ALL
+        SELECT p.source, p.figure, o.step_order, o.step, count(r.step) AS records
+        FROM pairs p CROSS JOIN (VALUES {order}) o(step, step_order)
+        LEFT JOIN recon_waterfall_records r ON r.source = p.source AND r.figure = p.figure AND r.step = o.step
+        GROUP BY ALL
+        ORDER BY source, figure, step_order""")
+
+
+def overlaps(engine: Engine) -> None:
+    engine.create_table("recon_overlap", """
+        SELECT sources, n_sources, count(*) AS persons FROM person_golden GROUP BY ALL ORDER BY persons DESC""")
+
+
+def reconcile(engine: Engine, config: Config) -> None:
+    person_facts(engine, config)
+    enterprise_facts(engine)
+    property_facts(engine)
+    _alternative_clusters(engine, config)
+    figures(engine, config)
+    waterfalls(engine, config)
+    overlaps(engine)
+    disputes(engine, config)
+    for entity in ENTITIES:
+        for side in ("low", "high"):
+            engine.drop(f"tmp_cluster_{entity}_{side}")
+            engine.drop(f"tmp_cluster_{entity}_{side}_refused")
+
+
+def _values_by_source(column: str) -> str:
+    return f"list(DISTINCT s.source || ': ' || {column}::VARCHAR ORDER BY s.source || ': ' || {column}::VARCHAR)"
+
+
+def disputes(engine: Engine, config: Config) -> None:
+    """``recon_disputes(kind, reason, entity_id, detail, match_probability)``: one row per
+    golden person whose sources conflict, per merge close to the threshold, and per record
+    that nearly matched a second person; ``recon_dispute_explanations`` holds, for each merge
+    and near match, how much every comparison added or took away (the ``mw_*`` weights).
+    ``recon_separation`` counts 人户分离: people registered in one district and living in another.
+    """
+    link = config.link
+    mw = [r[0] for r in engine.fetchall(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'pairs_person' "
+        "AND column_name LIKE 'mw\\_%' ESCAPE '\\' ORDER BY ordinal_position")]
+    weights = ", ".join(f"'{c[3:]}', round({c}, 2)" for c in mw) or "'none', 0"
+    engine.create_table("recon_dispute_explanations", f"""
+        SELECT a.person_id AS entity_id, b.person_id AS other_entity_id, p.rid_l, p.rid_r,
+               a.source || '|' || a.record_key AS record_l, b.source || '|' || b.record_key AS record_r,
+               p.match_probability, p.match_weight, json_object({weights})::VARCHAR AS weights
+        FROM pairs_person p JOIN person_xref a ON a.rid = p.rid_l JOIN person_xref b ON b.rid = p.rid_r
+        WHERE p.match_probability >= {link.low_threshold} AND p.match_probability < {link.high_threshold}""")
+    engine.create_table("recon_disputes", f"""
+        WITH members AS (SELECT x.person_id, s.* FROM person_xref x JOIN std_person s USING (rid))
+        SELECT 'conflict' AS kind, 'birth_date_conflict' AS reason, s.person_id AS entity_id,
+               array_to_string({_values_by_source('s.birth_date')}, '; ') AS detail, NULL::DOUBLE AS match_probability
+        FROM members s GROUP BY s.person_id HAVING count(DISTINCT s.birth_date) > 1
+        UNION ALL
+        SELECT 'conflict', 'sex_conflict', s.person_id, array_to_string({_values_by_source('s.sex')}, '; '), NULL
+        FROM members s GROUP BY s.person_id HAVING count(DISTINCT s.sex) > 1
+        UNION ALL
+        SELECT 'conflict', 'status_conflict', s.person_id, array_to_string({_values_by_source('s.status')}, '; '), NULL
+        FROM members s GROUP BY s.person_id
+        HAVING count(DISTINCT s.status) > 1 AND bool_or(s.status = 'deceased')
+        UNION ALL
+        SELECT 'conflict', 'residence_conflict', r.person_id,
+               n_properties || ' properties in ' || n_evidence || ' residence statements', NULL
+        FROM person_residence r WHERE n_properties > 1
+        UNION ALL
+        SELECT 'merge', 'merged_near_threshold', e.entity_id, e.record_l || ' ~ ' || e.record_r || ' ' || e.weights,
+               e.match_probability
+        FROM recon_dispute_explanations e WHERE e.entity_id = e.other_entity_id
+        UNION ALL
+        SELECT 'near_match', 'nearly_matched_another_person', e.entity_id,
+               e.record_l || ' ~ ' || e.record_r || ' (' || e.other_entity_id || ') ' || e.weights, e.match_probability
+        FROM recon_dispute_explanations e WHERE e.entity_id <> e.other_entity_id
+        ORDER BY kind, reason, entity_id""")
+    engine.create_table("recon_separation", """
+        SELECT registered_district_code, residence_district_code, count(*) AS persons
+        FROM recon_person_facts
+        WHERE alive AND registered_in_city AND resident_in_city AND resident_basis = 'residence_statement'
+          AND registered_district_code <> residence_district_code
+        GROUP BY ALL ORDER BY persons DESC""")
