@@ -73,6 +73,28 @@ def run(config_path: str, out_dir: str, model: str | None) -> None:
     console.print(f"quarantined: {c['quarantined']:,} rows")
     console.print("stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
     console.print(f"registry: {result.registry.resolve()}")
+    console.print(f"report:   {(result.registry.parent / 'report' / 'index.html').resolve()}")
+
+
+@main.command()
+@click.option("--registry", "registry_dir", required=True, type=click.Path(),
+              help="The folder `resolve run --out` wrote (or its registry.duckdb).")
+@click.option("--unmasked", is_flag=True, default=False,
+              help="Show full citizen IDs and phone numbers (masked by default).")
+def report(registry_dir: str, unmasked: bool) -> None:
+    """Rebuild DIR/report/index.html and its drill-down files from an existing registry.
+
+    \b
+    Example:
+        resolve report --registry out/demo
+    """
+    from resolve.pipeline import REGISTRY_FILE
+    from resolve.report import build_report
+
+    path = Path(registry_dir)
+    registry = path / REGISTRY_FILE if path.is_dir() else path
+    index = build_report(registry, registry.parent, unmasked=unmasked)
+    console.print(f"report: {index.resolve()}")
 
 
 @main.command()

@@ -29,6 +29,7 @@ from resolve.link.person import link_persons
 from resolve.link.property import link_properties, property_anchors
 from resolve.reconcile import reconcile
 from resolve.relate import relate
+from resolve.report import build_report
 from resolve.standardise.enterprise import standardise_enterprises
 from resolve.standardise.person import standardise_persons
 from resolve.standardise.property import standardise_properties
@@ -172,4 +173,9 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
         built = out / f".{name}.building-{os.getpid()}"
         if built.exists():
             os.replace(built, out / name)
+    if progress:
+        progress("report")
+    start = time.perf_counter()
+    build_report(final, out)
+    timings["report"] = time.perf_counter() - start
     return RunResult(registry=final, sources=sources, counts=counts, timings=timings)

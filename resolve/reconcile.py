@@ -117,6 +117,12 @@ def _alternative_clusters(engine: Engine, config: Config) -> None:
 
 
 def figures(engine: Engine, config: Config) -> None:
+    import pandas as pd
+
+    defs = config.reconcile.figures
+    engine.create_table_from_frame("recon_figure_definitions", pd.DataFrame({
+        "figure": list(defs), "label": [f.label for f in defs.values()], "entity": [f.entity for f in defs.values()],
+        "where_sql": [f.where for f in defs.values()], "district_column": [f.district for f in defs.values()]}))
     selects = []
     for name, figure in config.reconcile.figures.items():
         key = f"{figure.entity}_id"

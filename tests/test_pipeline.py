@@ -174,7 +174,7 @@ def _csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "evaluate", "generate"])
+@pytest.mark.parametrize("command", ["run", "validate", "evaluate", "generate", "report"])
 def test_every_command_has_help_with_an_example(command):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0 and "Example:" in result.output and "resolve " + command in result.output
@@ -278,3 +278,45 @@ def test_disputes_carry_a_reason_and_merges_their_explanation(built):
     separated = query(folder, "SELECT count(*) FROM recon_separation WHERE registered_district_code = "
                               "residence_district_code")[0][0]
     assert separated == 0
+
+
+def test_report_is_offline_and_every_count_is_its_drill_down_file(built):
+    import csv
+    import re
+
+    folder, _ = built
+    report = folder / "out" / "report" / "index.html"
+    page = report.read_text(encoding="utf-8")
+    # nothing is fetched: no script, style, font or image source outside the page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "@import" not in page and "url(" not in page
+    for section in ("figures", "waterfalls", "overlaps", "disputes-section", "districts", "reproduce"):
+        assert f'id="{section}"' in page
+    assert "户籍人口" in page and "实有人口" in page and page.count("<svg") >= 3
+    links = re.findall(r'<a href="(data/[^"]+\.csv)" data-rows="(\d+)">([\d,]+)</a>', page)
+    assert len(links) > 20
+    for href, rows, shown in links:
+        with open(report.parent / href, encoding="utf-8-sig", newline="") as fh:
+            assert sum(1 for _ in csv.reader(fh)) - 1 == int(rows) == int(shown.replace(",", "")), href
+    # the agreed figures on the page are the registry's
+    for figure, value in query(folder, "SELECT figure, value FROM recon_figures WHERE district_code IS NULL"):
+        assert f'href="data/figure_{figure}.csv" data-rows="{value}"' in page
+
+
+def test_report_masks_personal_data_unless_asked(built, tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    folder, _ = built
+    frame = pd.read_parquet(folder / "out" / "report" / "data" / "figure_registered_population.parquet")
+    ids = frame["id_number"].dropna()
+    assert len(ids) and ids.str.fullmatch(r"\d{6}\*{8}[\dX]{4}").all()
+    phones = frame["phone"].dropna()
+    assert len(phones) and phones.map(lambda p: len(p) < 7 or "****" in p).all()
+    shutil.copy(folder / "out" / "registry.duckdb", tmp_path / "registry.duckdb")
+    result = CliRunner().invoke(main, ["report", "--registry", str(tmp_path), "--unmasked"])
+    assert result.exit_code == 0, result.output
+    full = pd.read_parquet(tmp_path / "report" / "data" / "figure_registered_population.parquet")
+    assert full["id_number"].dropna().str.fullmatch(r"\d{17}[\dX]").mean() > 0.9
+    assert not full["phone"].dropna().str.contains("*", regex=False).any()
