@@ -33,18 +33,24 @@ def person_facts(engine: Engine, config: Config) -> None:
     """Who is alive, registered in the city, living in the city, and in which districts.
 
     Registered in the city: not moved out, and a household-registration address in the city.
-    Resident: a residence statement in the city no older than
-    ``reconcile.residence_evidence_years``, or registered in the city with no such statement
-    placing them outside it. The residence district comes from the resolved residence
-    property, else the latest statement, else the registration.
+    Resident: a current residence statement in the city, or registered in the city with no
+    current statement placing them outside it. A statement is current when it is no older
+    than ``reconcile.residence_evidence_years`` (an undated one comes from a roll delivered
+    as it stands), or when an older one is borne out by any of the person's records updated
+    within that time (still on a payroll, still enrolled). The residence district comes from
+    the resolved residence property, else the latest statement, else the registration.
     """
     years = config.reconcile.residence_evidence_years
     snapshot = quote_literal(config.snapshot_date.isoformat())
+    cutoff = f"DATE {snapshot} - INTERVAL ({years} * 365.25) DAY"
     engine.create_table("recon_person_facts", f"""
-        WITH statements AS (
-            SELECT entity_id AS person_id, role, resolution, district_code, updated_at,
-                   coalesce(updated_at >= DATE {snapshot} - INTERVAL ({years} * 365.25) DAY, false) AS fresh
-            FROM address_resolution WHERE entity = 'person'
+        WITH recent AS (
+            SELECT DISTINCT x.person_id FROM person_xref x JOIN std_person s USING (rid)
+            WHERE s.updated_at >= {cutoff}
+        ), statements AS (
+            SELECT a.entity_id AS person_id, a.role, a.resolution, a.district_code, a.updated_at,
+                   coalesce(a.updated_at >= {cutoff}, true) OR r.person_id IS NOT NULL AS fresh
+            FROM address_resolution a LEFT JOIN recent r ON r.person_id = a.entity_id WHERE a.entity = 'person'
         ), registered AS (
             SELECT person_id, bool_or(resolution <> 'outside_city') AS in_city,
                    arg_max(district_code, coalesce(updated_at, DATE '1900-01-01'))
