@@ -180,8 +180,26 @@ STEPS = ("quarantined", "duplicate_in_source", "deceased", "moved_out", "lives_o
          "out_of_scope", "counted")
 
 
+def _person_evidence(engine: Engine) -> None:
+    """``tmp_person_evidence(person_id, status_source, outside_sources)``: which department
+    gave each person's golden status, and which state a residence outside the city."""
+    engine.create_table("tmp_person_evidence", """
+        SELECT g.person_id, l.source AS status_source, o.sources AS outside_sources
+        FROM person_golden g
+        LEFT JOIN person_lineage l ON l.person_id = g.person_id AND l.attribute = 'status'
+        LEFT JOIN (SELECT entity_id AS person_id, string_agg(DISTINCT source, ',' ORDER BY source) AS sources
+                   FROM address_resolution WHERE entity = 'person' AND role = 'residence'
+                     AND resolution = 'outside_city' GROUP BY 1) o ON o.person_id = g.person_id""")
+
+
 def waterfalls(engine: Engine, config: Config) -> None:
-    """Every record of every source lands on exactly one step of each of its entity's figures."""
+    """Every record of every source lands on exactly one step of each of its entity's figures.
+
+    ``according_to`` names the departments behind a step: the one whose death or move-out
+    registration gave the golden status, those that place the person outside the city.
+    ``recon_explanations`` says it in one sentence per source and figure.
+    """
+    _person_evidence(engine)
     records = []
     for name, figure in config.reconcile.figures.items():
         key = f"{figure.entity}_id"
@@ -190,18 +208,25 @@ def waterfalls(engine: Engine, config: Config) -> None:
                           WHEN f.stated_outside AND NOT f.stated_resident THEN 'lives_outside_city'
                           WHEN NOT (f.registered_in_city OR f.stated_resident) THEN 'no_address_in_city'
                           ELSE 'out_of_scope' END""" if person else "'out_of_scope'")
+        according = ("""CASE WHEN f.deceased OR f.moved_out THEN e.status_source
+                             WHEN f.stated_outside AND NOT f.stated_resident THEN e.outside_sources END"""
+                     if person else "NULL::VARCHAR")
+        evidence = "LEFT JOIN tmp_person_evidence e USING (person_id)" if person else ""
         records.append(f"""
             SELECT q.source, {quote_literal(name)} AS figure, 'quarantined' AS step, q.record_key, q.row_number,
-                   NULL::VARCHAR AS entity_id
+                   NULL::VARCHAR AS entity_id, q.reason AS according_to
             FROM quarantine q JOIN ingest_sources i USING (source) WHERE i.entity = {quote_literal(figure.entity)}
             UNION ALL
-            SELECT x.source, {quote_literal(name)},
+            SELECT source, figure, step, record_key, row_number, entity_id,
+                   CASE WHEN step IN ('deceased', 'moved_out', 'lives_outside_city') THEN according END
+            FROM (
+            SELECT x.source, {quote_literal(name)} AS figure,
                    CASE WHEN row_number() OVER (PARTITION BY x.source, x.{key} ORDER BY x.row_number) > 1
                         THEN 'duplicate_in_source'
-                        WHEN c.{key} IS NOT NULL THEN 'counted' ELSE {reason} END,
-                   x.record_key, x.row_number, x.{key}
-            FROM {figure.entity}_xref x JOIN recon_{figure.entity}_facts f USING ({key})
-            LEFT JOIN (SELECT {key} FROM recon_{figure.entity}_facts WHERE ({figure.where})) c USING ({key})""")
+                        WHEN c.{key} IS NOT NULL THEN 'counted' ELSE {reason} END AS step,
+                   x.record_key, x.row_number, x.{key} AS entity_id, {according} AS according
+            FROM {figure.entity}_xref x JOIN recon_{figure.entity}_facts f USING ({key}) {evidence}
+            LEFT JOIN (SELECT {key} FROM recon_{figure.entity}_facts WHERE ({figure.where})) c USING ({key}))""")
     engine.create_table("recon_waterfall_records", " UNION ALL ".join(records))
     order = ", ".join(f"({quote_literal(s)}, {i + 1})" for i, s in enumerate(STEPS))
     engine.create_table("recon_waterfall", f"""
@@ -209,14 +234,45 @@ def waterfalls(engine: Engine, config: Config) -> None:
             SELECT DISTINCT i.source, f.figure FROM ingest_sources i
             JOIN (SELECT DISTINCT figure, source FROM recon_waterfall_records) f USING (source)
         )
-        SELECT p.source, p.figure, 0 AS step_order, 'read' AS step, i.rows_read AS records
+        SELECT p.source, p.figure, 0 AS step_order, 'read' AS step, i.rows_read AS records,
+               NULL::VARCHAR AS according_to
         FROM pairs p JOIN ingest_sources i USING (source)
         UNION ALL
-        SELECT p.source, p.figure, o.step_order, o.step, count(r.step) AS records
-        FROM pairs p CROSS JOIN (VALUES {order}) o(step, step_order)
-        LEFT JOIN recon_waterfall_records r ON r.source = p.source AND r.figure = p.figure AND r.step = o.step
+        SELECT source, figure, step_order, step, sum(n)::BIGINT,
+               string_agg(according_to || ' ' || n, ', ' ORDER BY n DESC, according_to)
+                   FILTER (WHERE according_to IS NOT NULL)
+        FROM (
+            SELECT p.source, p.figure, o.step_order, o.step, r.according_to, count(r.step) AS n
+            FROM pairs p CROSS JOIN (VALUES {order}) o(step, step_order)
+            LEFT JOIN recon_waterfall_records r ON r.source = p.source AND r.figure = p.figure AND r.step = o.step
+            GROUP BY ALL)
         GROUP BY ALL
         ORDER BY source, figure, step_order""")
+    phrases = {"quarantined": "{n:,} could not be read", "duplicate_in_source": "{n:,} are duplicates within it",
+               "deceased": "{n:,} are deceased according to {by}", "moved_out": "{n:,} moved out according to {by}",
+               "lives_outside_city": "{n:,} live outside the city according to {by}",
+               "no_address_in_city": "{n:,} have no current address in the city",
+               "out_of_scope": "{n:,} fall outside the figure's definition"}
+    labels = dict(engine.fetchall("SELECT figure, label FROM recon_figure_definitions"))
+    sentences = []
+    flows: dict = {}
+    for source, figure, step, n, by in engine.fetchall(
+            "SELECT source, figure, step, records, according_to FROM recon_waterfall ORDER BY source, figure, step_order"):
+        flows.setdefault((source, figure), []).append((step, n, by))
+    for (source, figure), steps in flows.items():
+        parts = []
+        for step, n, by in steps:
+            if step == "read":
+                parts.append(f"{source} counts {n:,} records")
+            elif step == "counted":
+                parts.append(f"{n:,} count towards {labels.get(figure, figure)} ({figure})")
+            elif n:
+                parts.append(phrases[step].format(n=n, by=by or "the golden record"))
+        sentences.append((source, figure, "; ".join(parts) + "."))
+    import pandas as pd
+
+    engine.create_table_from_frame("recon_explanations", pd.DataFrame(sentences, columns=["source", "figure", "sentence"]))
+    engine.drop("tmp_person_evidence")
 
 
 def overlaps(engine: Engine) -> None:

@@ -214,6 +214,7 @@ def _figures_section(con, w: _Writer) -> str:
 def _waterfall_section(con, w: _Writer) -> str:
     flows = con.execute("SELECT DISTINCT source, figure FROM recon_waterfall ORDER BY source, figure").fetchall()
     labels = dict(con.execute("SELECT figure, label FROM recon_figure_definitions").fetchall())
+    sentences = {(s, f): t for s, f, t in con.execute("SELECT source, figure, sentence FROM recon_explanations").fetchall()}
     parts = []
     for source, figure in flows:
         steps = con.execute("SELECT step, records FROM recon_waterfall WHERE source = ? AND figure = ? "
@@ -224,11 +225,12 @@ def _waterfall_section(con, w: _Writer) -> str:
                 cells.append(f"<tr><td>{STEP_LABELS[step]}</td><td>{n:,}</td></tr>")
                 continue
             link = w.link(f"waterfall_{source}_{figure}_{step}", f"""
-                SELECT source, record_key, row_number, entity_id FROM recon_waterfall_records
+                SELECT source, record_key, row_number, entity_id, according_to FROM recon_waterfall_records
                 WHERE source = {quote_literal(source)} AND figure = {quote_literal(figure)}
                   AND step = {quote_literal(step)} ORDER BY row_number""", n)
             cells.append(f"<tr><td>{STEP_LABELS.get(step, step)}</td><td>{link}</td></tr>")
         parts.append(f'<h3>{html.escape(source)} → {html.escape(labels.get(figure, figure))} <small>{figure}</small></h3>'
+                     f'<p class="note">{html.escape(sentences.get((source, figure), ""))}</p>'
                      f'<div class="waterfall" data-source="{source}" data-figure="{figure}">'
                      f'{_waterfall_chart(steps)}</div><table><tr><th>步骤 step</th><th>记录数</th></tr>'
                      f'{"".join(cells)}</table>')

@@ -254,6 +254,11 @@ def test_every_waterfall_balances_and_every_figure_is_a_direct_count(built):
         value, low, high = query(folder, f"""SELECT value, low, high FROM recon_figures
                                             WHERE figure = '{name}' AND district_code IS NULL""")[0]
         assert value == direct and low <= value <= high, name
+    sentences = dict(((s, f), t) for s, f, t in query(folder, "SELECT source, figure, sentence FROM recon_explanations"))
+    for (source, figure), flow in by_flow.items():
+        assert sentences[(source, figure)].startswith(f"{source} counts {flow['read']:,} records")
+        if flow["deceased"]:
+            assert "deceased according to" in sentences[(source, figure)]
     districts = {r[0] for r in query(folder, "SELECT DISTINCT district_code FROM recon_figures "
                                              "WHERE district_code IS NOT NULL")}
     assert districts and all(d.startswith("4403") and len(d) == 6 for d in districts)
