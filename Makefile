@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO_CITY := build/demo-city
 DEMO_OUT := out/demo
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench clean browser
 
 $(BIN)/resolve: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,17 @@ demo: install
 	$(BIN)/resolve run configs/demo.yaml --out $(DEMO_OUT)
 	$(BIN)/resolve evaluate --registry $(DEMO_OUT) --truth $(DEMO_CITY)
 	@echo "registry: $(abspath $(DEMO_OUT))/registry.duckdb"
+	@echo "report:   $(abspath $(DEMO_OUT))/report/index.html"
 
-test: install
+# The report is tested in a real browser: Debian's Chromium (Playwright drives it, and never
+# downloads a browser of its own). Where it cannot be installed the browser test says so and
+# is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1) \
+		|| echo "chromium could not be installed: the browser test will be skipped"
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -148,7 +148,7 @@ def test_failed_run_leaves_the_previous_registry(built, tmp_path, monkeypatch):
         run(config, out)
     assert (out / "registry.duckdb").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["enterprise_model.json", "person_model.json",
-                                                     "property_model.json", "registry.duckdb"]
+                                                     "property_model.json", "registry.duckdb", "report"]
 
 
 def test_cli_run_from_another_folder_and_user_errors(built, tmp_path, monkeypatch):
@@ -325,3 +325,42 @@ def test_report_masks_personal_data_unless_asked(built, tmp_path):
     full = pd.read_parquet(tmp_path / "report" / "data" / "figure_registered_population.parquet")
     assert full["id_number"].dropna().str.fullmatch(r"\d{17}[\dX]").mean() > 0.9
     assert not full["phone"].dropna().str.contains("*", regex=False).any()
+
+
+def test_report_renders_in_a_real_browser_without_the_network(built):
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium on this machine (`make test` installs Debian's chromium where it can)")
+    from playwright.sync_api import sync_playwright
+
+    folder, _ = built
+    report = folder / "out" / "report" / "index.html"
+    requests = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(report.as_uri())
+            page.wait_for_load_state("load")
+            figures = {page.locator(".card").nth(i).get_attribute("data-figure")
+                       for i in range(page.locator(".card").count())}
+            assert {"registered_population", "resident_population"} <= figures
+            shown = page.locator('[data-figure="registered_population"] .v a').inner_text()
+            value = query(folder, "SELECT value FROM recon_figures WHERE figure = 'registered_population' "
+                                  "AND district_code IS NULL")[0][0]
+            assert int(shown.replace(",", "")) == value
+            assert page.locator(".waterfall svg rect").count() > 10 and page.locator(".overlap-chart svg").count() == 1
+            page.fill("#dispute-filter", "deceased")
+            visible = page.locator("#disputes tbody tr:visible").count()
+            assert 0 < visible <= page.locator("#disputes tbody tr").count()
+            shot = report.parent / "screenshot.png"
+            page.screenshot(path=str(shot), full_page=False)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+    assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
