@@ -34,7 +34,8 @@ def person_facts(engine: Engine, config: Config) -> None:
 
     Registered in the city: not moved out, and a household-registration address in the city.
     Resident: a current residence statement in the city, or registered in the city with no
-    current statement placing them outside it. A statement is current when it is no older
+    current statement placing them outside it; not when the residence found is a property
+    that is not a dwelling (a public toilet houses nobody: see property_occupancy). A statement is current when it is no older
     than ``reconcile.residence_evidence_years`` (an undated one comes from a roll delivered
     as it stands), or when an older one is borne out by any of the person's records updated
     within that time (still on a payroll, still enrolled). The residence district comes from
@@ -71,7 +72,8 @@ def person_facts(engine: Engine, config: Config) -> None:
                    coalesce(rp_p.district_code, reg.district_code) AS registered_district_code,
                    coalesce(res.fresh_in_city, false) AS stated_resident,
                    coalesce(res.fresh_outside, false) AS stated_outside,
-                   coalesce(r_p.district_code, res.district_code) AS stated_district_code
+                   coalesce(r_p.district_code, res.district_code) AS stated_district_code,
+                   coalesce(NOT r_p.is_dwelling, false) AS lives_in_non_dwelling
             FROM person_golden g
             LEFT JOIN registered reg USING (person_id)
             LEFT JOIN residence res USING (person_id)
@@ -80,7 +82,8 @@ def person_facts(engine: Engine, config: Config) -> None:
             LEFT JOIN property_golden rp_p ON rp_p.property_id = rp.property_id
         )
         SELECT * EXCLUDE (stated_district_code),
-               stated_resident OR (registered_in_city AND NOT stated_outside) AS resident_in_city,
+               (stated_resident OR (registered_in_city AND NOT stated_outside)) AND NOT lives_in_non_dwelling
+                   AS resident_in_city,
                CASE WHEN stated_resident THEN 'residence_statement'
                     WHEN registered_in_city AND NOT stated_outside THEN 'registration' END AS resident_basis,
                CASE WHEN stated_resident THEN stated_district_code
@@ -176,7 +179,8 @@ def figures(engine: Engine, config: Config) -> None:
                         + " ORDER BY figure, district_code NULLS FIRST")
 
 
-STEPS = ("quarantined", "duplicate_in_source", "deceased", "moved_out", "lives_outside_city", "no_address_in_city",
+STEPS = ("quarantined", "duplicate_in_source", "deceased", "moved_out", "not_a_dwelling", "lives_outside_city",
+         "no_address_in_city",
          "out_of_scope", "counted")
 
 
@@ -204,7 +208,11 @@ def waterfalls(engine: Engine, config: Config) -> None:
     for name, figure in config.reconcile.figures.items():
         key = f"{figure.entity}_id"
         person = figure.entity == "person"
-        reason = ("""CASE WHEN f.deceased THEN 'deceased' WHEN f.moved_out THEN 'moved_out'
+        # the first reason that applies; living at a non-dwelling only explains a figure
+        # that counts residents
+        non_dwelling = ("WHEN f.lives_in_non_dwelling THEN 'not_a_dwelling'" if "resident_in_city" in figure.where
+                        else "")
+        reason = (f"""CASE WHEN f.deceased THEN 'deceased' WHEN f.moved_out THEN 'moved_out' {non_dwelling}
                           WHEN f.stated_outside AND NOT f.stated_resident THEN 'lives_outside_city'
                           WHEN NOT (f.registered_in_city OR f.stated_resident) THEN 'no_address_in_city'
                           ELSE 'out_of_scope' END""" if person else "'out_of_scope'")
@@ -251,6 +259,7 @@ def waterfalls(engine: Engine, config: Config) -> None:
     phrases = {"quarantined": "{n:,} could not be read", "duplicate_in_source": "{n:,} are duplicates within it",
                "deceased": "{n:,} are deceased according to {by}", "moved_out": "{n:,} moved out according to {by}",
                "lives_outside_city": "{n:,} live outside the city according to {by}",
+               "not_a_dwelling": "{n:,} are placed at a property that is not a dwelling",
                "no_address_in_city": "{n:,} have no current address in the city",
                "out_of_scope": "{n:,} fall outside the figure's definition"}
     labels = dict(engine.fetchall("SELECT figure, label FROM recon_figure_definitions"))

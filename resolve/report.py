@@ -25,7 +25,7 @@ MASKED_COLUMNS = {"id_number": "id", "legal_rep_id_number": "id", "owner_id_numb
 
 STEP_LABELS = {
     "read": "读取记录", "quarantined": "隔离（无法读取）", "duplicate_in_source": "本部门内重复",
-    "deceased": "已死亡（据其他部门）", "moved_out": "已迁出", "lives_outside_city": "居住在市外",
+    "deceased": "已死亡（据其他部门）", "moved_out": "已迁出", "not_a_dwelling": "居住地非住宅", "lives_outside_city": "居住在市外",
     "no_address_in_city": "市内无有效地址", "out_of_scope": "不在口径内", "counted": "计入口径",
 }
 REASON_LABELS = {
