@@ -29,6 +29,20 @@ def else_level(**extra) -> dict:
     return level("ELSE", "all other", **extra)
 
 
+def exact_comparison(column: str, label: str, m_same: float | None = None, name: str | None = None) -> dict:
+    """null / the same value / anything else: a code, a district, a use, a sex, a phone."""
+    m = {} if m_same is None else {"m_probability": m_same}
+    m_else = {} if m_same is None else {"m_probability": 1 - m_same}
+    return {
+        "output_column_name": name or column,
+        "comparison_levels": [
+            null_level(f"{column}_l IS NULL OR {column}_r IS NULL"),
+            level(f"{column}_l = {column}_r", label, **m),
+            else_level(**m_else),
+        ],
+    }
+
+
 @dataclass
 class ModelInputs:
     """What a model reads: one view per source over ``std_<entity>``, with the model's

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine
-from resolve.link.common import ModelInputs, empty_pairs, regularise, score_pairs
+from resolve.link.common import ModelInputs, empty_pairs, exact_comparison, regularise, score_pairs
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
@@ -38,15 +38,8 @@ ID_COMPARISON = {
     ],
 }
 
-OTHER_DOC_COMPARISON = {
-    "output_column_name": "other_doc",
-    "comparison_description": "passport or permit number",
-    "comparison_levels": [
-        _null("other_doc_l IS NULL OR other_doc_r IS NULL"),
-        _level("other_doc_l = other_doc_r", "same document"),
-        _else(),
-    ],
-}
+OTHER_DOC_COMPARISON = {**exact_comparison("other_doc", "same document"),
+                        "comparison_description": "passport or permit number"}
 
 # Given names of two or three characters, same surname, exactly one position differs.
 _ONE_CHAR_APART = (
@@ -88,23 +81,8 @@ BIRTH_COMPARISON = {
     ],
 }
 
-SEX_COMPARISON = {
-    "output_column_name": "sex",
-    "comparison_levels": [
-        _null("sex_l IS NULL OR sex_r IS NULL"),
-        _level("sex_l = sex_r", "same sex"),
-        _else(),
-    ],
-}
-
-PHONE_COMPARISON = {
-    "output_column_name": "phone",
-    "comparison_levels": [
-        _null("phone_l IS NULL OR phone_r IS NULL"),
-        _level("phone_l = phone_r", "same phone"),
-        _else(),
-    ],
-}
+SEX_COMPARISON = exact_comparison("sex", "same sex")
+PHONE_COMPARISON = exact_comparison("phone", "same phone")
 
 _ADDR_PAIRS = [("residence_address", "residence_address"), ("registered_address", "registered_address"),
                ("residence_address", "registered_address"), ("registered_address", "residence_address")]

@@ -14,19 +14,12 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine, quote_literal
-from resolve.link.common import U_FLOOR, ModelInputs, link_entity
+from resolve.link.common import U_FLOOR, ModelInputs, exact_comparison, link_entity
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
 
-CODE_COMPARISON = {
-    "output_column_name": "property_code",
-    "comparison_levels": [
-        _null("property_code_l IS NULL OR property_code_r IS NULL"),
-        _level("property_code_l = property_code_r", "same property code", m_probability=0.95),
-        _else(m_probability=0.05),
-    ],
-}
+CODE_COMPARISON = exact_comparison("property_code", "same property code", 0.95)
 
 _UNITS_AGREE = "(unit_l IS NULL OR unit_r IS NULL OR unit_l = unit_r)"
 
@@ -50,14 +43,7 @@ ADDRESS_COMPARISON = {
     ],
 }
 
-DISTRICT_COMPARISON = {
-    "output_column_name": "district",
-    "comparison_levels": [
-        _null("district_code_l IS NULL OR district_code_r IS NULL"),
-        _level("district_code_l = district_code_r", "same district", m_probability=0.98),
-        _else(m_probability=0.02),
-    ],
-}
+DISTRICT_COMPARISON = exact_comparison("district_code", "same district", 0.98, name="district")
 
 AREA_COMPARISON = {
     "output_column_name": "area",
@@ -70,14 +56,7 @@ AREA_COMPARISON = {
     ],
 }
 
-USE_COMPARISON = {
-    "output_column_name": "use",
-    "comparison_levels": [
-        _null("use_l IS NULL OR use_r IS NULL"),
-        _level("use_l = use_r", "same use", m_probability=0.95),
-        _else(m_probability=0.05),
-    ],
-}
+USE_COMPARISON = exact_comparison("use", "same use", 0.95)
 
 OWNER_COMPARISON = {
     "output_column_name": "owner",
