@@ -340,28 +340,31 @@ class _Evaluation:
     def population_figures(self) -> None:
         """``<figure>_error``: the agreed figure's relative error city-wide against the truth
         (persons.csv: alive, registered / resident in the city, by the district columns), and
-        ``<figure>_district_max_error`` the largest relative error of a district."""
+        ``<figure>_district_max_error`` the largest relative error of a district. The same
+        with ``_known`` compares with the truth counted over the people at least one
+        department holds a record of: nobody can count a person no register knows."""
         if not (self.has("recon_figures", "figure", "district_code", "value") and "eval_persons" in self.truth):
             return
         for figure, flag, district in (("registered_population", "registered_in_city", "registered_district_code"),
                                        ("resident_population", "resident_in_city", "residence_district_code")):
             if not (self.has_truth("eval_persons", flag) and self.has_truth("eval_persons", district)):
                 continue
-            rows = self.con.execute(f"""
-                WITH truth AS (
-                    SELECT {district} AS district_code, count(*) AS n FROM eval_persons
-                    WHERE status = 'active' AND {_truthy(flag)} GROUP BY ROLLUP ({district})
-                ), ours AS (SELECT district_code, value FROM recon_figures WHERE figure = '{figure}')
-                SELECT t.district_code IS NULL AS city, t.n, coalesce(o.value, 0)
-                FROM truth t LEFT JOIN ours o ON o.district_code IS NOT DISTINCT FROM t.district_code
-                WHERE t.n > 0""").fetchall()
-            errors = {city: [] for city in (True, False)}
-            for city, truth_n, ours in rows:
-                errors[city].append((ours - truth_n) / truth_n)
-            if errors[True]:
-                self.metrics[f"{figure}_error"] = float(errors[True][0])
-            if errors[False]:
-                self.metrics[f"{figure}_district_max_error"] = float(max(errors[False], key=abs))
+            for suffix, scope in (("", "true"), ("_known", "person_uid IN (SELECT person_uid FROM eval_person_records)")):
+                rows = self.con.execute(f"""
+                    WITH truth AS (
+                        SELECT {district} AS district_code, count(*) AS n FROM eval_persons
+                        WHERE status = 'active' AND {_truthy(flag)} AND {scope} GROUP BY ROLLUP ({district})
+                    ), ours AS (SELECT district_code, value FROM recon_figures WHERE figure = '{figure}')
+                    SELECT t.district_code IS NULL AS city, t.n, coalesce(o.value, 0)
+                    FROM truth t LEFT JOIN ours o ON o.district_code IS NOT DISTINCT FROM t.district_code
+                    WHERE t.n > 0""").fetchall()
+                errors = {city: [] for city in (True, False)}
+                for city, truth_n, ours in rows:
+                    errors[city].append((ours - truth_n) / truth_n)
+                if errors[True]:
+                    self.metrics[f"{figure}_error{suffix}"] = float(errors[True][0])
+                if errors[False]:
+                    self.metrics[f"{figure}_district_max_error{suffix}"] = float(max(errors[False], key=abs))
 
     def owners(self) -> None:
         """owner_*: current titles naming a person (when persons were mapped) or an enterprise
