@@ -43,6 +43,23 @@ def exact_comparison(column: str, label: str, m_same: float | None = None, name:
     }
 
 
+def model_settings(comparisons: list[dict], blocking_rules: list[str], prior: float,
+                   link_type: str = "link_and_dedupe") -> dict:
+    """A Splink settings dict as every entity's model writes it: records keyed by ``rid``, the
+    per-comparison weights kept for the explanations, ``prior`` as the starting prior."""
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "rid",
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": blocking_rules,
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "probability_two_random_records_match": prior,
+        "em_convergence": 0.001,
+        "max_iterations": 20,
+    }
+
+
 @dataclass
 class ModelInputs:
     """What a model reads: one view per source over ``std_<entity>``, with the model's

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine
-from resolve.link.common import ModelInputs, link_entity
+from resolve.link.common import ModelInputs, link_entity, model_settings
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
@@ -118,18 +118,8 @@ IDENTITY_EVIDENCE = """(
 
 
 def enterprise_settings() -> dict:
-    return {
-        "link_type": "link_and_dedupe",
-        "unique_id_column_name": "rid",
-        "comparisons": [IDENTIFIER_COMPARISON, NAME_COMPARISON, LEGAL_REP_COMPARISON, ADDRESS_COMPARISON,
-                        ESTABLISHED_COMPARISON],
-        "blocking_rules_to_generate_predictions": BLOCKING_RULES,
-        "retain_matching_columns": False,
-        "retain_intermediate_calculation_columns": True,
-        "probability_two_random_records_match": 1e-4,
-        "em_convergence": 0.001,
-        "max_iterations": 20,
-    }
+    return model_settings([IDENTIFIER_COMPARISON, NAME_COMPARISON, LEGAL_REP_COMPARISON, ADDRESS_COMPARISON,
+                           ESTABLISHED_COMPARISON], BLOCKING_RULES, 1e-4)
 
 
 def link_enterprises(engine: Engine, config: Config, model_out: Path | None = None) -> str:

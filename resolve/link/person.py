@@ -14,7 +14,7 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine
-from resolve.link.common import ModelInputs, empty_pairs, exact_comparison, regularise, score_pairs
+from resolve.link.common import ModelInputs, empty_pairs, exact_comparison, model_settings, regularise, score_pairs
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
@@ -155,18 +155,8 @@ BLOCKING_KEYS = {
 
 
 def person_settings(link_type: str) -> dict:
-    return {
-        "link_type": link_type,
-        "unique_id_column_name": "rid",
-        "comparisons": [ID_COMPARISON, OTHER_DOC_COMPARISON, NAME_COMPARISON, BIRTH_COMPARISON,
-                        SEX_COMPARISON, PHONE_COMPARISON, ADDRESS_COMPARISON],
-        "blocking_rules_to_generate_predictions": BLOCKING_RULES,
-        "retain_matching_columns": False,
-        "retain_intermediate_calculation_columns": True,
-        "probability_two_random_records_match": 1e-5,
-        "em_convergence": 0.001,
-        "max_iterations": 20,
-    }
+    return model_settings([ID_COMPARISON, OTHER_DOC_COMPARISON, NAME_COMPARISON, BIRTH_COMPARISON,
+                           SEX_COMPARISON, PHONE_COMPARISON, ADDRESS_COMPARISON], BLOCKING_RULES, 1e-5, link_type)
 
 
 INPUTS = ModelInputs("person", MODEL_COLUMNS, BLOCKING_KEYS)

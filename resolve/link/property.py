@@ -14,7 +14,7 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine, quote_literal
-from resolve.link.common import U_FLOOR, ModelInputs, exact_comparison, link_entity
+from resolve.link.common import U_FLOOR, ModelInputs, exact_comparison, link_entity, model_settings
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
@@ -86,35 +86,31 @@ MODEL_COLUMNS = [
     "rid", "source", "property_code", "dwelling_key", "building_key", "unit", "district_code", "area", "use",
     "owner_id_number", "owner_name",
 ]
-# A public toilet or a power room has no flat number: at one door number, its use names it.
-BLOCKING_KEYS = {"facility_key": "CASE WHEN dwelling_key IS NULL AND use <> 'residential' "
-                                 "THEN road || '#' || door_number || '#' || use END"}
+
+
+def _facility_key(alias: str = "") -> str:
+    """A public toilet or a power room has no flat number: at one door number, its use names it."""
+    a = f"{alias}." if alias else ""
+    return (f"CASE WHEN {a}dwelling_key IS NULL AND {a}use <> 'residential' "
+            f"THEN {a}road || '#' || {a}door_number || '#' || {a}use END")
+
+
+BLOCKING_KEYS = {"facility_key": _facility_key()}
 INPUTS = ModelInputs("property", MODEL_COLUMNS, BLOCKING_KEYS)
 
 # A link is followed only when the pair shares a code or a dwelling, in the same unit and
 # district as far as both records say.
 IDENTITY_EVIDENCE = """(
     (a.property_code = b.property_code OR a.dwelling_key = b.dwelling_key
-     OR (a.dwelling_key IS NULL AND b.dwelling_key IS NULL AND a.use <> 'residential'
-         AND a.road = b.road AND a.door_number = b.door_number AND a.use = b.use)) IS TRUE
+     OR """ + _facility_key("a") + " = " + _facility_key("b") + """) IS TRUE
     AND (a.unit IS NULL OR b.unit IS NULL OR a.unit = b.unit)
     AND (a.district_code IS NULL OR b.district_code IS NULL OR a.district_code = b.district_code)
 )"""
 
 
 def property_settings() -> dict:
-    return {
-        "link_type": "link_and_dedupe",
-        "unique_id_column_name": "rid",
-        "comparisons": [CODE_COMPARISON, ADDRESS_COMPARISON, DISTRICT_COMPARISON, AREA_COMPARISON,
-                        USE_COMPARISON, OWNER_COMPARISON],
-        "blocking_rules_to_generate_predictions": BLOCKING_RULES,
-        "retain_matching_columns": False,
-        "retain_intermediate_calculation_columns": True,
-        "probability_two_random_records_match": 1e-4,
-        "em_convergence": 0.001,
-        "max_iterations": 20,
-    }
+    return model_settings([CODE_COMPARISON, ADDRESS_COMPARISON, DISTRICT_COMPARISON, AREA_COMPARISON,
+                           USE_COMPARISON, OWNER_COMPARISON], BLOCKING_RULES, 1e-4)
 
 
 def property_anchors(config: Config) -> dict[str, str]:
