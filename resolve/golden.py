@@ -144,6 +144,15 @@ def write_xref_and_lineage(engine: Engine, entity: str, where: str = "true") -> 
                         f"SELECT {key}, attribute, source, record_key FROM tmp_{entity}_winners")
 
 
+def members_sql(entity: str) -> str:
+    """Each entity's records: how many, from how many and which sources, its weakest link."""
+    return f"""
+        SELECT {entity}_id, count(*) AS n_records, count(DISTINCT source) AS n_sources,
+               array_to_string(list_sort(list_distinct(list(source))), ',') AS sources,
+               min(match_probability) AS min_match_probability
+        FROM {entity}_xref GROUP BY {entity}_id"""
+
+
 def build_person_golden(engine: Engine, config: Config) -> None:
     if not engine.has_table("cluster_person"):
         return
@@ -151,11 +160,7 @@ def build_person_golden(engine: Engine, config: Config) -> None:
             "s.id_valid, s.updated_at, s.status_date, s.status")
     write_xref_and_lineage(engine, "person")
     engine.create_table("person_golden", f"""
-        WITH members AS (
-            SELECT person_id, count(*) AS n_records, count(DISTINCT source) AS n_sources,
-                   array_to_string(list_sort(list_distinct(list(source))), ',') AS sources,
-                   min(match_probability) AS min_match_probability
-            FROM person_xref GROUP BY person_id
+        WITH members AS ({members_sql("person")}
         ), golden AS ({pivot_winners("person", PERSON_VALUES)}
         ), status_dates AS (
             SELECT l.person_id, {_STATUS_EVIDENCE_DATE} AS status_date
@@ -297,11 +302,7 @@ def build_property_golden(engine: Engine, config: Config) -> None:
     write_xref_and_lineage(engine, "property")
     parts = ", ".join(f"s.{p}" for p in _ADDRESS_PARTS)
     engine.create_table("property_golden", f"""
-        WITH members AS (
-            SELECT property_id, count(*) AS n_records, count(DISTINCT source) AS n_sources,
-                   array_to_string(list_sort(list_distinct(list(source))), ',') AS sources,
-                   min(match_probability) AS min_match_probability
-            FROM property_xref GROUP BY property_id
+        WITH members AS ({members_sql("property")}
         ), golden AS ({pivot_winners("property", PROPERTY_VALUES)}
         ), address_parts AS (
             SELECT w.property_id, {parts}
