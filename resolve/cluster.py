@@ -148,3 +148,15 @@ def cluster_properties(engine: Engine, threshold: float, anchors: dict[str, str]
         return
     cluster_entities(engine, "property", threshold, anchors, out_table, "H", "identity_evidence",
                      rule_column="unique_dwelling")
+
+
+def cluster_registries(engine: Engine, config, threshold: float, prefix: str = "cluster") -> None:
+    """All three entities at ``threshold`` into ``<prefix>_person`` / ``_enterprise`` /
+    ``_property``, with the config's cannot-link rules."""
+    from resolve.link.property import property_anchors
+
+    link = config.link
+    cluster_persons(engine, threshold, link.valid_ids_never_merge, link.require_identity_evidence,
+                    out_table=f"{prefix}_person")
+    cluster_enterprises(engine, threshold, out_table=f"{prefix}_enterprise")
+    cluster_properties(engine, threshold, property_anchors(config), out_table=f"{prefix}_property")

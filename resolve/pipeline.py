@@ -18,7 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from resolve import __version__
-from resolve.cluster import cluster_enterprises, cluster_persons, cluster_properties
+from resolve.cluster import cluster_registries
 from resolve.config import Config
 from resolve.engine import Engine
 from resolve.errors import ResolveError
@@ -26,7 +26,7 @@ from resolve.golden import build_enterprise_golden, build_person_golden, build_p
 from resolve.ingest import ingest
 from resolve.link.enterprise import link_enterprises
 from resolve.link.person import link_persons
-from resolve.link.property import link_properties, property_anchors
+from resolve.link.property import link_properties
 from resolve.reconcile import reconcile
 from resolve.relate import relate
 from resolve.report import build_report
@@ -99,10 +99,7 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
         enterprise_model=link_enterprises(engine, config, model_out=beside("enterprise"))))
     stage("link_property", lambda: notes.update(
         property_model=link_properties(engine, config, model_out=beside("property"))))
-    stage("cluster", lambda: (
-        cluster_persons(engine, threshold, config.link.valid_ids_never_merge, config.link.require_identity_evidence),
-        cluster_enterprises(engine, threshold),
-        cluster_properties(engine, threshold, property_anchors(config))))
+    stage("cluster", lambda: cluster_registries(engine, config, threshold))
     stage("golden", lambda: (build_person_golden(engine, config), build_enterprise_golden(engine, config),
                              build_property_golden(engine, config)))
     stage("relate", lambda: relate(engine, config))

@@ -12,8 +12,9 @@ Reads the golden, xref, cluster and relation tables; writes
   membership differs between the two;
 - ``recon_waterfall(source, figure, step_order, step, records)`` and
   ``recon_waterfall_records(source, figure, step, record_key, row_number, entity_id)``: for
-  every source and every figure of its entity, from rows read to the entities it contributes:
-  quarantined, duplicates within the source, deceased, moved out, out of the figure's scope.
+  every source and every figure of its entity, from rows read to the entities it contributes
+  through the steps of ``STEPS`` (quarantined, duplicates within the source, deceased, moved
+  out, ... out of the figure's scope).
   Each step's records are listed, and read minus the steps equals the contribution;
 - ``recon_overlap(sources, n_sources, persons)``: how many golden persons each combination of
   sources confirms.
@@ -21,10 +22,12 @@ Reads the golden, xref, cluster and relation tables; writes
 
 from __future__ import annotations
 
-from resolve.cluster import cluster_enterprises, cluster_persons, cluster_properties
+import pandas as pd
+
+from resolve.cluster import cluster_registries
 from resolve.config import Config
 from resolve.engine import Engine, quote_ident, quote_literal
-from resolve.link.property import property_anchors
+from resolve.relate import active_occupants_sql
 
 ENTITIES = ("person", "enterprise", "property")
 
@@ -35,10 +38,11 @@ def person_facts(engine: Engine, config: Config) -> None:
     Registered in the city: not moved out, and a household-registration address in the city.
     Resident: a current residence statement in the city, or registered in the city with no
     current statement placing them outside it; not when the residence found is a property
-    that is not a dwelling (a public toilet houses nobody: see property_occupancy). A statement is current when it is no older
-    than ``reconcile.residence_evidence_years`` (an undated one comes from a roll delivered
-    as it stands), or when an older one is borne out by any of the person's records updated
-    within that time (still on a payroll, still enrolled). The residence district comes from
+    that is not a dwelling (a public toilet houses nobody: see property_occupancy). A
+    statement is current when it is no older than ``reconcile.residence_evidence_years`` (an
+    undated one comes from a roll delivered as it stands), or when an older one is borne out
+    by any of the person's records updated within that time (still on a payroll, still
+    enrolled). The residence district comes from
     the resolved residence property, else the latest statement, else the registration.
     """
     years = config.reconcile.residence_evidence_years
@@ -104,30 +108,22 @@ def enterprise_facts(engine: Engine) -> None:
 
 
 def property_facts(engine: Engine) -> None:
-    engine.create_table("recon_property_facts", """
+    engine.create_table("recon_property_facts", f"""
         SELECT p.property_id, p.use, coalesce(p.is_dwelling, false) AS is_dwelling, p.district_code, p.area,
                coalesce(r.n, 0) AS residents, coalesce(e.n, 0) AS enterprises
         FROM property_golden p
-        LEFT JOIN (SELECT property_id, count(*) AS n FROM person_residence JOIN person_golden g USING (person_id)
-                   WHERE g.status = 'active' GROUP BY 1) r USING (property_id)
-        LEFT JOIN (SELECT property_id, count(*) AS n FROM enterprise_site JOIN enterprise_golden g USING (enterprise_id)
-                   WHERE g.status = 'active' GROUP BY 1) e USING (property_id)""")
+        LEFT JOIN ({active_occupants_sql("person")}) r USING (property_id)
+        LEFT JOIN ({active_occupants_sql("enterprise")}) e USING (property_id)""")
 
 
 def _alternative_clusters(engine: Engine, config: Config) -> None:
-    """``tmp_cluster_<entity>_low`` / ``_high``: the entities the model forms at the other two
-    thresholds, with the same cannot-link rules."""
-    link = config.link
-    for name, threshold in (("low", link.low_threshold), ("high", link.high_threshold)):
-        cluster_persons(engine, threshold, link.valid_ids_never_merge, link.require_identity_evidence,
-                        out_table=f"tmp_cluster_person_{name}")
-        cluster_enterprises(engine, threshold, out_table=f"tmp_cluster_enterprise_{name}")
-        cluster_properties(engine, threshold, property_anchors(config), out_table=f"tmp_cluster_property_{name}")
+    """``tmp_cluster_low_<entity>`` / ``tmp_cluster_high_<entity>``: the entities the model
+    forms at the other two thresholds, with the same cannot-link rules."""
+    for name, threshold in (("low", config.link.low_threshold), ("high", config.link.high_threshold)):
+        cluster_registries(engine, config, threshold, prefix=f"tmp_cluster_{name}")
 
 
 def figures(engine: Engine, config: Config) -> None:
-    import pandas as pd
-
     defs = config.reconcile.figures
     engine.create_table_from_frame("recon_figure_definitions", pd.DataFrame({
         "figure": list(defs), "label": [f.label for f in defs.values()], "entity": [f.entity for f in defs.values()],
@@ -144,18 +140,18 @@ def figures(engine: Engine, config: Config) -> None:
             alt.append(f"""{side} AS (
                 SELECT a.{key} AS alt_id, min(c.district_code) AS district_code
                 FROM cluster_{figure.entity} m JOIN counted c USING ({key})
-                JOIN tmp_cluster_{figure.entity}_{side} a USING (rid) GROUP BY a.{key})""")
+                JOIN tmp_cluster_{side}_{figure.entity} a USING (rid) GROUP BY a.{key})""")
         selects.append(f"""
             WITH counted AS ({counted}), {", ".join(alt)},
             pieces AS (
                 SELECT m.{key}, count(DISTINCT h.{key}) AS n_high
                 FROM cluster_{figure.entity} m JOIN counted USING ({key})
-                JOIN tmp_cluster_{figure.entity}_high h USING (rid) GROUP BY m.{key}
+                JOIN tmp_cluster_high_{figure.entity} h USING (rid) GROUP BY m.{key}
             ), shared AS (
                 SELECT m.{key}, count(DISTINCT other.{key}) AS n_low
                 FROM cluster_{figure.entity} m JOIN counted USING ({key})
-                JOIN tmp_cluster_{figure.entity}_low l USING (rid)
-                JOIN tmp_cluster_{figure.entity}_low l2 ON l2.{key} = l.{key}
+                JOIN tmp_cluster_low_{figure.entity} l USING (rid)
+                JOIN tmp_cluster_low_{figure.entity} l2 ON l2.{key} = l.{key}
                 JOIN cluster_{figure.entity} other ON other.rid = l2.rid GROUP BY m.{key}
             ), uncertain AS (
                 SELECT c.district_code FROM counted c LEFT JOIN pieces p USING ({key}) LEFT JOIN shared s USING ({key})
@@ -180,8 +176,7 @@ def figures(engine: Engine, config: Config) -> None:
 
 
 STEPS = ("quarantined", "duplicate_in_source", "deceased", "moved_out", "not_a_dwelling", "lives_outside_city",
-         "no_address_in_city",
-         "out_of_scope", "counted")
+         "no_address_in_city", "out_of_scope", "counted")
 
 
 def _person_evidence(engine: Engine) -> None:
@@ -278,8 +273,6 @@ def waterfalls(engine: Engine, config: Config) -> None:
             elif n:
                 parts.append(phrases[step].format(n=n, by=by or "the golden record"))
         sentences.append((source, figure, "; ".join(parts) + "."))
-    import pandas as pd
-
     engine.create_table_from_frame("recon_explanations", pd.DataFrame(sentences, columns=["source", "figure", "sentence"]))
     engine.drop("tmp_person_evidence")
 
@@ -300,8 +293,8 @@ def reconcile(engine: Engine, config: Config) -> None:
     disputes(engine, config)
     for entity in ENTITIES:
         for side in ("low", "high"):
-            engine.drop(f"tmp_cluster_{entity}_{side}")
-            engine.drop(f"tmp_cluster_{entity}_{side}_refused")
+            engine.drop(f"tmp_cluster_{side}_{entity}")
+            engine.drop(f"tmp_cluster_{side}_{entity}_refused")
 
 
 def _values_by_source(column: str) -> str:

@@ -37,29 +37,20 @@ def resolve_addresses(engine: Engine) -> None:
     among several candidates the one agreeing on more of district and unit wins, a tie is
     ``ambiguous``.
     """
-    parts = []
-    if engine.has_table("std_person_addresses"):
-        people = _address_parts("std_person_addresses")
-        for role in ("residence", "registered"):
-            parts.append(f"""
-                SELECT 'person' AS entity, c.person_id AS entity_id, '{role}' AS role, s.source, s.record_key,
-                       s.updated_at, a.*
-                FROM std_person s JOIN cluster_person c USING (rid) JOIN ({people}) a
-                  ON a.address = s.{role}_address""")
-    if engine.has_table("std_enterprise_addresses") and engine.has_table("cluster_enterprise"):
-        firms = _address_parts("std_enterprise_addresses")
-        parts.append(f"""
-            SELECT 'enterprise', c.enterprise_id, 'site', s.source, s.record_key, s.updated_at, a.*
-            FROM std_enterprise s JOIN cluster_enterprise c USING (rid) JOIN ({firms}) a ON a.address = s.address
-            WHERE s.mention IS NULL""")
-    if not parts:
-        return
+    people = _address_parts("std_person_addresses")
+    parts = [f"""
+        SELECT 'person' AS entity, c.person_id AS entity_id, '{role}' AS role, s.source, s.record_key,
+               s.updated_at, a.*
+        FROM std_person s JOIN cluster_person c USING (rid) JOIN ({people}) a ON a.address = s.{role}_address"""
+             for role in ("residence", "registered")]
+    parts.append(f"""
+        SELECT 'enterprise', c.enterprise_id, 'site', s.source, s.record_key, s.updated_at, a.*
+        FROM std_enterprise s JOIN cluster_enterprise c USING (rid)
+        JOIN ({_address_parts("std_enterprise_addresses")}) a ON a.address = s.address
+        WHERE s.mention IS NULL""")
     engine.create_table("tmp_addresses", " UNION ALL ".join(parts))
-    has_properties = engine.has_table("property_golden")
     properties = ("SELECT property_id, dwelling_key, district_code, unit FROM property_golden "
-                  "WHERE dwelling_key IS NOT NULL" if has_properties else
-                  "SELECT NULL::VARCHAR AS property_id, NULL::VARCHAR AS dwelling_key, "
-                  "NULL::VARCHAR AS district_code, NULL::VARCHAR AS unit WHERE false")
+                  "WHERE dwelling_key IS NOT NULL")
     engine.create_table("address_resolution", f"""
         WITH distinct_addresses AS (
             SELECT DISTINCT dwelling_key, district_code, unit FROM tmp_addresses WHERE dwelling_key IS NOT NULL
@@ -121,15 +112,14 @@ def disambiguate_residences(engine: Engine) -> None:
     """A residence address that fits several properties (a flat number without its unit)
     resolves to the one candidate the person is otherwise tied to: their registered
     property or a property they own (``resolved_by`` says which)."""
-    owned = ("UNION ALL SELECT person_id, property_id, 'owned_property' FROM property_owner "
-             "WHERE person_id IS NOT NULL AND current" if engine.has_table("property_owner") else "")
-    engine.execute(f"""
+    engine.execute("""
         UPDATE address_resolution a SET property_id = d.property_id, resolution = 'resolved', resolved_by = d.tie
         FROM (
             SELECT r.source, r.record_key, min(t.property_id) AS property_id, min(t.tie) AS tie
             FROM address_resolution r
             JOIN (SELECT person_id, property_id, 'registered_property' AS tie FROM person_registered_property
-                  {owned}) t ON t.person_id = r.entity_id AND list_contains(r.candidates, t.property_id)
+                  UNION ALL SELECT person_id, property_id, 'owned_property' FROM property_owner
+                  WHERE person_id IS NOT NULL AND current) t ON t.person_id = r.entity_id AND list_contains(r.candidates, t.property_id)
             WHERE r.entity = 'person' AND r.role = 'residence' AND r.resolution = 'ambiguous'
             GROUP BY r.source, r.record_key HAVING count(DISTINCT t.property_id) = 1
         ) d
@@ -147,12 +137,11 @@ def relate_people(engine: Engine, config: Config) -> None:
     # Only a stated residence counts: on the demo city a household-registration address
     # stood for the residence of people nobody surveyed in 72% of cases, too few to guess by.
     _best_evidence(engine, config, "residence", "person", rules["residence_address"], "person_residence")
-    if engine.has_table("enterprise_mentions"):
-        engine.create_table("person_employer", """
-            SELECT DISTINCT c.person_id, m.enterprise_id, s.source, s.record_key
-            FROM std_person s JOIN cluster_person c USING (rid)
-            JOIN enterprise_mentions m ON m.role = 'employer' AND m.source = s.source
-             AND m.name IS NOT DISTINCT FROM s.employer_name AND m.uscc IS NOT DISTINCT FROM s.employer_uscc""")
+    engine.create_table("person_employer", """
+        SELECT DISTINCT c.person_id, m.enterprise_id, s.source, s.record_key
+        FROM std_person s JOIN cluster_person c USING (rid)
+        JOIN enterprise_mentions m ON m.role = 'employer' AND m.source = s.source
+         AND m.name IS NOT DISTINCT FROM s.employer_name AND m.uscc IS NOT DISTINCT FROM s.employer_uscc""")
 
 
 def relate_enterprises(engine: Engine, config: Config) -> None:
@@ -160,19 +149,15 @@ def relate_enterprises(engine: Engine, config: Config) -> None:
         return
     rules = entity_rules(config, "enterprise", DEFAULT_ENTERPRISE_RULES)
     _best_evidence(engine, config, "site", "enterprise", rules["address"], "enterprise_site")
-    employers = ("SELECT person_id, enterprise_id FROM person_employer" if engine.has_table("person_employer")
-                 else "SELECT NULL::VARCHAR AS person_id, NULL::VARCHAR AS enterprise_id WHERE false")
     # The representative: by ID number (any record of the person), else by name among the
     # people tied to the enterprise's records (its employees, the residents of its site).
-    engine.create_table("enterprise_legal_rep", f"""
+    engine.create_table("enterprise_legal_rep", """
         WITH by_id AS (
-            SELECT g.enterprise_id, min(c.person_id) AS person_id, count(DISTINCT c.person_id) AS n
-            FROM enterprise_golden g JOIN std_person s ON s.id_number = g.legal_rep_id_number
-            JOIN cluster_person c USING (rid) GROUP BY g.enterprise_id
+            SELECT g.enterprise_id, p.person_id, p.n
+            FROM enterprise_golden g JOIN tmp_person_by_id p ON p.id_number = g.legal_rep_id_number
         ), tied AS (
-            SELECT enterprise_id, person_id FROM ({employers})
-            {"UNION SELECT e.enterprise_id, r.person_id FROM enterprise_site e JOIN person_residence r USING (property_id)"
-             if engine.has_table("person_residence") else ""}
+            SELECT enterprise_id, person_id FROM person_employer
+            UNION SELECT e.enterprise_id, r.person_id FROM enterprise_site e JOIN person_residence r USING (property_id)
         ), by_name AS (
             SELECT g.enterprise_id, min(t.person_id) AS person_id, count(DISTINCT t.person_id) AS n
             FROM enterprise_golden g JOIN tied t USING (enterprise_id) JOIN person_golden p USING (person_id)
@@ -192,17 +177,11 @@ def relate_enterprises(engine: Engine, config: Config) -> None:
 def relate_owners(engine: Engine) -> None:
     if not engine.has_table("property_golden") or not engine.has_table("cluster_person"):
         return
-    owners = ("SELECT source, name, uscc, enterprise_id FROM enterprise_mentions WHERE role = 'owner'"
-              if engine.has_table("enterprise_mentions") else
-              "SELECT NULL AS source, NULL AS name, NULL AS uscc, NULL::VARCHAR AS enterprise_id WHERE false")
     # One row per property record naming an owner: the person by ID number (or, for an ID
     # one digit off, by name and that ID), the enterprise by the owner mention it was linked
     # as; ``current`` marks each property's latest record.
-    engine.create_table("property_owner", f"""
-        WITH by_id AS (
-            SELECT s.id_number, min(c.person_id) AS person_id, count(DISTINCT c.person_id) AS n
-            FROM std_person s JOIN cluster_person c USING (rid) WHERE s.id_number IS NOT NULL GROUP BY 1
-        ), unmatched AS (
+    engine.create_table("property_owner", """
+        WITH by_id AS (SELECT * FROM tmp_person_by_id), unmatched AS (
             -- a mistyped citizen ID can look like a USCC: next to a person's name it is read as an ID
             SELECT rid, owner_name, coalesce(owner_id_number, owner_uscc) AS owner_id_number FROM std_property
             WHERE coalesce(owner_id_number, owner_uscc) IS NOT NULL AND length(owner_name) < 5
@@ -224,27 +203,27 @@ def relate_owners(engine: Engine) -> None:
         FROM std_property s JOIN property_xref x USING (rid)
         LEFT JOIN by_id p ON p.id_number = s.owner_id_number
         LEFT JOIN by_name f ON f.rid = s.rid
-        LEFT JOIN ({owners}) o ON o.source = s.source AND o.name IS NOT DISTINCT FROM s.owner_name
+        LEFT JOIN enterprise_mentions o ON o.role = 'owner' AND o.source = s.source AND o.name IS NOT DISTINCT FROM s.owner_name
              AND o.uscc IS NOT DISTINCT FROM s.owner_uscc
         WHERE s.owner_name IS NOT NULL OR s.owner_id_number IS NOT NULL OR s.owner_uscc IS NOT NULL""")
+
+
+def active_occupants_sql(entity: str) -> str:
+    """Per property, its active residents (``person``) or the active enterprises it houses
+    (``enterprise``): ``property_id, n, ids``."""
+    table = "person_residence" if entity == "person" else "enterprise_site"
+    return f"""
+        SELECT property_id, count(*) AS n, list({entity}_id ORDER BY {entity}_id) AS ids
+        FROM {table} JOIN {entity}_golden g USING ({entity}_id)
+        WHERE g.status = 'active' GROUP BY property_id"""
 
 
 def flag_occupancy(engine: Engine, config: Config) -> None:
     if not engine.has_table("property_golden") or not engine.has_table("person_residence"):
         return
     limits = config.relations
-    sites = ("SELECT property_id, enterprise_id FROM enterprise_site" if engine.has_table("enterprise_site")
-             else "SELECT NULL::VARCHAR AS property_id, NULL::VARCHAR AS enterprise_id WHERE false")
     engine.create_table("property_occupancy", f"""
-        WITH residents AS (
-            SELECT property_id, count(*) AS n, list(person_id ORDER BY person_id) AS ids
-            FROM person_residence r JOIN person_golden g USING (person_id)
-            WHERE g.status = 'active' GROUP BY property_id
-        ), firms AS (
-            SELECT property_id, count(*) AS n, list(enterprise_id ORDER BY enterprise_id) AS ids
-            FROM ({sites}) s JOIN enterprise_golden g USING (enterprise_id)
-            WHERE g.status = 'active' GROUP BY property_id
-        )
+        WITH residents AS ({active_occupants_sql("person")}), firms AS ({active_occupants_sql("enterprise")})
         SELECT p.property_id, 'resident_in_non_dwelling' AS anomaly, r.n AS n_entities, 'person' AS entity,
                r.ids AS entity_ids, p.use, p.district_code, p.address, NULL::INT AS "limit"
         FROM residents r JOIN property_golden p USING (property_id) WHERE NOT p.is_dwelling
@@ -264,7 +243,12 @@ def relate(engine: Engine, config: Config) -> None:
     resolve_addresses(engine)
     if not engine.has_table("address_resolution"):
         return
+    # every person's cluster by the ID numbers their records carry: for owners and representatives
+    engine.create_table("tmp_person_by_id", """
+        SELECT s.id_number, min(c.person_id) AS person_id, count(DISTINCT c.person_id) AS n
+        FROM std_person s JOIN cluster_person c USING (rid) WHERE s.id_number IS NOT NULL GROUP BY 1""")
     relate_owners(engine)
     relate_people(engine, config)
     relate_enterprises(engine, config)
     flag_occupancy(engine, config)
+    engine.drop("tmp_person_by_id")
