@@ -136,6 +136,9 @@ class ReconcileConfig(_Strict):
     residence_evidence_years: float = Field(
         5, gt=0, description="a residence statement older than this (by its updated_at) no longer shows where "
                              "someone lives")
+    survey_sources: list[str] = Field(
+        default_factory=list, description="person sources that survey dwellings door to door (the grid survey); "
+                                         "they calibrate the resident estimate (recon_resident_estimate)")
     figures: dict[str, FigureConfig] = Field(
         default_factory=lambda: {k: FigureConfig(**v) for k, v in DEFAULT_FIGURES.items()},
         description="agreed figures by name; a config's own are added to (or replace) the defaults")
@@ -309,6 +312,11 @@ def _check_config(config: Config, path: Path, problem, check_files: bool) -> Non
         if name not in known:
             problem(("survivorship", "source_priority", j),
                     f"'{name}' is not a source in this config; use one of {sorted(known)}")
+    persons = sorted(s.name for s in config.sources if s.entity == "person")
+    for j, name in enumerate(config.reconcile.survey_sources):
+        if name not in persons:
+            problem(("reconcile", "survey_sources", j),
+                    f"'{name}' is not a person source in this config; use one of {persons}")
     for entity in ENTITY_FIELDS:
         for attribute, rules in getattr(config.survivorship, entity).items():
             if attribute not in ENTITY_FIELDS[entity]:

@@ -342,11 +342,19 @@ class _Evaluation:
         (persons.csv: alive, registered / resident in the city, by the district columns), and
         ``<figure>_district_max_error`` the largest relative error of a district. The same
         with ``_known`` compares with the truth counted over the people at least one
-        department holds a record of: nobody can count a person no register knows."""
+        department holds a record of: nobody can count a person no register knows.
+        ``resident_population_estimate_*`` scores the survey-calibrated estimate
+        (recon_resident_estimate) the same way."""
         if not (self.has("recon_figures", "figure", "district_code", "value") and "eval_persons" in self.truth):
             return
-        for figure, flag, district in (("registered_population", "registered_in_city", "registered_district_code"),
-                                       ("resident_population", "resident_in_city", "residence_district_code")):
+        figures = [("registered_population", "registered_in_city", "registered_district_code",
+                    "SELECT district_code, value FROM recon_figures WHERE figure = 'registered_population'"),
+                   ("resident_population", "resident_in_city", "residence_district_code",
+                    "SELECT district_code, value FROM recon_figures WHERE figure = 'resident_population'")]
+        if self.has("recon_resident_estimate", "district_code", "estimate"):
+            figures.append(("resident_population_estimate", "resident_in_city", "residence_district_code",
+                            "SELECT district_code, estimate AS value FROM recon_resident_estimate"))
+        for figure, flag, district, ours_sql in figures:
             if not (self.has_truth("eval_persons", flag) and self.has_truth("eval_persons", district)):
                 continue
             for suffix, scope in (("", "true"), ("_known", "person_uid IN (SELECT person_uid FROM eval_person_records)")):
@@ -354,7 +362,7 @@ class _Evaluation:
                     WITH truth AS (
                         SELECT {district} AS district_code, count(*) AS n FROM eval_persons
                         WHERE status = 'active' AND {_truthy(flag)} AND {scope} GROUP BY ROLLUP ({district})
-                    ), ours AS (SELECT district_code, value FROM recon_figures WHERE figure = '{figure}')
+                    ), ours AS ({ours_sql})
                     SELECT t.district_code IS NULL AS city, t.n, coalesce(o.value, 0)
                     FROM truth t LEFT JOIN ours o ON o.district_code IS NOT DISTINCT FROM t.district_code
                     WHERE t.n > 0""").fetchall()

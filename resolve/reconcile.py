@@ -27,6 +27,7 @@ import pandas as pd
 from resolve.cluster import cluster_registries
 from resolve.config import Config
 from resolve.engine import Engine, quote_ident, quote_literal
+from resolve.estimate import estimate_residents
 from resolve.relate import active_occupants_sql
 
 ENTITIES = ("person", "enterprise", "property")
@@ -286,6 +287,7 @@ def reconcile(engine: Engine, config: Config) -> None:
     person_facts(engine, config)
     enterprise_facts(engine)
     property_facts(engine)
+    estimate_residents(engine, config)
     _alternative_clusters(engine, config)
     figures(engine, config)
     waterfalls(engine, config)

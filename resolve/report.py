@@ -178,7 +178,8 @@ def build_report(registry: Path, out_dir: Path, unmasked: bool = False) -> Path:
         w = _Writer(con, folder, unmasked)
         info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
         page = [_figures_section(con, w), _waterfall_section(con, w), _overlap_section(con, w),
-                _dispute_section(con, w), _district_section(con, w), _reproduce_section(info, unmasked)]
+                _dispute_section(con, w), _district_section(con, w), _estimate_section(con, w, tables),
+                _reproduce_section(info, unmasked)]
     finally:
         con.close()
     title = f"{info.get('city', '')} 人口与法人、房屋基础库 对账报告"
@@ -293,6 +294,37 @@ def _district_section(con, w: _Writer) -> str:
             f'<table><tr><th>区划代码</th>{head}</tr>{"".join(body)}</table>'
             '<h3>人户分离 <small>registered in one district, living in another</small></h3>'
             f'<table><tr><th>户籍区</th><th>居住区</th><th>人数</th></tr>{sep}</table></section>')
+
+
+def _estimate_section(con, w: _Writer, tables: set[str]) -> str:
+    if "recon_resident_estimate" not in tables:
+        return ""
+    rows = con.execute("SELECT district_code, counted, estimate, standard_error, found_by_survey, survey_only, unseen "
+                       "FROM recon_resident_estimate ORDER BY district_code NULLS FIRST").fetchall()
+    body = "".join(
+        f"<tr><td>{d or '全市 city'}</td><td>{c:,}</td><td>{e:,}</td><td>± {1.96 * (se or 0):,.0f}</td>"
+        f"<td>{f:,}</td><td>{o:,}</td><td>{u:,}</td></tr>" for d, c, e, se, f, o, u in rows)
+    classes = con.execute("SELECT kind, recency, persons, found, residency_rate, basis FROM recon_resident_classes "
+                          "ORDER BY kind, recency").fetchall()
+    cls = "".join(f"<tr><td>{k}</td><td>{r}</td><td>{n:,}</td><td>{f:,}</td>"
+                  f"<td>{'' if rate is None else f'{rate:.3f}'}</td><td>{b}</td></tr>"
+                  for k, r, n, f, rate, b in classes)
+    n_rows = con.execute("SELECT count(*) FROM recon_person_estimate").fetchone()[0]
+    link = w.link("resident_estimate_persons", "SELECT * FROM recon_person_estimate ORDER BY person_id, district_code",
+                  n_rows)
+    return ('<section id="estimate"><h2>实有人口估计 <small>Resident population estimate, calibrated by the '
+            'door-to-door survey</small></h2>'
+            '<p class="note">登记数（counted）是名单：每个被证据认定居住在本市的人。估计数（estimate）另计入入户调查'
+            '查得的比例所推算的：旧登记中仍在住的人、仅有社保等无地址记录的人，以及没有任何部门登记的人（unseen）。'
+            '± 为 95% 抽样误差。The estimate adds, from the share of each evidence class the survey finds, the '
+            'people old or address-less records stand for and those no department holds; ± is the 95% sampling '
+            'margin.</p>'
+            '<table><tr><th>区划代码</th><th>登记 counted</th><th>估计 estimate</th><th>误差 ±</th>'
+            '<th>调查查得 found</th><th>仅调查 survey only</th><th>未登记 unseen</th></tr>'
+            f'{body}</table><h3>证据类别 <small>Evidence classes and their residency rates</small></h3>'
+            '<table><tr><th>类别 kind</th><th>最新记录 recency</th><th>人数</th><th>调查查得</th><th>居住率</th>'
+            f'<th>依据 basis</th></tr>{cls}</table><p class="note">每人的估计份额：{link} 行'
+            '（recon_person_estimate）。</p></section>')
 
 
 def _reproduce_section(info: dict, unmasked: bool) -> str:

@@ -119,3 +119,15 @@ def test_defaults_and_survivorship_checked(tmp_path):
     assert "'dead' is not a valid status" in text
     assert "'nobody' is not a source in this config" in text
     assert "unknown rule 'loudest'" in text
+
+
+def test_survey_sources_must_be_person_sources(tmp_path):
+    (tmp_path / "p.csv").write_text(CSV, encoding="utf-8")
+    path = write_config(tmp_path, """  - name: deaths
+    department: 民政局
+    entity: person
+    path: p.csv
+    columns: {人员编号: record_key}
+""", extra="reconcile:\n  survey_sources: [grid]\n")
+    (message,) = problems(path)
+    assert message.endswith("config.yaml:5: reconcile.survey_sources[0]: 'grid' is not a person source in this config; use one of ['deaths']")

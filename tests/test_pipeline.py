@@ -274,6 +274,21 @@ def test_registered_population_agrees_with_the_truth(built):
     assert abs(m["resident_population_error_known"]) <= 0.02
 
 
+def test_resident_estimate_holds_the_truth_within_its_margin(built):
+    """The survey-calibrated estimate also stands for the people no department knows and weighs
+    old and address-less records; the truth lies within three standard errors of it."""
+    folder, _ = built
+    m = evaluate_registry(folder / "out", folder / "city")
+    ((truth,),) = duckdb.sql(f"SELECT count(*) FROM read_csv('{folder / 'city' / 'truth' / 'persons.csv'}', "
+                             "all_varchar = true) WHERE status = 'active' AND resident_in_city = 'True'").fetchall()
+    counted, estimate, se, unseen = query(folder, "SELECT counted, estimate, standard_error, unseen "
+                                                  "FROM recon_resident_estimate WHERE district_code IS NULL")[0]
+    assert m["resident_population_estimate_error"] == pytest.approx((estimate - truth) / truth)
+    assert 0 < se < 0.1 * estimate
+    assert abs(estimate - truth) <= 3 * se
+    assert unseen > 0 and estimate > counted - 3 * se
+
+
 def test_disputes_carry_a_reason_and_merges_their_explanation(built):
     folder, _ = built
     reasons = {r[0] for r in query(folder, "SELECT DISTINCT reason FROM recon_disputes")}

@@ -305,4 +305,7 @@ def config_yaml(specs: list[SourceSpec], paths: dict[str, str], formats: dict[st
             for f, mapping in values.items():
                 inner = ", ".join(f"{_yaml_scalar(k)}: {_yaml_scalar(v)}" for k, v in mapping.items())
                 lines.append(f"      {f}: {{{inner}}}")
+    surveys = [spec.name for spec in specs if spec.builder == "grid"]
+    if surveys:
+        lines += ["reconcile:", f"  survey_sources: [{', '.join(surveys)}]"]
     return "\n".join(lines) + "\n"
