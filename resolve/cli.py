@@ -55,11 +55,16 @@ def run(config_path: str, out_dir: str, model: str | None) -> None:
         resolve run configs/demo.yaml --out out/demo
     """
     from resolve.config import load_config
-    from resolve.pipeline import run as run_pipeline
 
     config = load_config(config_path)
+    _run_and_summarise(config, out_dir, model=model)
+
+
+def _run_and_summarise(config, out_dir: str, model: str | None = None, update: str | None = None) -> None:
+    from resolve.pipeline import run as run_pipeline
+
     with console.status("starting") as status:
-        result = run_pipeline(config, out_dir, model=model,
+        result = run_pipeline(config, out_dir, model=model, update=update,
                               progress=lambda msg: status.update(f"[bold]{msg}[/]"))
     table = Table(title=f"{config.city} registry ({config.snapshot_date})")
     for col in ("source", "entity", "read", "linked", "quarantined"):
@@ -71,9 +76,79 @@ def run(config_path: str, out_dir: str, model: str | None) -> None:
     for entity, plural in (("person", "persons"), ("enterprise", "enterprises"), ("property", "properties")):
         console.print(f"golden {plural}: {c['golden_' + plural]:,} from {c[entity + '_records']:,} records")
     console.print(f"quarantined: {c['quarantined']:,} rows")
+    for status, n in c.get("overrides", {}).items():
+        console.print(f"overrides {status}: {n:,}")
     console.print("stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
     console.print(f"registry: {result.registry.resolve()}")
     console.print(f"report:   {(result.registry.parent / 'report' / 'index.html').resolve()}")
+
+
+@main.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
+@click.option("--source", required=True, help="The source whose new delivery CONFIG now points at.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="The folder of the registry to update (an earlier `resolve run --out`).")
+def update(config_path: str, source: str, out_dir: str) -> None:
+    """Link one department's new delivery to the existing registry in DIR.
+
+    Uses the models saved beside the registry (nothing is retrained) and scores only the
+    pairs the delivery touches; clusters, golden records, relations, figures and the report
+    are rebuilt, and every entity the delivery does not change keeps its ID.
+
+    \b
+    Example:
+        resolve update configs/demo.yaml --source grid_survey --out out/demo
+    """
+    from resolve.config import load_config
+
+    _run_and_summarise(load_config(config_path), out_dir, update=source)
+
+
+@main.group()
+def override() -> None:
+    """The override log: corrections every rebuild applies (see README, Overrides)."""
+
+
+@override.command("add")
+@click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
+@click.option("--kind", required=True, type=click.Choice(["same", "different", "detach", "set_attribute",
+                                                            "set_use", "revoke"]))
+@click.option("--record", "records", multiple=True, help="source:record_key (repeat for several).")
+@click.option("--entity-id", default=None, help="A golden ID (P..., E..., H...) instead of a record.")
+@click.option("--attribute", default=None, help="For set_attribute: name, birth_date, sex, status, residence_property.")
+@click.option("--value", default=None, help="The value to set (set_attribute, set_use).")
+@click.option("--status-date", default=None, help="With status: the date it took effect (YYYY-MM-DD).")
+@click.option("--revokes", "revoked", default=None, help="For revoke: the id of the entry withdrawn.")
+@click.option("--author", required=True)
+@click.option("--reason", required=True)
+@click.option("--evidence", required=True, help="What the correction rests on (a visit, a document).")
+@click.option("--date", "day", default=None, help="When it was established (YYYY-MM-DD; default today).")
+@click.option("--registry", "registry_dir", default=None, type=click.Path(file_okay=False),
+              help="Also check that the records or entity are in this registry.")
+def override_add(config_path, kind, records, entity_id, attribute, value, status_date, revoked, author, reason,
+                 evidence, day, registry_dir) -> None:
+    """Validate one correction and append it to the config's override log.
+
+    \b
+    Example:
+        resolve override add configs/demo.yaml --kind different \\
+            --record police_hukou:44032101908365 --record grid_survey:WG1140280786 \\
+            --author "网格员 李四" --reason "twins" --evidence "visit 2026-11-20, both present"
+    """
+    from resolve.config import load_config
+    from resolve.overrides import append_override, check_against_registry, parse_entry
+    from resolve.pipeline import REGISTRY_FILE
+
+    config = load_config(config_path)
+    data = {"kind": kind, "records": list(records), "entity_id": entity_id, "attribute": attribute, "value": value,
+            "status_date": status_date, "override": revoked, "author": author, "reason": reason,
+            "evidence": evidence, "date": day}
+    if registry_dir:
+        check_against_registry(parse_entry({k: v for k, v in data.items() if v not in (None, "", [])}
+                                           | {"date": day or "2000-01-01"}, config),
+                               Path(registry_dir) / REGISTRY_FILE)
+    entry = append_override(config, data)
+    console.print(f"{entry.id}: {entry.kind} appended to {config.overrides_dir}")
 
 
 @main.command()

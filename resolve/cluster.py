@@ -1,7 +1,8 @@
 """Cluster: pairwise predictions to entities.
 
 Reads ``std_person`` and ``pairs_person``; writes ``cluster_person(rid, person_id,
-cluster_probability)`` and ``cluster_person_refused`` (links above the threshold that were
+cluster_probability, member)`` (``member``: the record's key that outlives its rid,
+source|record_key) and ``cluster_person_refused`` (links above the threshold that were
 not followed, with the reason).
 
 Links are followed strongest first (single linkage with cannot-link constraints): a link
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from resolve.engine import Engine
+from resolve.overrides import ClusterRules, cluster_rules, entries_from_log, record_cluster_outcomes
 
 
 class _Components:
@@ -26,10 +28,13 @@ class _Components:
     kind (a valid ID; a department's own property code; a flat's unit), and two components
     whose anchors of one kind differ are never joined."""
 
-    def __init__(self, anchors: dict[int, tuple], reasons: tuple[str, ...]):
+    def __init__(self, anchors: dict[int, tuple], reasons: tuple[str, ...],
+                 apart: dict[int, dict[str, int]] | None = None):
         self.parent: dict[int, int] = {}
         self.anchor = anchors
         self.reasons = reasons
+        # records a "different" override keeps apart: component -> {override: position}
+        self.apart = {rid: dict(v) for rid, v in (apart or {}).items()}
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -45,6 +50,12 @@ class _Components:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return None
+        pa, pb = self.apart.get(ra), self.apart.get(rb)
+        if pa and pb:
+            small, large = (pa, pb) if len(pa) <= len(pb) else (pb, pa)
+            for override, position in small.items():
+                if large.get(override, position) != position:
+                    return f"override_different:{override}"
         xa, xb = self.anchor.get(ra), self.anchor.get(rb)
         if xa is not None and xb is not None:
             for reason, va, vb in zip(self.reasons, xa, xb):
@@ -58,20 +69,28 @@ class _Components:
         self.parent[rb] = ra
         if merged is not None:
             self.anchor[ra] = merged
+        if pb:
+            self.apart[ra] = {**(pa or {}), **pb}
+            del self.apart[rb]
         return None
 
 
 def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql: dict[str, str],
                      out_table: str, id_prefix: str, evidence_column: str | None = None,
-                     member_sql: str = "s.source || '|' || s.record_key", rule_column: str | None = None) -> None:
+                     member_sql: str = "s.source || '|' || s.record_key", rule_column: str | None = None,
+                     rules: ClusterRules | None = None) -> list[tuple]:
     """Cluster ``std_<entity>`` by ``pairs_<entity>`` at ``threshold`` into ``out_table``.
 
     ``anchors_sql`` maps a refusal reason to an anchor expression over ``std_<entity>``:
     records whose anchors of one kind differ never end up in one entity. ``member_sql``
     names a record for its entity's ID (the ID hashes the smallest member). A pair whose
     ``rule_column`` is true is a link by rule: followed first, whatever its score (anchors and
-    identity evidence still apply).
+    identity evidence still apply). ``rules`` are the override log's: its "same" links are
+    followed before any other, its "different" records are never joined (the link that would
+    join them is refused, so the entity splits at its weakest links), its detached records
+    follow no link. Returns the refused links.
     """
+    rules = rules or ClusterRules()
     reasons = tuple(anchors_sql)
     anchors: dict[int, tuple] = {}
     if reasons:
@@ -85,9 +104,17 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
         SELECT rid_l, rid_r, match_probability, match_weight, {evidence} AS evidence FROM pairs_{entity}
         WHERE match_probability >= ? OR {rule}
         ORDER BY {rule} DESC, match_weight DESC, rid_l, rid_r""", [threshold]).fetchnumpy()
-    comps = _Components(anchors, reasons)
+    comps = _Components(anchors, reasons, rules.apart)
     refused = []
+    for override, l, r in rules.same:
+        detached = rules.detached.get(l) or rules.detached.get(r)
+        reason = f"detached by {detached}" if detached else comps.union(l, r)
+        if reason:
+            rules.same_refused[override] = reason
+    detached = rules.detached
     for l, r, ok in zip(edges["rid_l"].tolist(), edges["rid_r"].tolist(), edges["evidence"].tolist()):
+        if l in detached or r in detached:
+            continue
         reason = comps.union(l, r) if ok else "no_identity_evidence"
         if reason:
             refused.append((l, r, reason))
@@ -101,15 +128,16 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
             SELECT s.rid, coalesce(t.root, s.rid) AS root, {member_sql} AS member
             FROM std_{entity} s LEFT JOIN tmp_cluster_roots t USING (rid)
         ), ids AS (
-            SELECT rid, root, '{id_prefix}' || upper(substr(md5(min(member) OVER (PARTITION BY root)), 1, 16))
-                AS {entity}_id FROM c
+            SELECT rid, root, member,
+                   '{id_prefix}' || upper(substr(md5(min(member) OVER (PARTITION BY root)), 1, 16)) AS {entity}_id
+            FROM c
         ), best AS (
             SELECT rid, max(match_probability) AS cluster_probability FROM (
                 SELECT unnest([p.rid_l, p.rid_r]) AS rid, p.match_probability FROM pairs_{entity} p
                 JOIN ids a ON a.rid = p.rid_l JOIN ids b ON b.rid = p.rid_r AND a.root = b.root
             ) GROUP BY rid
         )
-        SELECT ids.rid, ids.{entity}_id, best.cluster_probability
+        SELECT ids.rid, ids.{entity}_id, best.cluster_probability, ids.member
         FROM ids LEFT JOIN best USING (rid)""")
     engine.drop("tmp_cluster_roots")
     refused_frame = pd.DataFrame(refused, columns=["rid_l", "rid_r", "reason"]).astype(
@@ -120,43 +148,51 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
         FROM tmp_cluster_refused t JOIN pairs_{entity} p USING (rid_l, rid_r)
         ORDER BY p.match_weight DESC""")
     engine.drop("tmp_cluster_refused")
+    return refused
 
 
 def cluster_persons(engine: Engine, threshold: float, valid_ids_never_merge: bool = True,
-                    require_identity_evidence: bool = True, out_table: str = "cluster_person") -> None:
-    if not engine.has_table("std_person"):
-        return
+                    require_identity_evidence: bool = True, out_table: str = "cluster_person",
+                    rules: ClusterRules | None = None) -> list[tuple]:
     anchors = {"different_valid_ids": "CASE WHEN id_valid THEN id_number END"} if valid_ids_never_merge else {}
     evidence = "identity_evidence" if require_identity_evidence else None
-    cluster_entities(engine, "person", threshold, anchors, out_table, "P", evidence)
+    return cluster_entities(engine, "person", threshold, anchors, out_table, "P", evidence, rules=rules)
 
 
-def cluster_enterprises(engine: Engine, threshold: float, out_table: str = "cluster_enterprise") -> None:
+def cluster_enterprises(engine: Engine, threshold: float, out_table: str = "cluster_enterprise",
+                        rules: ClusterRules | None = None) -> list[tuple]:
     """Two different check-valid USCCs are two enterprises; an entity known only from other
     departments' mentions takes its ID from them, one with registrations from those."""
-    if not engine.has_table("std_enterprise"):
-        return
-    cluster_entities(engine, "enterprise", threshold,
-                     {"different_valid_usccs": "CASE WHEN uscc_valid THEN uscc END"},
-                     out_table, "E", "identity_evidence",
-                     member_sql="CASE WHEN s.mention IS NULL THEN '' ELSE '~' END || s.source || '|' || s.record_key")
+    return cluster_entities(engine, "enterprise", threshold,
+                            {"different_valid_usccs": "CASE WHEN uscc_valid THEN uscc END"},
+                            out_table, "E", "identity_evidence",
+                            member_sql="CASE WHEN s.mention IS NULL THEN '' ELSE '~' END || s.source || '|' || s.record_key",
+                            rules=rules)
 
 
 def cluster_properties(engine: Engine, threshold: float, anchors: dict[str, str],
-                       out_table: str = "cluster_property") -> None:
-    if not engine.has_table("std_property"):
-        return
-    cluster_entities(engine, "property", threshold, anchors, out_table, "H", "identity_evidence",
-                     rule_column="unique_dwelling")
+                       out_table: str = "cluster_property", rules: ClusterRules | None = None) -> list[tuple]:
+    return cluster_entities(engine, "property", threshold, anchors, out_table, "H", "identity_evidence",
+                            rule_column="unique_dwelling", rules=rules)
 
 
 def cluster_registries(engine: Engine, config, threshold: float, prefix: str = "cluster") -> None:
     """All three entities at ``threshold`` into ``<prefix>_person`` / ``_enterprise`` /
-    ``_property``, with the config's cannot-link rules."""
+    ``_property``, with the config's cannot-link rules and the override log's. The registry's
+    own clustering (prefix ``cluster``) records what became of each override."""
     from resolve.link.property import property_anchors
 
     link = config.link
-    cluster_persons(engine, threshold, link.valid_ids_never_merge, link.require_identity_evidence,
-                    out_table=f"{prefix}_person")
-    cluster_enterprises(engine, threshold, out_table=f"{prefix}_enterprise")
-    cluster_properties(engine, threshold, property_anchors(config), out_table=f"{prefix}_property")
+    entries = entries_from_log(engine)
+    runs = {
+        "person": lambda rules: cluster_persons(engine, threshold, link.valid_ids_never_merge,
+                                                link.require_identity_evidence, f"{prefix}_person", rules),
+        "enterprise": lambda rules: cluster_enterprises(engine, threshold, f"{prefix}_enterprise", rules),
+        "property": lambda rules: cluster_properties(engine, threshold, property_anchors(config),
+                                                     f"{prefix}_property", rules),
+    }
+    for entity, cluster in runs.items():
+        rules = cluster_rules(engine, entries, entity)
+        refused = cluster(rules)
+        if prefix == "cluster":
+            record_cluster_outcomes(engine, entity, rules, refused)

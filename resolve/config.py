@@ -165,8 +165,17 @@ class Config(_Strict):
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
     relations: RelationsConfig = Field(default_factory=RelationsConfig)
     reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
+    overrides: str | None = Field(
+        None, description="folder of the override log (*.jsonl), relative to the config; every rebuild applies it")
 
     config_path: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def overrides_dir(self) -> Path | None:
+        if self.overrides is None:
+            return None
+        base = self.config_path.parent if self.config_path else Path.cwd()
+        return (base / self.overrides).resolve()
 
     def sources_for(self, entity: str) -> list[SourceConfig]:
         return [s for s in self.sources if s.entity == entity]

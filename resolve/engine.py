@@ -71,7 +71,12 @@ class Engine:
 
     def has_table(self, name: str) -> bool:
         return bool(self.scalar(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main' "
+            "AND table_catalog = current_database()", [name]))
+
+    def attach(self, path: str | Path, alias: str) -> None:
+        """Attach another database file, read-only, as ``alias`` (a previous registry)."""
+        self.execute(f"ATTACH {quote_literal(str(path))} AS {quote_ident(alias)} (READ_ONLY)")
 
     def tables(self) -> list[str]:
         return [r[0] for r in self.fetchall(

@@ -431,3 +431,28 @@ def evaluate_registry(registry_dir: Path, truth_dir: Path) -> dict[str, float | 
     finally:
         con.close()
     return ev.metrics
+
+
+def partition_agreement(registry_a: str | Path, registry_b: str | Path, entity: str = "person") -> dict[str, float]:
+    """How far two registries agree on ``entity``: of the records both hold, the share whose
+    entity has exactly the same records in both (``agreement``), and the share that carry the
+    same ID in both (``same_id``). For an update against a full rebuild on the same data, and
+    for ID stability across rebuilds."""
+    con = duckdb.connect()
+    try:
+        for alias, path in (("a", registry_a), ("b", registry_b)):
+            path = Path(path)
+            con.execute(f"ATTACH '{path / 'registry.duckdb' if path.is_dir() else path}' AS {alias} (READ_ONLY)")
+        key = f"{entity}_id"
+        row = con.execute(f"""
+            WITH a AS (SELECT source || '|' || record_key AS member, {key} AS id FROM a.{entity}_xref),
+                 b AS (SELECT source || '|' || record_key AS member, {key} AS id FROM b.{entity}_xref),
+                 sa AS (SELECT id, list_sort(list(member)) AS members FROM a GROUP BY id),
+                 sb AS (SELECT id, list_sort(list(member)) AS members FROM b GROUP BY id),
+                 both_ AS (SELECT a.member, a.id AS id_a, b.id AS id_b FROM a JOIN b USING (member))
+            SELECT count(*), count(*) FILTER (WHERE sa.members = sb.members), count(*) FILTER (WHERE id_a = id_b)
+            FROM both_ JOIN sa ON sa.id = both_.id_a JOIN sb ON sb.id = both_.id_b""").fetchone()
+    finally:
+        con.close()
+    n, same, same_id = row
+    return {"records": n, "agreement": same / n if n else 1.0, "same_id": same_id / n if n else 1.0}

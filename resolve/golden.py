@@ -20,6 +20,7 @@ import pandas as pd
 
 from resolve.config import DEFAULT_PERSON_RULES, Config
 from resolve.engine import Engine, quote_ident, quote_literal
+from resolve.overrides import apply_value_overrides, entries_from_log
 
 PERSON_VALUES = {
     "id_number": "id_number",
@@ -49,7 +50,12 @@ EXTRA_DEFAULT_RULES = {
 # A death registration is dated by its status date, or failing that by the registration
 # itself. Any other status counts as evidence only with its own status date: a record's
 # updated_at says when a department touched the row, not that the person was alive then.
-_STATUS_EVIDENCE_DATE = "CASE WHEN status = 'deceased' THEN coalesce(status_date, updated_at) ELSE status_date END"
+def _status_evidence_date(alias: str = "") -> str:
+    a = f"{alias}." if alias else ""
+    return f"CASE WHEN {a}status = 'deceased' THEN coalesce({a}status_date, {a}updated_at) ELSE {a}status_date END"
+
+
+_STATUS_EVIDENCE_DATE = _status_evidence_date()
 
 _NEVER = "1e12"  # sorts after every real date
 
@@ -158,13 +164,16 @@ def build_person_golden(engine: Engine, config: Config) -> None:
         return
     survive(engine, config, "person", PERSON_VALUES, person_rules(config),
             "s.id_valid, s.updated_at, s.status_date, s.status")
+    apply_value_overrides(engine, entries_from_log(engine), "person")
     write_xref_and_lineage(engine, "person")
     engine.create_table("person_golden", f"""
         WITH members AS ({members_sql("person")}
         ), golden AS ({pivot_winners("person", PERSON_VALUES)}
         ), status_dates AS (
-            SELECT l.person_id, {_STATUS_EVIDENCE_DATE} AS status_date
-            FROM tmp_person_winners l JOIN std_person s USING (source, record_key)
+            -- a status set by an override comes with its own date
+            SELECT l.person_id, coalesce(o.status_date, {_status_evidence_date("s")}) AS status_date
+            FROM tmp_person_winners l LEFT JOIN std_person s USING (source, record_key)
+            LEFT JOIN tmp_override_values o ON l.source = 'override' AND o.override_id = l.record_key
             WHERE l.attribute = 'status'
         )
         SELECT m.person_id, g.id_number,
@@ -176,6 +185,7 @@ def build_person_golden(engine: Engine, config: Config) -> None:
         FROM members m LEFT JOIN golden g USING (person_id) LEFT JOIN status_dates d USING (person_id)
         ORDER BY m.person_id""")
     engine.drop("tmp_person_winners")
+    engine.drop("tmp_override_values")
 
 
 ENTERPRISE_VALUES = {
@@ -217,6 +227,7 @@ def build_enterprise_golden(engine: Engine, config: Config) -> None:
             entity_rules(config, "enterprise", DEFAULT_ENTERPRISE_RULES),
             "s.uscc_valid AS id_valid, s.updated_at, NULL::DATE AS status_date, s.status",
             secondary="CASE WHEN s.mention IS NULL THEN 0 ELSE 1 END")
+    apply_value_overrides(engine, entries_from_log(engine), "enterprise")
     write_xref_and_lineage(engine, "enterprise", where="s.mention IS NULL")
     engine.create_table("enterprise_golden", f"""
         WITH members AS (
@@ -260,6 +271,7 @@ def build_enterprise_golden(engine: Engine, config: Config) -> None:
                c.enterprise_id, c.cluster_probability AS match_probability
         FROM std_enterprise s JOIN cluster_enterprise c USING (rid) WHERE s.mention IS NOT NULL""")
     engine.drop("tmp_enterprise_winners")
+    engine.drop("tmp_override_values")
 
 
 PROPERTY_VALUES = {
@@ -299,6 +311,7 @@ def build_property_golden(engine: Engine, config: Config) -> None:
     survive(engine, config, "property", PROPERTY_VALUES,
             entity_rules(config, "property", DEFAULT_PROPERTY_RULES),
             "NULL::BOOLEAN AS id_valid, s.updated_at, NULL::DATE AS status_date, NULL::VARCHAR AS status")
+    apply_value_overrides(engine, entries_from_log(engine), "property")
     write_xref_and_lineage(engine, "property")
     parts = ", ".join(f"s.{p}" for p in _ADDRESS_PARTS)
     engine.create_table("property_golden", f"""
@@ -323,3 +336,4 @@ def build_property_golden(engine: Engine, config: Config) -> None:
         LEFT JOIN districts d USING (property_id)
         ORDER BY m.property_id""")
     engine.drop("tmp_property_winners")
+    engine.drop("tmp_override_values")

@@ -206,13 +206,33 @@ def ingest_source(engine: Engine, source: SourceConfig) -> dict:
             "rows_quarantined": read - accepted}
 
 
-def ingest(engine: Engine, config: Config, progress=None) -> None:
+INGEST_REASONS = ("bad_field_count", "undecodable", "empty_record_key", "duplicate_record_key")
+
+
+def ingest(engine: Engine, config: Config, progress=None, only: str | None = None,
+           previous: str | None = None) -> None:
+    """Every source's file into its raw table. With ``only`` (a new delivery of one source),
+    the other sources' raw tables, ingest quarantine and counts come from the ``previous``
+    registry as they were."""
+    import pandas as pd
+
     engine.execute(f"CREATE OR REPLACE TABLE quarantine ({QUARANTINE_COLUMNS})")
     stats = []
     for source in config.sources:
+        if only is not None and source.name != only:
+            kept = engine.fetchall(f"SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
+                                   f"AND table_name = ?", [previous, f"raw_{source.name}"])[0][0]
+            if not kept:
+                raise ResolveError(f"source '{source.name}' is not in the registry yet; run `resolve run` to "
+                                   "build a registry with it, then deliver updates")
+            engine.create_table(f"raw_{source.name}", f"SELECT * FROM {previous}.{quote_ident('raw_' + source.name)}")
+            reasons = ", ".join(quote_literal(r) for r in INGEST_REASONS)
+            engine.execute(f"INSERT INTO quarantine SELECT * FROM {previous}.quarantine "
+                           f"WHERE source = {quote_literal(source.name)} AND reason IN ({reasons})")
+            stats.append(engine.df(f"SELECT * FROM {previous}.ingest_sources WHERE source = ?",
+                                   [source.name]).iloc[0].to_dict())
+            continue
         if progress:
             progress(f"ingest {source.name}")
         stats.append(ingest_source(engine, source))
-    import pandas as pd
-
     engine.create_table_from_frame("ingest_sources", pd.DataFrame(stats))

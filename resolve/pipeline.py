@@ -23,10 +23,12 @@ from resolve.config import Config
 from resolve.engine import Engine
 from resolve.errors import ResolveError
 from resolve.golden import build_enterprise_golden, build_person_golden, build_property_golden
+from resolve.identity import PREVIOUS, assign_stable_ids, run_number, write_id_history
 from resolve.ingest import ingest
 from resolve.link.enterprise import link_enterprises
 from resolve.link.person import link_persons
 from resolve.link.property import link_properties
+from resolve.overrides import load_overrides, write_log, write_status
 from resolve.reconcile import reconcile
 from resolve.relate import relate
 from resolve.report import build_report
@@ -71,8 +73,14 @@ def check_nothing_lost(engine: Engine) -> pd.DataFrame:
 
 def build_registry(engine: Engine, config: Config, model_out: Path | None = None,
                    model_in: Path | None = None,
-                   progress: Callable[[str], None] | None = None) -> tuple[dict[str, float], dict[str, str]]:
-    """Run every stage on ``engine``; return each stage's seconds and notes for run_info."""
+                   progress: Callable[[str], None] | None = None,
+                   update: str | None = None) -> tuple[dict[str, float], dict[str, str]]:
+    """Run every stage on ``engine``; return each stage's seconds and notes for run_info.
+
+    ``update`` names a source whose new delivery is linked to the previous registry (attached
+    as ``previous``) with the models saved beside it (``model_in``: the person model; the
+    others beside it): nothing is trained, and only the person pairs touching the delivery
+    are scored."""
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     notes: dict[str, str] = {}
@@ -87,24 +95,43 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
         return model_out.with_name(model_out.name.replace(PERSON_MODEL_FILE, MODEL_FILES[entity])) \
             if model_out else None
 
+    def saved(entity: str) -> Path | None:
+        return model_in.with_name(MODEL_FILES[entity]) if update and model_in else None
+
     threshold = config.link.threshold
-    stage("ingest", lambda: ingest(engine, config, progress=say))
+    write_log(engine, load_overrides(config))
+    stage("ingest", lambda: ingest(engine, config, progress=say, only=update, previous=PREVIOUS if update else None))
     stage("standardise_person", lambda: standardise_persons(engine, config))
     stage("standardise_property", lambda: standardise_properties(engine, config))
     # after the others: it links their employer and owner fields too
     stage("standardise_enterprise", lambda: standardise_enterprises(engine, config))
     stage("link_person", lambda: notes.update(
-        person_model=link_persons(engine, config, model_out=model_out, model_in=model_in)))
+        person_model=link_persons(engine, config, model_out=model_out, model_in=model_in,
+                                  changed=[update] if update else None, previous=PREVIOUS if update else None)))
     stage("link_enterprise", lambda: notes.update(
-        enterprise_model=link_enterprises(engine, config, model_out=beside("enterprise"))))
+        enterprise_model=link_enterprises(engine, config, model_out=beside("enterprise"),
+                                          model_in=saved("enterprise"))))
     stage("link_property", lambda: notes.update(
-        property_model=link_properties(engine, config, model_out=beside("property"))))
+        property_model=link_properties(engine, config, model_out=beside("property"), model_in=saved("property"))))
     stage("cluster", lambda: cluster_registries(engine, config, threshold))
+    stage("identify", lambda: notes.update(run=str(identify(engine))))
     stage("golden", lambda: (build_person_golden(engine, config), build_enterprise_golden(engine, config),
                              build_property_golden(engine, config)))
     stage("relate", lambda: relate(engine, config))
     stage("reconcile", lambda: reconcile(engine, config))
+    write_status(engine)
     return timings, notes
+
+
+def identify(engine: Engine) -> int:
+    """Carry the previous registry's IDs over (see resolve/identity.py); return the run number."""
+    run = run_number(engine)
+    at = dt.datetime.now().replace(microsecond=0)
+    for entity in LINKED_ENTITIES:
+        if engine.has_table(f"cluster_{entity}"):
+            assign_stable_ids(engine, entity, run, at)
+    write_id_history(engine, LINKED_ENTITIES)
+    return run
 
 
 def _write_run_info(engine: Engine, config: Config, timings: dict[str, float], notes: dict[str, str]) -> None:
@@ -127,7 +154,9 @@ LINKED_ENTITIES = ("person", "enterprise", "property")
 
 
 def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
-        progress: Callable[[str], None] | None = None) -> RunResult:
+        progress: Callable[[str], None] | None = None, update: str | None = None) -> RunResult:
+    """Build ``out_dir/registry.duckdb``; with ``update``, link that source's new delivery to
+    the registry already there with its saved models instead of rebuilding from scratch."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     final = out / REGISTRY_FILE
@@ -135,12 +164,27 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
     model_tmp = out / f".{PERSON_MODEL_FILE}.building-{os.getpid()}"
     for leftover in (building, model_tmp, Path(str(building) + ".wal")):
         leftover.unlink(missing_ok=True)
+    if update is not None:
+        if update not in {s.name for s in config.sources}:
+            raise ResolveError(f"'{update}' is not a source in {config.config_path}; use one of "
+                               f"{sorted(s.name for s in config.sources)}")
+        if not final.exists():
+            raise ResolveError(f"{final}: no registry to update; build one with `resolve run CONFIG --out {out}`")
+        needed = [out / MODEL_FILES[e] for e in LINKED_ENTITIES if config.sources_for(e)]
+        missing = [str(p) for p in needed if not p.exists()]
+        if missing:
+            raise ResolveError(f"saved model(s) missing: {', '.join(missing)}; rebuild with `resolve run` to save them")
+        model = out / PERSON_MODEL_FILE
     if model is not None and not Path(model).exists():
         raise ResolveError(f"model file not found: {model}; pass a person_model.json saved by an earlier run")
     engine = Engine()  # the workspace: stages run in memory, the registry file is written once
     try:
-        timings, notes = build_registry(engine, config, model_out=model_tmp,
-                                        model_in=Path(model) if model else None, progress=progress)
+        if final.exists():  # its IDs are carried over
+            engine.attach(final, PREVIOUS)
+        timings, notes = build_registry(engine, config, model_out=None if update else model_tmp,
+                                        model_in=Path(model) if model else None, progress=progress, update=update)
+        if update:
+            notes["update"] = update
         sources = check_nothing_lost(engine)
         counts = {
             "golden_persons": engine.scalar("SELECT count(*) FROM person_golden"),
@@ -150,6 +194,7 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
             "property_records": engine.scalar("SELECT count(*) FROM property_xref"),
             "person_records": engine.scalar("SELECT count(*) FROM person_xref"),
             "quarantined": engine.scalar("SELECT count(*) FROM quarantine"),
+            "overrides": dict(engine.fetchall("SELECT status, count(*) FROM override_status GROUP BY 1 ORDER BY 1")),
         }
         if progress:
             progress("write registry")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from resolve.config import Config
 from resolve.engine import Engine, quote_literal
+from resolve.overrides import apply_residence_overrides, entries_from_log
 from resolve.golden import DEFAULT_ENTERPRISE_RULES, ORDER_KEYS, _source_ranks_sql, entity_rules, person_rules
 
 ADDRESS_COLUMNS = ("address", "dwelling_key", "building_key", "district_code", "unit", "in_city")
@@ -249,6 +250,7 @@ def relate(engine: Engine, config: Config) -> None:
         FROM std_person s JOIN cluster_person c USING (rid) WHERE s.id_number IS NOT NULL GROUP BY 1""")
     relate_owners(engine)
     relate_people(engine, config)
+    apply_residence_overrides(engine, entries_from_log(engine), config.snapshot_date)
     relate_enterprises(engine, config)
     flag_occupancy(engine, config)
     engine.drop("tmp_person_by_id")

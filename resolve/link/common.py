@@ -7,6 +7,7 @@ engine seam (``Engine.splink_api``) decides which backend runs it.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -215,9 +216,45 @@ def train(linker, prior_rules: list[str], em_rules: list[str], u_max_pairs: floa
     return skipped
 
 
+def load_model(path: Path) -> dict:
+    settings = json.loads(Path(path).read_text(encoding="utf-8"))
+    settings.pop("linker_uid", None)
+    return settings
+
+
+def touching(model: dict, sources: list[str]) -> dict:
+    """The model with every blocking rule limited to pairs with a record from ``sources``:
+    a new delivery is scored against everything, the rest keeps its pairs."""
+    names = ", ".join(quote_literal(s) for s in sources)
+    rules = []
+    for rule in model["blocking_rules_to_generate_predictions"]:
+        sql = rule["blocking_rule"] if isinstance(rule, dict) else rule
+        limited = f"({sql}) AND (l.source IN ({names}) OR r.source IN ({names}))"
+        rules.append({**rule, "blocking_rule": limited} if isinstance(rule, dict) else limited)
+    return {**model, "blocking_rules_to_generate_predictions": rules}
+
+
+def keep_previous_pairs(engine: Engine, entity: str, previous: str, changed: list[str]) -> None:
+    """Add the previous registry's pairs between records of unchanged sources to
+    ``pairs_<entity>``, their rids mapped through (source, record_key)."""
+    names = ", ".join(quote_literal(s) for s in changed or [""])
+    if not engine.has_table(f"pairs_{entity}"):
+        engine.create_table(f"pairs_{entity}", f"SELECT * FROM {previous}.pairs_{entity} WHERE false")
+    engine.execute(f"""
+        INSERT INTO pairs_{entity} BY NAME
+        WITH old AS (SELECT rid, source, record_key FROM {previous}.std_{entity} WHERE source NOT IN ({names})),
+             now AS (SELECT rid, source, record_key FROM std_{entity} WHERE source NOT IN ({names}))
+        SELECT least(a.rid, b.rid) AS rid_l, greatest(a.rid, b.rid) AS rid_r,
+               p.* EXCLUDE (rid_l, rid_r)
+        FROM {previous}.pairs_{entity} p
+        JOIN old ol ON ol.rid = p.rid_l JOIN old orr ON orr.rid = p.rid_r
+        JOIN now a ON a.source = ol.source AND a.record_key = ol.record_key
+        JOIN now b ON b.source = orr.source AND b.record_key = orr.record_key""")
+
+
 def link_entity(engine: Engine, config, inputs: ModelInputs, settings: dict, prior_rules: list[str],
                 training_blocks: list[str], evidence_sql: str, model_out: Path | None = None,
-                u_floor: float | None = None) -> str:
+                u_floor: float | None = None, model_in: Path | None = None) -> str:
     """Train an entity's model on its own records and score ``pairs_<entity>``; return where
     the model came from (for run_info). Used by the enterprise and property models: their
     u probabilities have the matches taken out; ``u_floor`` (default: one over the pairs
@@ -230,6 +267,10 @@ def link_entity(engine: Engine, config, inputs: ModelInputs, settings: dict, pri
         empty_pairs(engine, entity)
         return f"none: {records} {entity} record(s), nothing to compare"
     link = config.link
+    if model_in is not None:
+        score_pairs(engine, inputs.linker(engine, load_model(model_in)), inputs, min(0.5, link.low_threshold),
+                    evidence_sql, model_out)
+        return f"loaded from {model_in}"
     linker = inputs.linker(engine, settings)
     skipped = train(linker, prior_rules, training_blocks, link.u_max_pairs, link.em_max_pairs, link.seed)
     trained = remove_matches_from_u(linker.misc.save_model_to_json())

@@ -122,7 +122,8 @@ def enterprise_settings() -> dict:
                            ESTABLISHED_COMPARISON], BLOCKING_RULES, 1e-4)
 
 
-def link_enterprises(engine: Engine, config: Config, model_out: Path | None = None) -> str:
-    """Train the enterprise model and score blocked pairs into ``pairs_enterprise``."""
+def link_enterprises(engine: Engine, config: Config, model_out: Path | None = None,
+                     model_in: Path | None = None) -> str:
+    """Train (or load) the enterprise model and score blocked pairs into ``pairs_enterprise``."""
     return link_entity(engine, config, INPUTS, enterprise_settings(), PRIOR_RULES, TRAINING_BLOCKS,
-                       IDENTITY_EVIDENCE, model_out)
+                       IDENTITY_EVIDENCE, model_out, model_in=model_in)

@@ -9,12 +9,12 @@ never by edit distance on CJK text.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine
-from resolve.link.common import ModelInputs, empty_pairs, exact_comparison, model_settings, regularise, score_pairs
+from resolve.link.common import (ModelInputs, empty_pairs, exact_comparison, keep_previous_pairs, load_model,
+                                 model_settings, regularise, score_pairs, touching)
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
@@ -177,13 +177,27 @@ def train_person_model(linker, config: Config) -> None:
 
 
 def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
-                 model_in: Path | None = None) -> str:
+                 model_in: Path | None = None, changed: list[str] | None = None, previous: str | None = None) -> str:
     """Train (or load) the person model, score blocked pairs, write ``pairs_person``.
 
     Returns where the model came from. Too few records to train on (a small delivery, a
     test) take the packaged model, trained on the synthetic demo city, with only the prior
     re-estimated on the data at hand.
+
+    With ``previous`` (an attached registry) and ``model_in``, only the pairs with a record of
+    a ``changed`` source are scored; the previous registry's pairs between the others are
+    kept (a new delivery: ``resolve update``).
     """
+    if previous is not None and model_in is not None:
+        person_sources = {s.name for s in config.sources_for("person")}
+        mine = [c for c in changed or [] if c in person_sources]
+        if mine:
+            score_pairs(engine, INPUTS.linker(engine, touching(load_model(model_in), mine)), INPUTS,
+                        min(0.5, config.link.low_threshold), IDENTITY_EVIDENCE)
+        else:
+            engine.drop("pairs_person")
+        keep_previous_pairs(engine, "person", previous, mine)
+        return f"loaded from {model_in}; scored the pairs of {', '.join(mine) or 'no new records'}"
     if not engine.has_table("std_person"):
         return "none: no person sources"
     records = engine.scalar("SELECT count(*) FROM std_person")
@@ -212,7 +226,4 @@ def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
     return origin
 
 
-def _load_model(path: Path) -> dict:
-    settings = json.loads(Path(path).read_text(encoding="utf-8"))
-    settings.pop("linker_uid", None)
-    return settings
+_load_model = load_model

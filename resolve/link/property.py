@@ -144,13 +144,14 @@ def mark_unique_dwellings(engine: Engine) -> None:
           AND p.identity_evidence""")
 
 
-def link_properties(engine: Engine, config: Config, model_out: Path | None = None) -> str:
+def link_properties(engine: Engine, config: Config, model_out: Path | None = None,
+                    model_in: Path | None = None) -> str:
     """Train the property model, score blocked pairs into ``pairs_property`` and mark the
     links by rule (``mark_unique_dwellings``)."""
     # A dwelling key agreeing with its unit and district is as good as an identifier: the
     # matches taken out of its sampled u leave it with the person model's floor.
     origin = link_entity(engine, config, INPUTS, property_settings(), PRIOR_RULES, TRAINING_BLOCKS,
-                         IDENTITY_EVIDENCE, model_out, u_floor=U_FLOOR)
+                         IDENTITY_EVIDENCE, model_out, u_floor=U_FLOOR, model_in=model_in)
     if engine.has_table("pairs_property"):
         mark_unique_dwellings(engine)
     return origin
