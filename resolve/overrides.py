@@ -165,9 +165,8 @@ def load_overrides(config: Config) -> list[Override]:
     folder = config.overrides_dir
     if folder is None:
         return []
-    if not folder.is_dir():
-        raise ResolveError(f"{folder}: the overrides folder the config names does not exist; create it "
-                           "(resolve override add does) or fix `overrides:` in the config")
+    if not folder.is_dir():  # no correction made yet: `resolve override add` creates it
+        return []
     entries, problems, seen = [], [], {}
     for path in sorted(folder.glob("*.jsonl")):
         for number, text in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):

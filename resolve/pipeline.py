@@ -99,7 +99,10 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
         return model_in.with_name(MODEL_FILES[entity]) if update and model_in else None
 
     threshold = config.link.threshold
-    write_log(engine, load_overrides(config))
+    entries = load_overrides(config)
+    write_log(engine, entries)
+    if config.overrides_dir:
+        notes["overrides"] = f"{len(entries)} entries in {config.overrides_dir}"
     stage("ingest", lambda: ingest(engine, config, progress=say, only=update, previous=PREVIOUS if update else None))
     stage("standardise_person", lambda: standardise_persons(engine, config))
     stage("standardise_property", lambda: standardise_properties(engine, config))

@@ -105,6 +105,10 @@ class _Writer:
         return f'<a href="{href}" data-rows="{rows}">{rows:,}</a>'
 
 
+OVERRIDE_LABELS = {"applied": "已生效", "stale": "已失效", "conflict": "相互冲突", "superseded": "已被取代",
+                   "revoked": "已撤销"}
+
+
 def _person_columns(alias: str = "g") -> str:
     return (f"{alias}.person_id, {alias}.name, {alias}.id_number, {alias}.sex, {alias}.birth_date, {alias}.phone, "
             f"{alias}.status, {alias}.sources")
@@ -179,6 +183,7 @@ def build_report(registry: Path, out_dir: Path, unmasked: bool = False) -> Path:
         info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
         page = [_figures_section(con, w), _waterfall_section(con, w), _overlap_section(con, w),
                 _dispute_section(con, w), _district_section(con, w), _estimate_section(con, w, tables),
+                _override_section(con, w, tables),
                 _reproduce_section(info, unmasked)]
     finally:
         con.close()
@@ -325,6 +330,36 @@ def _estimate_section(con, w: _Writer, tables: set[str]) -> str:
             '<table><tr><th>类别 kind</th><th>最新记录 recency</th><th>人数</th><th>调查查得</th><th>居住率</th>'
             f'<th>依据 basis</th></tr>{cls}</table><p class="note">每人的估计份额：{link} 行'
             '（recon_person_estimate）。</p></section>')
+
+
+def _override_section(con, w: _Writer, tables: set[str]) -> str:
+    if "override_status" not in tables:
+        return ""
+    counts = con.execute("SELECT status, count(*) FROM override_status GROUP BY 1 ORDER BY 1").fetchall()
+    if not counts:
+        return ('<section id="overrides"><h2>人工更正 <small>Overrides</small></h2>'
+                '<p class="note">更正日志为空。The override log is empty.</p></section>')
+    summary = "".join(
+        f"<tr><td>{OVERRIDE_LABELS.get(s, s)} <small>{s}</small></td><td>"
+        f"{w.link(f'overrides_{s}', f'SELECT * FROM override_status WHERE status = {quote_literal(s)} ORDER BY file, line', n)}"
+        "</td></tr>" for s, n in counts)
+    lineage = " UNION ALL ".join(
+        f"SELECT '{e}' AS entity, {e}_id AS entity_id, attribute, record_key AS override_id FROM {e}_lineage "
+        f"WHERE source = 'override'" for e in ("person", "enterprise", "property") if f"{e}_lineage" in tables)
+    n_values = con.execute(f"SELECT count(*) FROM ({lineage})").fetchone()[0] if lineage else 0
+    values = w.link("override_values", f"SELECT * FROM ({lineage}) ORDER BY entity, entity_id, attribute",
+                    n_values) if lineage else "0"
+    rows = con.execute("""SELECT override_id, kind, status, detail, array_to_string(records, ' '), entity_id,
+                                 author, date, reason, evidence FROM override_status WHERE status <> 'applied'
+                          ORDER BY file, line LIMIT 300""").fetchall()
+    body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(v or ''))}</td>" for v in r)
+                   + "</tr>" for r in rows)
+    return ('<section id="overrides"><h2>人工更正 <small>Overrides: how every entry of the log fared</small></h2>'
+            f'<table>{summary}</table><p>来自更正的黄金记录取值 golden values set by an override: {values}</p>'
+            '<h3>未生效的更正 <small>Entries that did not apply, with the reason</small></h3>'
+            '<table><tr><th>编号 id</th><th>类型 kind</th><th>状态</th><th>说明 detail</th><th>记录 records</th>'
+            '<th>实体 entity</th><th>提交人</th><th>日期</th><th>理由</th><th>依据</th></tr>'
+            f'{body}</table></section>')
 
 
 def _reproduce_section(info: dict, unmasked: bool) -> str:
