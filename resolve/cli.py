@@ -232,5 +232,74 @@ def generate(out_dir: str, seed: int, persons: int, shape: str) -> None:
                                                      if not isinstance(v, dict)))
 
 
+@main.command()
+@click.option("--registry", "registry_dir", required=True, type=click.Path(),
+              help="The folder `resolve run --out` wrote (registry.duckdb and person_model.json).")
+@click.option("--id-number", default=None, help="Citizen ID (18 or 15 digits) or any document number.")
+@click.option("--other-doc", default=None, help="Passport or permit number (with --id-number: both are used).")
+@click.option("--name", default=None, help="Name as written, e.g. 张泽豪.")
+@click.option("--birth-date", default=None, help="Birth date in any common form: 1986-08-17, 19860817, 1986年8月.")
+@click.option("--sex", default=None, help="M/F, 男/女, 1/2.")
+@click.option("--phone", default=None, help="Phone number.")
+@click.option("--address", "residence_address", default=None, help="Residence address.")
+@click.option("--registered-address", default=None, help="Registered (hukou) address.")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(min=1), help="Candidates to show.")
+@click.option("--json", "as_json", is_flag=True, default=False, help="Print JSON instead of a table.")
+def lookup(registry_dir: str, limit: int, as_json: bool, **fields: str | None) -> None:
+    """Match one record against a registry: candidate golden persons, scores and explanations.
+
+    The record is standardised as `resolve run` standardises a department's record, blocked
+    and scored with the registry's own person model; each candidate shows the comparisons
+    that added or took away weight (log2 Bayes factors). A candidate clustering would never
+    join the record to (another valid citizen ID; no document or name agreeing) says why and
+    comes last. Nothing is masked (full citizen IDs and phone numbers): this is a privileged
+    service.
+
+    \b
+    Example:
+        resolve lookup --registry out/demo --id-number 440306198608177350 --name 张泽豪
+    """
+    import json
+
+    from resolve.lookup import PersonLookup
+
+    record = {k: v for k, v in fields.items() if v is not None and v.strip()}
+    if not record:
+        raise ResolveError("give at least one of --id-number, --other-doc, --name, --birth-date, --sex, --phone, "
+                           "--address, --registered-address (a name or a document number at least)")
+    with PersonLookup(registry_dir) as registry:
+        query = registry.standardise(record)
+        candidates = registry.match(record, limit=limit)
+    if as_json:
+        click.echo(json.dumps({"query": query, "candidates": [c.to_dict() for c in candidates]},
+                              ensure_ascii=False, indent=2, default=str))
+        return
+    shown = ", ".join(f"{k}={query[k]}" for k in ("name_std", "id_number", "other_doc", "sex", "birth_date", "phone")
+                      if query.get(k) is not None)
+    console.print(f"query: {shown}")
+    if not candidates:
+        console.print("no candidate: no registry record shares a blocking key with this record")
+        return
+    table = Table(title=f"candidates among {registry.n_persons:,} golden persons")
+    refusals = any(c.refused for c in candidates)
+    for col in ("#", "person_id", "probability", "weight", "name", "birth date", "sex", "ID", "best record") \
+            + (("not joined: why",) if refusals else ()):
+        table.add_column(col, justify="right" if col in ("#", "probability", "weight") else "left")
+    for i, c in enumerate(candidates, 1):
+        table.add_row(str(i), c.person_id, f"{c.match_probability:.6f}", f"{c.match_weight:.2f}", c.name or "",
+                      c.birth_date or "", c.sex or "", c.id_number or "", f"{c.source} {c.record_key}",
+                      *((c.refused or "",) if refusals else ()))
+    console.print(table)
+    for i, c in enumerate(candidates, 1):
+        why = Table(title=f"#{i} {c.person_id}: why", title_justify="left")
+        for col in ("comparison", "level", "weight"):
+            why.add_column(col, justify="right" if col == "weight" else "left")
+        why.add_row("prior", "two random records match", f"{c.prior_weight:+.2f}")
+        for e in c.explanation:
+            tf = f" (term frequency {e.tf_adjustment:+.2f})" if e.tf_adjustment else ""
+            why.add_row(e.comparison, e.level + tf, f"{e.weight:+.2f}")
+        why.add_row("total", f"match probability {c.match_probability:.6f}", f"{c.match_weight:+.2f}")
+        console.print(why)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

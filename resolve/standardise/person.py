@@ -32,16 +32,33 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     build_address_table(engine, "SELECT registered_address AS raw FROM std_person_input UNION ALL "
                                 "SELECT residence_address FROM std_person_input", "std_person_addresses")
 
-    snapshot = quote_literal(config.snapshot_date.isoformat())
     # Parsed once into a table: a macro over a CTE column would expand its whole parse again.
-    engine.create_table("std_person_parsed", """
+    engine.create_table("std_person_parsed", person_parsed_sql("std_person_input"))
+    engine.create_table("std_person", person_std_sql(config.snapshot_date, "std_person_parsed",
+                                                     "std_person_names", "std_person_addresses"))
+    engine.drop("std_person_parsed")
+    engine.drop("std_person_input")  # scratch: raw_<source> holds the same text
+    quarantine_unidentifiable(engine)
+
+
+def person_parsed_sql(input_table: str) -> str:
+    """The first pass over ``input_table`` (canonical fields as text): IDs cleaned, classified and
+    converted to 18 digits, birth dates split, phones normalised. Needs ``register_macros``."""
+    return f"""
         SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18,
                rs_parts_date(bp) AS b_date, rs_parts_ym(bp) AS b_ym, rs_parts_year(bp) AS b_year
         FROM (SELECT i.*, rs_id_clean(i.id_number) AS id_clean, rs_date_parts(i.birth_date) AS bp,
                      rs_phone(i.phone) AS phone_std
-              FROM std_person_input i)""")
-    engine.create_table("std_person", f"""
-        WITH l2 AS (SELECT * FROM std_person_parsed), l3 AS (
+              FROM {input_table} i)"""
+
+
+def person_std_sql(snapshot_date, parsed_table: str, names_table: str, addresses_table: str) -> str:
+    """The rows of ``std_person`` from ``parsed_table`` (person_parsed_sql), the name features
+    of ``names_table`` (name_features) and the addresses of ``addresses_table``
+    (build_address_table). Used by the pipeline and, on a one-row table, by ``resolve.lookup``."""
+    snapshot = quote_literal(snapshot_date.isoformat())
+    return f"""
+        WITH l2 AS (SELECT * FROM {parsed_table}), l3 AS (
             -- an 18-digit ID as written is checked by its check character; a 15-digit one has
             -- none (ours is computed), so it is never "valid", only trusted for its birth date
             SELECT *, coalesce(id_kind = 'citizen' AND rs_id_valid(id18, DATE {snapshot}), false) AS id_valid,
@@ -74,13 +91,10 @@ def standardise_persons(engine: Engine, config: Config) -> None:
             rs_date(status_date) AS status_date, rs_date(updated_at) AS updated_at,
             rs_blank(employer_name) AS employer_name, upper(rs_blank(rs_fold(employer_uscc))) AS employer_uscc,
             rs_blank(ethnicity) AS ethnicity, rs_blank(guardian_name) AS guardian_name
-        FROM l4 LEFT JOIN std_person_names n ON n.name_raw = l4.name
-        LEFT JOIN std_person_addresses ra ON ra.raw = l4.registered_address
-        LEFT JOIN std_person_addresses rr ON rr.raw = l4.residence_address
-    """)
-    engine.drop("std_person_parsed")
-    engine.drop("std_person_input")  # scratch: raw_<source> holds the same text
-    quarantine_unidentifiable(engine)
+        FROM l4 LEFT JOIN {names_table} n ON n.name_raw = l4.name
+        LEFT JOIN {addresses_table} ra ON ra.raw = l4.registered_address
+        LEFT JOIN {addresses_table} rr ON rr.raw = l4.residence_address
+    """
 
 
 def quarantine_unidentifiable(engine: Engine) -> None:

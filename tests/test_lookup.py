@@ -1,0 +1,256 @@
+"""`resolve lookup`: one record matched against a registry the pipeline built.
+
+One generated city of 3,000 people (person departments only) is built once for the module;
+records are replayed from its departments' raw extracts, as a caller would send them.
+"""
+
+import json
+import math
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from resolve.cli import main
+from resolve.config import load_config
+from resolve.errors import ResolveError
+from resolve.link.person import MODEL_COLUMNS
+from resolve.lookup import ACCEPTED_FIELDS, PersonLookup, lookup, raw_person_records
+from resolve.pipeline import run
+from resolve.synth import generate_city
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lookup")
+    city = folder / "city"
+    generate_city(city, seed=31, n_persons=3000)
+    config = yaml.safe_load((city / "config.yaml").read_text(encoding="utf-8"))
+    config["sources"] = [s for s in config["sources"] if s["entity"] == "person"]
+    (city / "config_person.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                             encoding="utf-8")
+    cfg = load_config(city / "config_person.yaml")
+    run(cfg, folder / "out")
+    return folder, cfg
+
+
+@pytest.fixture(scope="module")
+def registry(built):
+    folder, _ = built
+    with PersonLookup(folder / "out") as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def records(built):
+    """Every person record: raw fields, rid, the golden person_id and the true person."""
+    folder, cfg = built
+    raw = raw_person_records(folder / "out", cfg)
+    con = duckdb.connect(str(folder / "out" / "registry.duckdb"), read_only=True)
+    try:
+        xref = con.execute("SELECT rid, person_id FROM person_xref").df()
+        cursor = con.execute(f"SELECT {', '.join(MODEL_COLUMNS)} FROM std_person")
+        std = {row[0]: dict(zip(MODEL_COLUMNS, row)) for row in cursor.fetchall()}
+    finally:
+        con.close()
+    truth = pd.read_csv(folder / "city" / "truth" / "person_records.csv", dtype=str)
+    frame = raw.merge(xref, on="rid").merge(truth, on=["source", "record_key"])
+    return frame.set_index("rid", drop=False), std
+
+
+def value(row, field):
+    return None if pd.isna(row[field]) else row[field]
+
+
+def as_query(row) -> dict:
+    return {f: value(row, f) for f in ACCEPTED_FIELDS if f in row.index}
+
+
+def with_valid_id(raw, std):
+    """Records with a check-valid citizen ID, a name and a full birth date."""
+    ok = [rid for rid in raw.index if std[rid]["id_valid"] and std[rid]["name_std"] and std[rid]["birth_date"]
+          and value(raw.loc[rid], "name")]
+    return raw.loc[ok]
+
+
+def test_own_id_and_name_find_the_golden_person_first(registry, records):
+    raw, std = records
+    sample = with_valid_id(raw, std).sample(40, random_state=1)
+    for _, row in sample.iterrows():
+        found = registry.match({"id_number": row["id_number"], "name": row["name"]})
+        assert found, row.to_dict()
+        assert found[0].person_id == row["person_id"]
+        assert found[0].match_probability >= 0.99
+
+
+def test_one_mistyped_id_digit_with_name_and_birth_date(registry, records):
+    raw, std = records
+    sample = with_valid_id(raw, std).sample(40, random_state=2)
+    for _, row in sample.iterrows():
+        ident = std[row["rid"]]["id_number"]
+        digit = str((int(ident[15]) + 3) % 10)  # the sequence number: region and birth date intact
+        typo = ident[:15] + digit + ident[16:]
+        found = registry.match({"id_number": typo, "name": row["name"], "birth_date": value(row, "birth_date")})
+        assert found and found[0].person_id == row["person_id"], (typo, row.to_dict())
+        assert any(e.comparison == "id_number" and e.level == "one digit off or transposed"
+                   for e in found[0].explanation)
+
+
+def test_a_twin_with_their_id_is_not_taken_for_the_other(built, registry, records):
+    folder, _ = built
+    raw, std = records
+    twins = pd.read_csv(folder / "city" / "truth" / "twins.csv", dtype=str)
+    assert len(twins)
+    checked = 0
+    for a, b in twins.itertuples(index=False):
+        for me, other in ((a, b), (b, a)):
+            mine = with_valid_id(raw[raw["person_uid"] == me], std)
+            others = set(raw.loc[raw["person_uid"] == other, "person_id"])
+            if mine.empty or not others:
+                continue
+            row = mine.iloc[0]
+            found = registry.match(as_query(row), limit=10)
+            assert found[0].person_id == row["person_id"]
+            assert found[0].person_id not in others
+            # the model alone may rate the other twin high (same birth date, phone and flat):
+            # their two valid IDs rule the other twin out, as in clustering
+            assert all(c.refused == "different_valid_ids" for c in found if c.person_id in others)
+            assert found[0].refused is None
+            checked += 1
+    assert checked >= 4
+
+
+def test_name_with_a_wrong_birth_date_is_no_match(registry, records):
+    raw, std = records
+    sample = with_valid_id(raw, std).sample(30, random_state=3)
+    returned = 0
+    for _, row in sample.iterrows():
+        dates = {std[rid]["birth_date"] for rid in raw.index[raw["person_id"] == row["person_id"]]}
+        true = std[row["rid"]]["birth_date"]
+        # same month (so the record is still blocked with its person), two digits of the day off
+        wrong = next(true.replace(day=d) for d in (3, 14, 25, 6, 17, 28)
+                     if sum(x != y for x, y in zip(f"{d:02d}", f"{true.day:02d}")) == 2
+                     and true.replace(day=d) not in dates)
+        found = registry.match({"name": row["name"], "birth_date": wrong.isoformat()}, limit=10)
+        returned += len(found)
+        assert all(c.match_probability < 0.5 for c in found), (row["name"], wrong, found[:1])
+    assert returned > 0  # the blocks did find them: they scored low
+
+
+def test_explanation_lists_every_comparison_and_adds_up(registry, records):
+    raw, std = records
+    row = with_valid_id(raw, std).iloc[0]
+    best = registry.match(as_query(row))[0]
+    model = json.loads((registry.registry.parent / "person_model.json").read_text(encoding="utf-8"))
+    assert [e.comparison for e in best.explanation] == [c["output_column_name"] for c in model["comparisons"]]
+    assert {"id_number", "name", "birth_date"} <= {e.comparison for e in best.explanation if e.weight > 0}
+    assert math.isclose(best.prior_weight + sum(e.weight for e in best.explanation), best.match_weight)
+    assert math.isclose(best.match_probability, 2 ** best.match_weight / (1 + 2 ** best.match_weight))
+    assert best.source == row["source"] or best.person_id == row["person_id"]
+
+
+def test_scores_equal_the_pipelines_pair_weights(built, registry, records):
+    """A record replayed as a lookup gets, with each record it was paired with, the weight
+    pairs_person holds for that pair (term-frequency adjustment included)."""
+    folder, _ = built
+    raw, _ = records
+    con = duckdb.connect(str(folder / "out" / "registry.duckdb"), read_only=True)
+    try:
+        pairs = con.execute("SELECT rid_l, rid_r, match_weight FROM pairs_person "
+                            "ORDER BY hash(rid_l * 31 + rid_r) LIMIT 150").fetchall()
+        tf_pairs = con.execute("SELECT count(*) FROM pairs_person WHERE mw_tf_adj_name <> 0").fetchone()[0]
+    finally:
+        con.close()
+    assert tf_pairs > 0
+    for rid_l, rid_r, weight in pairs:
+        scored = {c.rid: c.match_weight for c in registry.pairs(as_query(raw.loc[rid_l]))}
+        assert rid_r in scored, (rid_l, rid_r)
+        assert scored[rid_r] == pytest.approx(weight, abs=1e-9)
+
+
+def test_query_is_standardised_as_the_pipeline_standardised_the_record(registry, records):
+    raw, std = records
+    sample = raw.sample(1500, random_state=4)
+    for _, row in sample.iterrows():
+        got = registry.standardise(as_query(row))
+        want = std[row["rid"]]
+        diff = {c: (got[c], want[c]) for c in MODEL_COLUMNS if c not in ("rid", "source") and got[c] != want[c]}
+        assert not diff, (as_query(row), diff)
+
+
+def test_plain_text_reading_agrees_with_the_pipeline_sql(registry, records):
+    raw, _ = records
+    assert registry.plain_path  # the check at open found no difference
+    queries = [as_query(r) for _, r in raw.sample(25, random_state=5).iterrows()]
+    queries += [{"id_number": " ４４０３０６１９８６０８１７７３５x ", "birth_date": "1986年8月",
+                 "sex": " 女性 ", "phone": "+86 138-0013-8000；13900139000", "name": "张 泽豪"},
+                {"id_number": "440306860817735", "birth_date": "19860230", "sex": "Ｍ", "name": "李四"}]
+    registry.plain_path = True
+    try:
+        plain = [registry.standardise(q) for q in queries]
+        registry.plain_path = False
+        by_sql = [registry.standardise(q) for q in queries]
+    finally:
+        registry.plain_path = True
+    assert plain == by_sql
+
+
+def test_unusual_text_goes_through_the_sql(registry):
+    # a tab inside the sex field: the SQL's trim() keeps it, so the sex is unknown
+    got = registry.standardise({"name": "张三", "sex": "\t男", "birth_date": "1990\u00a0-01-02"})
+    assert got["sex"] is None and got["birth_date"] is None
+
+
+def test_golden_person_gone_is_not_returned(built, records, tmp_path):
+    folder, _ = built
+    raw, std = records
+    row = with_valid_id(raw, std).iloc[3]
+    shutil.copy(folder / "out" / "registry.duckdb", tmp_path / "registry.duckdb")
+    shutil.copy(folder / "out" / "person_model.json", tmp_path / "person_model.json")
+    con = duckdb.connect(str(tmp_path / "registry.duckdb"))
+    con.execute("DELETE FROM person_golden WHERE person_id = ?", [row["person_id"]])
+    con.close()
+    found = lookup(tmp_path, {"id_number": row["id_number"], "name": row["name"]}, limit=10)
+    assert row["person_id"] not in {c.person_id for c in found}
+
+
+def test_cli_prints_json_with_the_person(built, records):
+    folder, _ = built
+    raw, std = records
+    row = with_valid_id(raw, std).iloc[7]
+    result = CliRunner().invoke(main, ["lookup", "--registry", str(folder / "out"), "--id-number", row["id_number"],
+                                       "--name", row["name"], "--json", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["candidates"][0]["person_id"] == row["person_id"]
+    assert out["candidates"][0]["explanation"][0]["comparison"] == "id_number"
+    assert out["query"]["name_std"] is not None
+    table = CliRunner().invoke(main, ["lookup", "--registry", str(folder / "out"), "--id-number", row["id_number"]])
+    assert table.exit_code == 0 and row["person_id"] in table.output and "same valid ID" in table.output
+    helped = CliRunner().invoke(main, ["lookup", "--help"])
+    assert helped.exit_code == 0 and "Example:" in helped.output and "resolve lookup" in helped.output
+
+
+def test_errors_name_what_is_accepted(built, registry, tmp_path):
+    folder, _ = built
+    for empty in ({}, {"name": "  ", "phone": None}):
+        with pytest.raises(ResolveError) as err:
+            registry.match(empty)
+        assert all(f in str(err.value) for f in ACCEPTED_FIELDS)
+    with pytest.raises(ResolveError, match="unknown field.*surname"):
+        registry.match({"surname": "张"})
+    with pytest.raises(ResolveError, match="no name and no usable document"):
+        registry.match({"phone": "13800138000", "birth_date": "1990-01-01"})
+    with pytest.raises(ResolveError, match="registry not found"):
+        PersonLookup(tmp_path)
+    (tmp_path / "registry.duckdb").write_bytes(b"not a database")
+    with pytest.raises(ResolveError, match="person model not found"):
+        PersonLookup(tmp_path)
+    shutil.copy(folder / "out" / "person_model.json", tmp_path / "person_model.json")
+    with pytest.raises(ResolveError, match="cannot be read for lookups"):
+        PersonLookup(tmp_path)
+    result = CliRunner().invoke(main, ["lookup", "--registry", str(folder / "out")])
+    assert result.exit_code == 1 and "--id-number" in result.output and "Traceback" not in result.output
