@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,14 @@ from resolve.engine import quote_ident, quote_literal
 from resolve.errors import ResolveError
 
 MASKED_COLUMNS = {"id_number": "id", "legal_rep_id_number": "id", "owner_id_number": "id", "phone": "phone"}
+# the drill-down files' masks: 440304199001011234 -> 440304********1234 (division code and the
+# last four kept), 13812345678 -> 138****5678; shorter values as they are
+MASK_SQL = {
+    "id": "CASE WHEN length({c}::VARCHAR) >= 10 THEN left({c}::VARCHAR, 6) || repeat('*', length({c}::VARCHAR) - 10) "
+          "|| right({c}::VARCHAR, 4) ELSE {c}::VARCHAR END",
+    "phone": "CASE WHEN length({c}::VARCHAR) >= 7 THEN left({c}::VARCHAR, 3) || repeat('*', length({c}::VARCHAR) - 7) "
+             "|| right({c}::VARCHAR, 4) ELSE {c}::VARCHAR END",
+}
 
 STEP_LABELS = {
     "read": "读取记录", "quarantined": "隔离（无法读取）", "duplicate_in_source": "本部门内重复",
@@ -58,20 +67,6 @@ rows[i].style.display=rows[i].textContent.toLowerCase().indexOf(q)>=0?'':'none';
 """
 
 
-def mask_id(value: str | None) -> str | None:
-    """440304199001011234 -> 440304********1234: division code and the last four kept."""
-    if not isinstance(value, str) or len(value) < 10:
-        return value
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
-def mask_phone(value: str | None) -> str | None:
-    """13812345678 -> 138****5678."""
-    if not isinstance(value, str) or len(value) < 7:
-        return value
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
 @dataclass
 class _Writer:
     """Writes drill-down files and remembers each one's row count for the page's links."""
@@ -82,20 +77,25 @@ class _Writer:
     counts: dict[str, int] = field(default_factory=dict)
 
     def drill(self, name: str, sql: str) -> tuple[str, int]:
-        """Write ``<folder>/<name>.csv`` and ``.parquet`` from ``sql``; return (href, rows)."""
+        """Write ``<folder>/<name>.csv`` (UTF-8 with a BOM, for spreadsheets) and ``.parquet``
+        from ``sql``, IDs and phones masked unless asked otherwise; return (href, rows)."""
         name = re.sub(r"[^0-9A-Za-z_\-]", "_", name)
         path = self.folder / "data" / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame = self.con.execute(sql).df()
-        if not self.unmasked:
-            for column, kind in MASKED_COLUMNS.items():
-                if column in frame.columns:
-                    frame[column] = frame[column].map(mask_id if kind == "id" else mask_phone)
-        frame.to_csv(path.with_suffix(".csv"), index=False, encoding="utf-8-sig")
-        frame.to_parquet(path.with_suffix(".parquet"), index=False)
+        columns = [r[0] for r in self.con.execute(f"DESCRIBE ({sql})").fetchall()]
+        masked = [f"{MASK_SQL[MASKED_COLUMNS[c]].format(c=quote_ident(c))} AS {quote_ident(c)}"
+                  for c in columns if c in MASKED_COLUMNS and not self.unmasked]
+        select = f"SELECT * REPLACE ({', '.join(masked)}) FROM ({sql})" if masked else sql
+        body, parquet = path.with_suffix(".csv.part"), quote_literal(str(path.with_suffix(".parquet")))
+        rows = self.con.execute(f"COPY ({select}) TO {parquet} (FORMAT parquet)").fetchone()[0]
+        self.con.execute(f"COPY (SELECT * FROM read_parquet({parquet})) TO {quote_literal(str(body))} (FORMAT csv, HEADER)")
+        with open(path.with_suffix(".csv"), "wb") as out, open(body, "rb") as part:
+            out.write(b"\xef\xbb\xbf")
+            shutil.copyfileobj(part, out, 1 << 20)
+        body.unlink()
         href = f"data/{name}.csv"
-        self.counts[href] = len(frame)
-        return href, len(frame)
+        self.counts[href] = rows
+        return href, rows
 
     def link(self, name: str, sql: str, shown: int | None = None) -> str:
         """A count linked to its drill-down file; the file's rows are the count shown."""
@@ -173,6 +173,7 @@ def build_report(registry: Path, out_dir: Path, unmasked: bool = False) -> Path:
     if not registry.exists():
         raise ResolveError(f"{registry}: no registry here; run `resolve run CONFIG --out DIR` first")
     con = duckdb.connect(str(registry), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "recon_figures" not in tables:
