@@ -299,3 +299,13 @@ def test_override_log_errors_name_the_line_and_the_fix(city, tmp_path):
                                        "--evidence", "e", "--registry", str(city / "v1")])
     assert result.exit_code == 1 and "record grid_survey:NOT-THERE is not in the registry" in result.output
     assert "Traceback" not in result.output
+
+
+def test_update_errors_name_the_fix(city, tmp_path):
+    config = _config(city / "city")
+    result = CliRunner().invoke(main, ["update", str(config.config_path), "--source", "nowhere", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "'nowhere' is not a source" in result.output
+    result = CliRunner().invoke(main, ["update", str(config.config_path), "--source", "grid_survey",
+                                       "--out", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "no registry to update; build one with `resolve run" in result.output
+    assert "Traceback" not in result.output
