@@ -309,3 +309,30 @@ def test_update_errors_name_the_fix(city, tmp_path):
                                        "--out", str(tmp_path / "empty")])
     assert result.exit_code == 1 and "no registry to update; build one with `resolve run" in result.output
     assert "Traceback" not in result.output
+
+
+def test_enterprise_and_property_values_by_record(city, first, tmp_path):
+    """Overrides name an enterprise or a property by one of its records as well as by its ID."""
+    text = (city / "city" / "config.yaml").read_text(encoding="utf-8").replace("overrides: overrides",
+                                                                                 "overrides: overrides_other")
+    path = city / "city" / "config_other.yaml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    (ent_source, ent_key, ent_id), = q(first, "SELECT source, record_key, enterprise_id FROM enterprise_xref "
+                                              "WHERE source = 'market_regulation' ORDER BY 1, 2 LIMIT 1")
+    (prop_source, prop_key, prop_id), = q(first, "SELECT x.source, x.record_key, x.property_id FROM property_xref x "
+                                                 "JOIN property_golden g USING (property_id) WHERE g.is_dwelling "
+                                                 "ORDER BY 1, 2 LIMIT 1")
+    append_override(config, _entry(kind="set_attribute", records=[f"{ent_source}:{ent_key}"], attribute="status",
+                                   value="revoked"))
+    append_override(config, _entry(kind="set_attribute", entity_id=ent_id, attribute="name", value="深圳市更正科技有限公司"))
+    append_override(config, _entry(kind="set_use", records=[f"{prop_source}:{prop_key}"], value="power_room"))
+    out = tmp_path / "other"
+    shutil.copytree(first, out, ignore=shutil.ignore_patterns("report"))
+    run(config, out)
+    assert q(out, "SELECT name, status FROM enterprise_golden WHERE enterprise_id = ?", [ent_id]) == \
+        [("深圳市更正科技有限公司", "revoked")]
+    assert q(out, "SELECT active FROM recon_enterprise_facts WHERE enterprise_id = ?", [ent_id]) == [(False,)]
+    assert q(out, "SELECT use, is_dwelling FROM property_golden WHERE property_id = ?", [prop_id]) == \
+        [("power_room", False)]
+    assert {s for (s,) in q(out, "SELECT status FROM override_status")} == {"applied"}
