@@ -38,6 +38,8 @@ test: install browser
 bench: install
 	$(BIN)/python benchmarks/bench_person.py --records 100000
 	$(BIN)/python benchmarks/bench_registries.py --persons 50000
+	$(BIN)/python benchmarks/bench_update.py --records 100000 --new 1000
+	$(BIN)/python benchmarks/bench_lookup.py --records 100000
 
 clean:
 	rm -rf build out .pytest_cache
