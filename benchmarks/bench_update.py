@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_person import RECORDS_PER_PERSON, PeakMemory, in_child, person_config  # noqa: E402
+from bench_person import RECORDS_PER_PERSON, PeakMemory, in_child, person_config
 
 SOURCE = "grid_survey"
 

@@ -20,7 +20,12 @@ import numpy as np
 import pandas as pd
 
 from resolve.engine import Engine
-from resolve.overrides import ClusterRules, cluster_rules, entries_from_log, record_cluster_outcomes
+from resolve.overrides import (
+    ClusterRules,
+    cluster_rules,
+    entries_from_log,
+    record_cluster_outcomes,
+)
 
 
 class _Components:

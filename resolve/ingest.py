@@ -79,7 +79,7 @@ def read_header(source: SourceConfig) -> list[str]:
     return list(pq.read_schema(path).names)
 
 
-def _read(source: SourceConfig) -> tuple[list[str], "pa.Table", list[tuple]]:
+def _read(source: SourceConfig) -> tuple[list[str], pa.Table, list[tuple]]:
     """The file as (header, table of readable rows with _row_number, unreadable rows)."""
     fmt = source.file_format
     if fmt == "csv":
@@ -89,7 +89,7 @@ def _read(source: SourceConfig) -> tuple[list[str], "pa.Table", list[tuple]]:
     return _read_parquet(source)
 
 
-def _table(header: list[str], numbers: list[int], rows: list[list]) -> "pa.Table":
+def _table(header: list[str], numbers: list[int], rows: list[list]) -> pa.Table:
     columns = list(zip(*rows)) if rows else [() for _ in header]
     arrays = {"_row_number": pa.array(numbers, pa.int64())}
     for name, col in zip(header, columns):
@@ -220,8 +220,8 @@ def ingest(engine: Engine, config: Config, progress=None, only: str | None = Non
     stats = []
     for source in config.sources:
         if only is not None and source.name != only:
-            kept = engine.fetchall(f"SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
-                                   f"AND table_name = ?", [previous, f"raw_{source.name}"])[0][0]
+            kept = engine.fetchall("SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
+                                   "AND table_name = ?", [previous, f"raw_{source.name}"])[0][0]
             if not kept:
                 raise ResolveError(f"source '{source.name}' is not in the registry yet; run `resolve run` to "
                                    "build a registry with it, then deliver updates")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -22,7 +22,11 @@ from resolve.cluster import cluster_registries
 from resolve.config import Config
 from resolve.engine import Engine
 from resolve.errors import ResolveError
-from resolve.golden import build_enterprise_golden, build_person_golden, build_property_golden
+from resolve.golden import (
+    build_enterprise_golden,
+    build_person_golden,
+    build_property_golden,
+)
 from resolve.identity import PREVIOUS, assign_stable_ids, run_number, write_id_history
 from resolve.ingest import ingest
 from resolve.link.enterprise import link_enterprises

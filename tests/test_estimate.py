@@ -96,8 +96,8 @@ def estimated() -> Engine:
 
 
 def test_residency_rates_are_the_survey_share_over_the_reference_share(estimated):
-    rates = dict(((k, r), v) for k, r, v in estimated.fetchall(
-        "SELECT kind, recency, residency_rate FROM recon_resident_classes"))
+    rates = {(k, r): v for k, r, v in estimated.fetchall(
+        "SELECT kind, recency, residency_rate FROM recon_resident_classes")}
     assert rates[("statement", "0-1")] == pytest.approx(1.0)
     assert rates[("registration", "0-1")] == pytest.approx(0.75)
     assert rates[("none", "0-1")] == pytest.approx(0.5)
@@ -113,8 +113,8 @@ def test_estimate_per_district_and_city(estimated):
 
 
 def test_unfound_registrations_live_where_the_found_ones_do(estimated):
-    moves = dict(((h, d), s) for h, d, s in estimated.fetchall(
-        "SELECT home_district, district_code, share FROM recon_resident_moves WHERE kind = 'registration'"))
+    moves = {(h, d): s for h, d, s in estimated.fetchall(
+        "SELECT home_district, district_code, share FROM recon_resident_moves WHERE kind = 'registration'")}
     assert moves[(A, A)] == pytest.approx(0.8) and moves[(A, B)] == pytest.approx(0.2)
     spread = dict(estimated.fetchall(
         "SELECT district_code, probability FROM recon_person_estimate WHERE person_id = 'P00950'"))

@@ -107,7 +107,7 @@ def picked(first) -> dict:
 def corrected(city, first, picked) -> Path:
     """The log written, the registry rebuilt with it in the same folder."""
     config = _config(city / "city")
-    split_id, split_records = picked["split"]
+    _split_id, split_records = picked["split"]
     named_id, named_records = picked["named"]
     runner = CliRunner()
     result = runner.invoke(main, ["override", "add", str(config.config_path), "--kind", "different",

@@ -13,12 +13,20 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine
-from resolve.link.common import (ModelInputs, empty_pairs, exact_comparison, keep_previous_pairs, load_model,
-                                 model_settings, regularise, score_pairs, touching)
+from resolve.link.common import (
+    ModelInputs,
+    empty_pairs,
+    exact_comparison,
+    keep_previous_pairs,
+    load_model,
+    model_settings,
+    regularise,
+    score_pairs,
+    touching,
+)
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
-
 
 ID_COMPARISON = {
     "output_column_name": "id_number",

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from resolve.config import Config
 from resolve.engine import Engine, quote_literal
-from resolve.link.common import U_FLOOR, ModelInputs, exact_comparison, link_entity, model_settings
+from resolve.link.common import (
+    U_FLOOR,
+    ModelInputs,
+    exact_comparison,
+    link_entity,
+    model_settings,
+)
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
 from resolve.link.common import null_level as _null
