@@ -18,12 +18,16 @@ What a match does, and how it stays the pipeline's:
    ``std_person_addresses``, which that same code wrote), and the ID, date, phone and sex
    fields through the SQL of ``resolve.standardise.person`` (``person_parsed_sql`` and
    ``person_std_sql``, with the macros of ``resolve.standardise.sql``) over a one-row table.
-   DuckDB re-plans a statement on every execution and planning that SQL costs about 50 ms, so
-   a record whose ID, date, phone and sex are plain text (printable ASCII, full-width forms,
-   年月日, 男女) takes a transcription of those macros (``_plain_scalars``) instead. At open
-   the transcription is checked against the SQL on a fixed set of awkward inputs and on a
-   sample of the registry's own raw IDs; should they ever disagree (a macro changed, its
-   transcription not), a warning is given and every record goes through the SQL.
+   DuckDB re-plans a statement on every execution: that SQL costs about 60 ms of planning and
+   ``build_address_table`` about 100 ms (a dozen statements). So a lookup takes transcriptions
+   of them instead: ``address_row`` (resolve.standardise.addresses) for an address the registry
+   does not hold, ``_plain_scalars`` for the ID, date, phone and sex (any text, save an ID with
+   a letter beyond ASCII, whose upper() DuckDB and Python disagree on: that record goes through
+   the SQL). At open both are checked against the SQL: the scalars on a fixed set of awkward
+   inputs and a sample of the registry's own raw IDs, the addresses on awkward addresses and a
+   sample of the registry's own raw addresses (every column of build_address_table). Should
+   they ever disagree (the SQL changed, its transcription not), a warning is given and that
+   part of every record goes through the SQL.
 2. **Block**: the model's blocking rules (``blocking_rules_to_generate_predictions`` of
    person_model.json, over the columns of ``link.person.MODEL_COLUMNS`` and the derived
    keys of ``link.person.BLOCKING_KEYS``) with the query as ``l`` and the registry's records
@@ -54,8 +58,8 @@ Nothing is masked: this is a privileged service for the departments that may see
 citizen ID and phone number; whoever exposes it further must mask it there.
 
 A ``PersonLookup`` answers one match at a time (a lock serialises concurrent calls); open one
-per worker process to answer in parallel. At a million records it holds about 1 GB and opens in
-about 7 s.
+per worker process to answer in parallel. At 1.9 million records (950,000 persons) it holds about
+1.8 GB and opens in about 13 s.
 """
 
 from __future__ import annotations
@@ -81,7 +85,13 @@ from resolve.config import ENTITY_FIELDS
 from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.link.person import BLOCKING_KEYS, IDENTITY_EVIDENCE, MODEL_COLUMNS
-from resolve.standardise.addresses import build_address_table, register_address_macros
+from resolve.standardise.addresses import (
+    ADDRESS_COLUMNS,
+    address_row,
+    build_address_table,
+    region_context,
+    register_address_macros,
+)
 from resolve.standardise.names import name_features
 from resolve.standardise.person import person_parsed_sql, person_std_sql
 from resolve.standardise.sql import FULL_WIDTH, HALF_WIDTH, ID_WEIGHTS, register_macros
@@ -100,6 +110,7 @@ IDENTITY_COLUMNS = ("name_std", "id_number", "other_doc")
 
 _REGISTRY_TABLES = ("std_person", "person_xref", "person_golden", "std_person_addresses", "run_info")
 _ADDRESS_CACHE_SIZE = 10_000
+_ADDRESS_SAMPLE = 500  # the registry's own raw addresses address_row is checked on at open
 
 
 @dataclass
@@ -143,19 +154,20 @@ class _NotPlain(Exception):
     """A value outside what _plain_scalars transcribes: the SQL reads it."""
 
 
-_FOLD = str.maketrans(FULL_WIDTH, HALF_WIDTH)
-_ASCII_PRINTABLE = frozenset(chr(c) for c in range(0x20, 0x7F))
-_ID_CHARS = _ASCII_PRINTABLE | frozenset("\t\n\f\r")
-_DATE_CHARS = _ASCII_PRINTABLE | frozenset("年月日")
-_SEX_CHARS = _ASCII_PRINTABLE | frozenset("男女性")
+_FOLD = str.maketrans(FULL_WIDTH, HALF_WIDTH)  # rs_fold
+# DuckDB's trim(): the Unicode space separators (category Zs), not tabs or line breaks
+_TRIM = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_SEX_KEY_CHARS = frozenset("男女性")
 _ID_SEPARATORS = re.compile(r"[\t\n\f\r \-_.]")  # RE2's \s is [\t\n\f\r ]
 _ID_KINDS = [(kind, re.compile(pattern, re.ASCII)) for kind, pattern in (
     ("citizen", r"\d{17}[\dX]"), ("citizen15", r"\d{15}"),
     ("foreign_permanent_residence", r"[A-Z]{3}\d{12}"), ("hk_macao_permit", r"[HM]\d{8}(\d{2})?"),
     ("taiwan_permit", r"\d{8}|T\d{8}"), ("passport", r"[A-Z]{1,2}\d{6,9}"))]
-_DATE_TIME_TAIL = re.compile(r"([ T]\d{1,2}:\d{2}.*|[ T]0+)$", re.ASCII)
+# RE2's $ is the end of the text (\Z; Python's $ also matches before a final newline); its .
+# does not match a newline, as Python's does not
+_DATE_TIME_TAIL = re.compile(r"([ T]\d{1,2}:\d{2}.*|[ T]0+)\Z", re.ASCII)
 _DATE_AMBIGUOUS = re.compile(r"\d{5}|\d{7}", re.ASCII)
-_DATE_PARTS = re.compile(r"^(\d{4})(?:[-/.年]?(\d{1,2})(?:[-/.月]?(\d{1,2})日?)?月?)?$", re.ASCII)
+_DATE_PARTS = re.compile(r"^(\d{4})(?:[-/.年]?(\d{1,2})(?:[-/.月]?(\d{1,2})日?)?月?)?\Z", re.ASCII)
 _PHONE_SEPARATORS = re.compile("[,;/、，；]")
 _NOT_DIGIT = re.compile("[^0-9]")
 _CN_MOBILE_86 = re.compile(r"861[3-9]\d{9}", re.ASCII)
@@ -163,11 +175,21 @@ _SEXES = {"M": "M", "男": "M", "1": "M", "MALE": "M", "男性": "M",
           "F": "F", "女": "F", "2": "F", "FEMALE": "F", "女性": "F"}
 
 
-def _plain(value: str, allowed: frozenset) -> str:
-    folded = value.translate(_FOLD)
-    if not all(c in allowed for c in folded):
+def _upper(text: str) -> str:
+    """DuckDB's upper() of ``text`` when no character beyond ASCII has a case (Python's and
+    DuckDB's case tables differ there: ß, ligatures, Greek with iota); raises _NotPlain otherwise."""
+    if not text.isascii() and any(c.upper() != c for c in text if not c.isascii()):
         raise _NotPlain
-    return folded
+    return text.upper()
+
+
+def _sex(raw: str) -> str | None:
+    """rs_sex: upper(trim(rs_fold(s))) among the written forms. No character beyond ASCII other
+    than 男, 女 and 性 is, or turns by upper(), into one of theirs: a text holding one is no sex."""
+    text = raw.translate(_FOLD).strip(_TRIM)
+    if not text.isascii() and any(not c.isascii() and c not in _SEX_KEY_CHARS for c in text):
+        return None
+    return _SEXES.get(text.upper())
 
 
 def _id_check(body: str) -> str:
@@ -189,7 +211,7 @@ def _id_dated(id18: str, snapshot: dt.date) -> bool:
 def _date_parts(raw: str | None) -> tuple[dt.date | None, str | None, int | None]:
     if raw is None:
         return None, None, None
-    text = _DATE_TIME_TAIL.sub("", _plain(raw, _DATE_CHARS).strip(" "), count=1)
+    text = _DATE_TIME_TAIL.sub("", raw.translate(_FOLD).strip(_TRIM), count=1)
     if _DATE_AMBIGUOUS.fullmatch(text):
         return None, None, None
     found = _DATE_PARTS.search(text)
@@ -219,10 +241,11 @@ def _phone(raw: str | None) -> str | None:
 
 def _plain_scalars(inputs: dict[str, str | None], snapshot: dt.date) -> dict[str, Any]:
     """std_person's ID, sex, birth and phone columns of one record, as person_parsed_sql and
-    person_std_sql compute them; raises _NotPlain for text it does not transcribe."""
+    person_std_sql compute them; raises _NotPlain for an ID it does not transcribe (a letter
+    beyond ASCII: Cyrillic, accented Latin)."""
     id_clean = id_kind = id18 = None
     if inputs.get("id_number") is not None:
-        id_clean = _ID_SEPARATORS.sub("", _plain(inputs["id_number"], _ID_CHARS)).upper() or None
+        id_clean = _upper(_ID_SEPARATORS.sub("", inputs["id_number"].translate(_FOLD))) or None
     if id_clean is not None:
         id_kind = next((kind for kind, pattern in _ID_KINDS if pattern.fullmatch(id_clean)), "other")
         if id_kind == "citizen":
@@ -235,7 +258,7 @@ def _plain_scalars(inputs: dict[str, str | None], snapshot: dt.date) -> dict[str
     id_birth = _id_birth(id18) if id_trusted else None
     sex = None
     if inputs.get("sex") is not None:
-        sex = _SEXES.get(_plain(inputs["sex"], _SEX_CHARS).strip(" ").upper())
+        sex = _sex(inputs["sex"])
     if sex is None and id_trusted:
         sex = "M" if (ord(id18[16]) - 48) % 2 == 1 else "F"
     b_date, b_ym, b_year = _date_parts(inputs.get("birth_date"))
@@ -458,7 +481,11 @@ class PersonLookup:
 
         sample_ids = [r[0] for r in engine.fetchall(
             "SELECT id_raw FROM reg.std_person WHERE id_raw IS NOT NULL ORDER BY hash(rid) LIMIT 300")]
+        sample_addresses = [r[0] for r in engine.fetchall(
+            "SELECT raw FROM reg.std_person_addresses WHERE raw IS NOT NULL ORDER BY hash(raw) "
+            f"LIMIT {_ADDRESS_SAMPLE}")]
         engine.execute("DETACH reg")
+        self.address_path = self._check_address_path(sample_addresses)
         engine.execute("SET threads = 1")  # from here on statements of a few rows: threads only cost
         self._prepare_sql()
         self.plain_path = self._check_plain_path(sample_ids)
@@ -513,7 +540,8 @@ class PersonLookup:
         return inputs
 
     def _address_keys(self, raws: list[str]) -> dict[str, tuple]:
-        """raw -> (address, building_key, dwelling_key), from the registry or build_address_table."""
+        """raw -> (address, building_key, dwelling_key): from the registry, else from address_row
+        (build_address_table when the check at open found them to disagree)."""
         found, missing = {}, []
         for raw in dict.fromkeys(r for r in raws if r is not None):
             h = hash(raw)
@@ -528,6 +556,9 @@ class PersonLookup:
                 if raw in self._address_extra:
                     self._address_extra.move_to_end(raw)
                     found[raw] = self._address_extra[raw]
+                elif self.address_path:
+                    row = address_row(raw, self.city, self.region_code)
+                    found[raw] = (row["address"], row["building_key"], row["dwelling_key"])
                 else:
                     missing.append(raw)
         if missing:
@@ -577,7 +608,8 @@ class PersonLookup:
         return result
 
     def _standardise_plain(self, inputs: dict) -> dict:
-        """The same as _standardise_sql for one record of plain text (raises _NotPlain otherwise)."""
+        """The same as _standardise_sql for one record (raises _NotPlain for an ID _plain_scalars
+        does not read)."""
         row = dict.fromkeys(MODEL_COLUMNS)
         row["source"] = "query"
         row.update(_plain_scalars(inputs, self.snapshot_date))
@@ -634,6 +666,36 @@ class PersonLookup:
             if diff:
                 warnings.warn(f"resolve.lookup: the plain-text reading of {record} differs from the pipeline's SQL "
                               f"{diff}; every record is standardised by the SQL (slower)", stacklevel=4)
+                return False
+        return True
+
+    def _check_address_path(self, sample: list[str]) -> bool:
+        """Whether address_row gives every column build_address_table gives, on awkward addresses
+        and ``sample`` (the registry's own). Checked as one table: fill_district_from_place may
+        fill a row's district from the others, so that is done to address_row's rows too."""
+        raws = list(dict.fromkeys(_CHECK_ADDRESSES + sample))
+        engine = self._engine
+        engine.create_table_from_frame("lk_addr_check_in", pa.table({"raw": pa.array(raws, pa.string())}))
+        build_address_table(engine, "SELECT raw FROM lk_addr_check_in", "lk_addr_check")
+        cursor = self._con.execute(f"SELECT {', '.join(ADDRESS_COLUMNS)} FROM lk_addr_check")
+        expected = {row[0]: dict(zip(ADDRESS_COLUMNS, row)) for row in cursor.fetchall()}
+        engine.drop("lk_addr_check_in")
+        engine.drop("lk_addr_check")
+        try:
+            got = _fill_district([address_row(raw, self.city, self.region_code) for raw in raws],
+                                 region_context(str(self.region_code), self.city).district_names)
+        except Exception as exc:  # noqa: BLE001 - any failure of the transcription: the SQL reads addresses
+            warnings.warn(f"resolve.lookup: address_row failed ({exc!r}); every new address is standardised "
+                          "by build_address_table (slower)", stacklevel=4)
+            return False
+        for row in got:
+            want = expected.get(row["raw"])
+            diff = {"raw": (row["raw"], None)} if want is None else \
+                {c: (row[c], want[c]) for c in ADDRESS_COLUMNS if row[c] != want[c]}
+            if diff:
+                warnings.warn(f"resolve.lookup: address_row({row['raw']!r}) differs from build_address_table "
+                              f"{diff}; every new address is standardised by build_address_table (slower)",
+                              stacklevel=4)
                 return False
         return True
 
@@ -762,6 +824,27 @@ class PersonLookup:
         self.close()
 
 
+def _fill_district(rows: list[dict], district_names: dict[str, str]) -> list[dict]:
+    """fill_district_from_place over rows of address_row, as build_address_table runs it on a table."""
+    def place(row: dict) -> str:
+        return (row["road"] or "") + (row["door_number"] + "号" if row["door_number"] else row["poi"] or "")
+
+    def has_place(row: dict) -> bool:
+        return bool(row["in_city"]) and (row["door_number"] is not None or row["poi"] is not None)
+
+    codes: dict[str, set] = {}
+    for row in rows:
+        if has_place(row) and row["district_code"] is not None:
+            codes.setdefault(place(row), set()).add(row["district_code"])
+    for row in rows:
+        if row["district"] is None and row["district_code"] is None and has_place(row):
+            found = codes.get(place(row), ())
+            if len(found) == 1 and next(iter(found)) in district_names:
+                row["district_code"] = next(iter(found))
+                row["district"] = district_names[row["district_code"]]
+    return rows
+
+
 def _probability(weight: float) -> float:
     if weight >= 0:
         return 1.0 / (1.0 + 2.0 ** -weight)
@@ -801,6 +884,19 @@ def raw_person_records(registry: str | Path, config) -> pd.DataFrame:
 _WARM_UP = {"id_number": "440306198608177350", "name": "张泽豪", "birth_date": "1986-08-17", "sex": "男",
             "phone": "13800138000"}
 
+# Awkward addresses address_row must read as build_address_table does (with the config's city,
+# whichever it is, they exercise prefixes, descriptors, numerals, unit words and odd whitespace).
+_CHECK_ADDRESSES = [
+    "广东省深圳市福田区园岭街道八卦路12号八卦岭工业区3栋501室", "深圳福田区八卦路12号 3栋501", "福田园岭街道八卦路十二号三栋五零一",
+    "深圳市南山区粤海街道科技园社区科苑路15号科兴科学园A座1201", "宝安区西乡街道西乡社区西乡大道29号", "新乡村28号2栋",
+    "龙华区民治街道上塘路8号第3栋2单元1203房", "龙岗区布吉街道12-3-1001", "罗湖区东门街道1栋3-1001", "沙井市场路9号",
+    "碧海花园小区5栋", "北京市朝阳区建国路88号SOHO现代城1号楼101", "湖南省长沙县星沙街道开元路3号", "重庆市开县汉丰街道",
+    "广州天河区体育西路191号 附近", "深圳市罗湖区人民南路2号对面", "附近", "深圳市", " ， ", "莲花路一带",
+    "福田区\u3000福华路３号\u00a0Ａ栋", "南山区\t南海大道\n1001号", "福田区福华路\u00a03号", "罗湖区\x0b宝安南路1号",
+    "盐田区沙头角街道1号楼二单元十二层", "光明新区公明街道松白路3之1号", "坪山区坑梓街道金沙社区青松路5号院2栋",
+    "大鹏新区南澳街道南渔村3号", "前海深港合作区前湾一路1号", "香港特别行政区中环皇后大道中99号", "12层", "5楼01", "ABC",
+]
+
 # Awkward text the plain-text reading must read as the SQL does: (id_number, birth_date, phone, sex).
 _CHECK_VALUES = [
     ("440306198608177350", "19860817", "13800138000", "男"),
@@ -835,4 +931,15 @@ _CHECK_VALUES = [
     ("AB123456789", None, None, None),
     ("M12345678", None, None, None),
     ("12345678901234567890", None, None, None),
+    # tabs, line breaks, no-break and other Unicode spaces, text beyond ASCII
+    ("440306198608177350\u00a0", "1986-08-17\u00a0", "138\u00a00013\u00a08000", "\u00a0男\u2003"),
+    ("\t440306198608177350\n", "\t1986-08-17", "\t13800138000", "\t男"),
+    ("4403061986\x0b08177350", "1986-08-17\n", "13800138000\n", "男\n"),
+    ("440306198608177350\u3000", "\u30001986年8月17日\u2009", "13800138000\u3000", "\u3000女\u3000"),
+    ("粤440306198608177350", "1986-08-17 12:30\nx", "电话13800138000", "女士"),
+    ("护照E12345678", "1986年8月17号", "１３８ ００１３ ８０００", "ſ"),
+    ("E1234567８\u202f", "1986\u00a0-08-17", "+86\u2003138 0013 8000", "ı"),
+    ("İ12345678", "一九八六年", None, "男 女"),
+    ("Ж12345678", "1986-08-17\u200b", None, "Ｍａｌｅ"),
+    ("ß1234567", None, None, "FEMALE\u00a0"),
 ]

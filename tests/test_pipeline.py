@@ -174,10 +174,23 @@ def _csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "evaluate", "generate", "report"])
+COMMANDS = ["run", "update", "validate", "evaluate", "generate", "report", "lookup", "override add"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command):
-    result = CliRunner().invoke(main, [command, "--help"])
+    result = CliRunner().invoke(main, [*command.split(), "--help"])
     assert result.exit_code == 0 and "Example:" in result.output and "resolve " + command in result.output
+
+
+def test_the_help_test_knows_every_command():
+    import click
+
+    names = set()
+    for name, command in main.commands.items():
+        subs = command.commands if isinstance(command, click.Group) else {"": None}
+        names |= {f"{name} {sub}".strip() for sub in subs}
+    assert names == set(COMMANDS)
 
 
 def test_a_config_of_one_entity_builds_every_contract_table(tmp_path):

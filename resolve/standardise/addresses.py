@@ -749,3 +749,107 @@ def fill_district_from_place(engine: Engine, table: str) -> None:
         WHERE t.district IS NULL AND t.district_code IS NULL AND t.in_city
           AND (t.door_number IS NOT NULL OR t.poi IS NOT NULL)
           AND rs_place(t.road, t.door_number, t.poi) = s.place AND r.district_code = s.district_code""")
+
+
+# --------------------------------------------------------------------------------------------
+# One address in Python: build_address_table's row for a one-row table
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _one_address_patterns(region_code: str, city: str) -> dict[str, re.Pattern]:
+    """The regexes of register_address_macros and build_address_table, compiled for Python.
+
+    RE2 (DuckDB) and Python's ``re`` agree on these patterns once ``\\d`` is ASCII (re.ASCII),
+    ``\\s`` is RE2's ``[\\t\\n\\f\\r ]`` and ``$`` is the end of the text (``\\Z``: Python's ``$``
+    also matches before a final newline).
+    """
+    descriptors = "|".join(DESCRIPTORS)
+    flags = re.ASCII
+    return {
+        "clean": re.compile("[\t\n\f\r ,，]+", flags),  # rs_addr_clean
+        "prefix": re.compile(city_prefix_pattern(city, region_code), flags),
+        "descriptor": re.compile(f"({descriptors})\\Z", flags),
+        "numerals": re.compile(f"[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])"
+                               "|(号楼|单元|[栋幢座号])[零〇一二两三四五六七八九]+\\Z", flags),
+        "building_word": re.compile("([0-9]+[A-Za-z]?|[A-Za-z])(号楼|幢|座)", flags),
+        "room_word": re.compile("([0-9]+)[室房]\\Z", flags),
+        "ordinal": re.compile("第([0-9])", flags),
+        "with_towns": re.compile(admin_pattern(region_code), flags),
+        "without_towns": re.compile(admin_pattern(region_code, towns=False), flags),
+        "community_first": re.compile("^(社区|村)", flags),
+        "head": re.compile(HEAD_PATTERN, flags),
+        "head_parts": re.compile(HEAD_PARTS_PATTERN, flags),
+    }
+
+
+def address_row(raw: str, city: str, region_code: str) -> dict[str, object]:
+    """The row of ADDRESS_COLUMNS that build_address_table writes for ``raw`` alone, in Python.
+
+    A transcription of register_address_macros' macros and build_address_table's statements
+    step by step (the Python parts, arabic_before_units, is_admin_cut, resolve_admin and
+    parse_rest, are called as build_address_table calls them), for one address where a dozen
+    SQL statements would cost a hundred milliseconds (resolve.lookup). A table of several
+    addresses may differ from it in district and district_code only: fill_district_from_place
+    fills them from the table's other rows of the same place. Whoever changes the SQL changes
+    this too; resolve.lookup checks the two against each other before it relies on this.
+    """
+    region_code = str(region_code)
+    region = region_context(region_code, city)
+    p = _one_address_patterns(region_code, city)
+    # tmp_addr: rs_addr_clean (rs_fold, then whitespace and commas dropped), the config's own
+    # prefix and the descriptor cut (rs_addr_fold_clean), the descriptor (rs_addr_descriptor_clean)
+    cleaned = p["clean"].sub("", raw.translate(_FULL_WIDTH))
+    folded = p["descriptor"].sub("", p["prefix"].sub("", cleaned, count=1), count=1) or None
+    found = p["descriptor"].search(cleaned)
+    descriptor = (found.group(1) or None) if found else None
+    # tmp_addr_numerals, then rs_addr_units (rs_addr_building_word, rs_addr_room_word, rs_addr_ordinal)
+    address = folded
+    if address is not None:
+        if p["numerals"].search(address):
+            address = arabic_before_units(address)
+        if "号楼" in address or "幢" in address or "座" in address:
+            address = p["building_word"].sub("\\g<1>栋", address)
+        if address.endswith(("室", "房")):
+            address = p["room_word"].sub("\\g<1>", address, count=1)
+        if "第" in address:
+            address = p["ordinal"].sub("\\g<1>", address)
+    # tmp_addr_cut: the administrative prefix, cut again without the generic town when what
+    # follows it starts with 社区 or 村
+    towns, admin = True, ""
+    if address is not None:
+        tail = p["with_towns"].sub("", address, count=1)
+        towns = not p["community_first"].search(tail)
+        if not towns:
+            tail = p["without_towns"].sub("", address, count=1)
+        admin = address[: len(address) - len(tail)]
+    # tmp_addr_admin and tmp_addr_names: the levels read from the prefix, resolved
+    levels = (p["with_towns"] if towns else p["without_towns"]).search(admin)
+    province_raw, city_raw, district_raw, street_raw, community_raw = (
+        (levels.group(i) or "") if levels else "" for i in range(1, 6))
+    has_community = community_raw != ""
+    is_admin = is_admin_cut(region, province_raw, city_raw, district_raw, street_raw, has_community)
+    resolved = (resolve_admin(region, province_raw, city_raw, district_raw, street_raw) if is_admin
+                else resolve_admin(region, None, None, None, None))
+    community = (community_raw or None) if is_admin else None
+    admin_length = len(admin) if is_admin else 0
+    # tmp_addr_std and tmp_addr_head: the road and door number after the prefix
+    tail = address[admin_length:] if address is not None else ""
+    rest = p["head"].sub("", tail, count=1)
+    head = tail[: len(tail) - len(rest)]
+    road = door_number = None
+    if head != "":
+        parts = p["head_parts"].search(head)
+        if parts:
+            road = parts.group(1) or None
+            door_number = (parts.group(2) or "").replace("-", "之") or None
+    # tmp_addr_rest: what follows the door number
+    poi = building = unit = floor = room = None
+    if rest != "":
+        poi, building, unit, floor, room = parse_rest(rest, door_number is not None)
+    building_key, dwelling_key = place_keys(road, door_number, poi, building, room)
+    return {"raw": raw, "address": address, "building_key": building_key, "dwelling_key": dwelling_key,
+            "province": resolved["province"], "city": resolved["city"], "district": resolved["district"],
+            "district_code": resolved["district_code"], "street": resolved["street"], "community": community,
+            "road": road, "door_number": door_number, "poi": poi, "building": building, "unit": unit,
+            "floor": floor, "room": room, "descriptor": descriptor, "in_city": bool(resolved["in_city"])}
