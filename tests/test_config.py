@@ -106,15 +106,17 @@ def test_missing_config_file(tmp_path):
     assert "config file not found" in message
 
 
-def test_defaults_and_survivorship_checked(tmp_path):
-    (tmp_path / "p.csv").write_text(CSV, encoding="utf-8")
-    path = write_config(tmp_path, """  - name: deaths
+DEATHS = """  - name: deaths
     department: 民政局
     entity: person
     path: p.csv
     columns: {人员编号: record_key}
-    defaults: {status: dead}
-""", extra="survivorship:\n  source_priority: [nobody]\n  person:\n    name: [loudest]\n")
+"""
+
+
+def test_defaults_and_survivorship_checked(tmp_path):
+    (tmp_path / "p.csv").write_text(CSV, encoding="utf-8")
+    path = write_config(tmp_path, DEATHS + "    defaults: {status: dead}\n", extra="survivorship:\n  source_priority: [nobody]\n  person:\n    name: [loudest]\n")
     text = "\n".join(problems(path))
     assert "'dead' is not a valid status" in text
     assert "'nobody' is not a source in this config" in text
@@ -123,11 +125,7 @@ def test_defaults_and_survivorship_checked(tmp_path):
 
 def test_survey_sources_must_be_person_sources(tmp_path):
     (tmp_path / "p.csv").write_text(CSV, encoding="utf-8")
-    path = write_config(tmp_path, """  - name: deaths
-    department: 民政局
-    entity: person
-    path: p.csv
-    columns: {人员编号: record_key}
-""", extra="reconcile:\n  survey_sources: [grid]\n")
+    path = write_config(tmp_path, DEATHS, extra="reconcile:\n  survey_sources: [grid]\n")
     (message,) = problems(path)
-    assert message.endswith("config.yaml:5: reconcile.survey_sources[0]: 'grid' is not a person source in this config; use one of ['deaths']")
+    assert message.endswith("config.yaml:5: reconcile.survey_sources[0]: 'grid' is not a person source in "
+                            "this config; use one of ['deaths']")
