@@ -309,6 +309,7 @@ class ClusterRules:
     apart: dict[int, dict[str, int]] = field(default_factory=dict)     # rid -> {override: position}
     detached: dict[int, str] = field(default_factory=dict)             # rid -> override
     entries: list[Override] = field(default_factory=list)
+    found: dict[str, list[int]] = field(default_factory=dict)          # override -> its records' rids
     missing: dict[str, list[str]] = field(default_factory=dict)        # override -> records not found
     same_refused: dict[str, str] = field(default_factory=dict)         # override -> why a merge was refused
 
@@ -318,7 +319,7 @@ def cluster_rules(engine: Engine, entries: list[Override], entity: str) -> Clust
     rids = record_rids(engine, entity, chosen)
     rules = ClusterRules(entries=chosen)
     for e in chosen:
-        found = [rids[r] for r in e.records if r in rids]
+        found = rules.found[e.id] = [rids[r] for r in e.records if r in rids]
         missing = [f"{s}:{k}" for s, k in e.records if (s, k) not in rids]
         if missing:
             rules.missing[e.id] = missing
@@ -335,10 +336,7 @@ def cluster_rules(engine: Engine, entries: list[Override], entity: str) -> Clust
 
 def record_cluster_outcomes(engine: Engine, entity: str, rules: ClusterRules, refused: list[tuple]) -> None:
     """After clustering: did each same / different / detach entry hold, and why not."""
-    key = f"{entity}_id"
-    rids = [r for e in rules.entries for r in _entry_rids(engine, entity, e)]
-    ids = dict(engine.fetchall(f"SELECT rid, {key} FROM cluster_{entity} WHERE rid IN "
-                               f"({', '.join(str(r) for r in rids) or 'NULL'})")) if rids else {}
+    ids = _entity_of_rids(engine, entity, [r for found in rules.found.values() for r in found])
     by_override: dict[str, list[str]] = {}
     for _l, _r, reason in refused:
         if reason.startswith("override_different:"):
@@ -347,7 +345,7 @@ def record_cluster_outcomes(engine: Engine, entity: str, rules: ClusterRules, re
         if reason.startswith("override_different:"):
             record(engine, reason.split(":", 1)[1], "conflict", f"contradicted by {same_id}; the records stay apart")
     for e in rules.entries:
-        mine = _entry_rids(engine, entity, e)
+        mine = rules.found[e.id]
         entity_ids = sorted({ids[r] for r in mine if r in ids})
         if e.id in rules.missing and len(mine) < (2 if e.kind in ("same", "different") else 1):
             record(engine, e.id, "stale", "records no longer delivered: " + ", ".join(rules.missing[e.id]), entity_ids)
@@ -367,33 +365,34 @@ def record_cluster_outcomes(engine: Engine, entity: str, rules: ClusterRules, re
             record(engine, e.id, "applied", f"{len(mine)} record(s) stand alone{gone}", entity_ids)
 
 
-def _entry_rids(engine: Engine, entity: str, e: Override) -> list[int]:
-    return list(record_rids(engine, entity, [e]).values())
+def _entity_of_rids(engine: Engine, entity: str, rids: list[int]) -> dict[int, str]:
+    if not rids:
+        return {}
+    return dict(engine.fetchall(f"SELECT rid, {entity}_id FROM cluster_{entity} WHERE rid IN "
+                                f"({', '.join(str(int(r)) for r in rids)})"))
+
+
+def _follower(engine: Engine, entity: str, current: set[str]):
+    """A function taking an ID to the one that holds its records now, through id_history
+    (None when it leads nowhere in ``current``)."""
+    forward = dict(engine.fetchall("SELECT old_id, new_id FROM id_history WHERE entity = ? AND new_id IS NOT NULL "
+                                   "ORDER BY run", [entity])) if engine.has_table("id_history") else {}
+
+    def follow(target: str | None) -> str | None:
+        hops = 0
+        while target not in current and target in forward and hops < 50:
+            target, hops = forward[target], hops + 1
+        return target if target in current else None
+    return follow
 
 
 def resolve_targets(engine: Engine, entity: str, entries: list[Override]) -> dict[str, str | None]:
     """The current entity each set_attribute / set_use entry names: by record, or by ID
     followed through id_history when it was retired."""
-    key = f"{entity}_id"
-    targets: dict[str, str | None] = {}
     rids = record_rids(engine, entity, entries)
-    current = {r[0] for r in engine.fetchall(f"SELECT DISTINCT {key} FROM cluster_{entity}")}
-    history = engine.fetchall("SELECT old_id, new_id FROM id_history WHERE entity = ? AND new_id IS NOT NULL "
-                              "ORDER BY run", [entity]) if engine.has_table("id_history") else []
-    forward = {}
-    for old, new in history:
-        forward[old] = new
-    for e in entries:
-        if e.records:
-            rid = rids.get(e.records[0])
-            targets[e.id] = engine.scalar(f"SELECT {key} FROM cluster_{entity} WHERE rid = ?", [rid]) \
-                if rid is not None else None
-        else:
-            target, hops = e.entity_id, 0
-            while target not in current and target in forward and hops < 50:
-                target, hops = forward[target], hops + 1
-            targets[e.id] = target if target in current else None
-    return targets
+    ids = _entity_of_rids(engine, entity, list(rids.values()))
+    follow = _follower(engine, entity, {r[0] for r in engine.fetchall(f"SELECT DISTINCT {entity}_id FROM cluster_{entity}")})
+    return {e.id: ids.get(rids.get(e.records[0])) if e.records else follow(e.entity_id) for e in entries}
 
 
 def apply_value_overrides(engine: Engine, entries: list[Override], entity: str) -> None:
@@ -437,14 +436,11 @@ def apply_residence_overrides(engine: Engine, entries: list[Override], snapshot:
     targets = resolve_targets(engine, "person", chosen)
     properties = {r[0]: (r[1], r[2]) for r in engine.fetchall(
         "SELECT property_id, district_code, dwelling_key FROM property_golden")}
-    history = dict(engine.fetchall("SELECT old_id, new_id FROM id_history WHERE entity = 'property' "
-                                   "AND new_id IS NOT NULL ORDER BY run"))
+    follow = _follower(engine, "property", set(properties))
     latest: dict[str, tuple[Override, str]] = {}
     for e in sorted(chosen, key=lambda x: (x.date, x.file, x.line)):
-        person, prop, hops = targets.get(e.id), e.value, 0
-        while prop not in properties and prop in history and hops < 50:
-            prop, hops = history[prop], hops + 1
-        if person is None or prop not in properties:
+        person, prop = targets.get(e.id), follow(e.value)
+        if person is None or prop is None:
             missing = e.entity_id or ":".join(e.records[0]) if person is None else f"property {e.value}"
             record(engine, e.id, "stale", f"{missing} is not in the registry")
             continue

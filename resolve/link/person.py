@@ -213,17 +213,17 @@ def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
         empty_pairs(engine, "person")
         return "none: no person records"
     if model_in is None and records < config.link.min_training_records:
-        linker = INPUTS.linker(engine, _load_model(PACKAGED_MODEL))
+        linker = INPUTS.linker(engine, load_model(PACKAGED_MODEL))
         try:
             linker.training.estimate_probability_two_random_records_match([PRIOR_RULE], recall=0.7)
             estimated = linker.misc.save_model_to_json()["probability_two_random_records_match"]
         except Exception:  # noqa: BLE001
             estimated = 0
         if not 0 < estimated < 1:  # no pair agrees on a valid ID: keep the packaged prior
-            linker = INPUTS.linker(engine, _load_model(PACKAGED_MODEL))
+            linker = INPUTS.linker(engine, load_model(PACKAGED_MODEL))
         origin = f"packaged model ({records} records, fewer than link.min_training_records)"
     elif model_in is not None:
-        linker = INPUTS.linker(engine, _load_model(model_in))
+        linker = INPUTS.linker(engine, load_model(model_in))
         origin = f"loaded from {model_in}"
     else:
         linker = INPUTS.linker(engine, person_settings("link_and_dedupe"))
@@ -232,6 +232,3 @@ def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
         origin = f"trained on {records} records"
     score_pairs(engine, linker, INPUTS, min(0.5, config.link.low_threshold), IDENTITY_EVIDENCE, model_out)
     return origin
-
-
-_load_model = load_model
