@@ -8,12 +8,10 @@ from hypothesis import strategies as st
 from resolve.engine import Engine
 from resolve.standardise.addresses import (
     ADDRESS_COLUMNS,
-    address_keys,
     arabic_before_units,
     build_address_table,
     city_prefix_pattern,
     cn_to_arabic,
-    place_keys,
     register_address_macros,
     standard_building,
     standard_door,
@@ -71,13 +69,11 @@ def test_address_normalisation_is_idempotent(engine, text):
     assert normalise(engine, once) == once
 
 
-def test_village_inside_a_community_name_is_not_a_road():
-    from resolve.standardise.addresses import address_keys, parse_address
-
-    parts = parse_address("龙岗区平湖街道楼村新社区裕安北路13号1栋2单元1803")
-    assert (parts["road"], parts["door_number"], parts["building"], parts["unit"], parts["room"]) == \
-        ("裕安北路", "13号", "1", "2", "1803")
-    assert address_keys(parts) == ("裕安北路13号#1", "裕安北路13号#1#1803")
+def test_village_inside_a_community_name_is_not_a_road(engine):
+    row = parts(engine, ["龙岗区平湖街道楼村新社区裕安北路13号1栋2单元1803"])["龙岗区平湖街道楼村新社区裕安北路13号1栋2单元1803"]
+    assert pick(row, "community", "road", "door_number", "building", "unit", "room") == \
+        ("楼村新社区", "裕安北路", "13", "1", "2", "1803")
+    assert pick(row, "building_key", "dwelling_key") == ("裕安北路13号#1", "裕安北路13号#1#1803")
 
 
 def test_sql_keys_agree_across_administrative_variants(engine):
@@ -184,8 +180,9 @@ def test_addresses_in_other_cities(engine):
     assert rows["广东省广州市天河区天河路385号"]["in_city"] is False
     assert pick(rows["湖南长沙市岳麓区麓山路5号"], "province", "city", "district", "in_city") == \
         ("湖南省", "长沙市", "岳麓区", False)
-    assert pick(rows["湖南省永州市道县金塘镇水口村4组23号"], "district", "street", "community", "in_city") == \
-        ("道县", "金塘镇", "水口村", False)
+    # a village and its group are a place, kept whole
+    assert pick(rows["湖南省永州市道县金塘镇水口村4组23号"], "district", "street", "road", "door_number", "in_city") == \
+        ("道县", "金塘镇", "水口村4组", "23", False)
     assert pick(rows["重庆市万州区杨柳镇樟树村4组93号"], "province", "city", "in_city") == ("重庆市", "重庆市", False)
     assert rows["香港特别行政区香港岛7号"]["in_city"] is False
     # a district of another city (Beijing or Changchun: which one is not decided)
@@ -271,14 +268,18 @@ def test_parts_written_in_their_own_columns(fn, raw, std):
     assert fn(raw) == std
 
 
-_PART = st.one_of(st.none(), st.just(""), st.sampled_from(["华夏路", "1", "12", "3A", "花园", "501", "3之1"]))
-
-
-@given(road=_PART, door=_PART, poi=_PART, building=_PART, room=_PART)
-@settings(max_examples=200, deadline=None)
-def test_sql_keys_are_address_keys(engine, road, door, poi, building, room):
-    sql = engine.fetchall("SELECT rs_building_key(?, ?, ?, ?, ?), rs_dwelling_key(?, ?, ?, ?, ?)",
-                          [road, door, poi, building, room] * 2)[0]
-    assert sql == place_keys(road or None, door or None, poi or None, building or None, room or None)
-    assert place_keys("红荔路", "12", None, "3", "501") == \
-        address_keys({"road": "红荔路", "door_number": "12号", "poi": None, "building": "3", "room": "501"})
+@pytest.mark.parametrize("road, door, poi, building, room, keys", [
+    ("华夏路", "29", None, "3", "502", ("华夏路29号#3", "华夏路29号#3#502")),
+    ("华夏路", "29", "碧海花园", "3", "502", ("华夏路29号#3", "华夏路29号#3#502")),  # the door number names the place
+    ("华夏路", None, "碧海花园", "3", "502", ("碧海花园#3", "碧海花园#3#502")),      # else the estate
+    (None, None, "碧海花园", "3", None, ("碧海花园#3", None)),
+    ("白石洲村3巷", "12", None, None, "502", ("白石洲村3巷12号#", "白石洲村3巷12号##502")),  # a village house
+    ("白石洲村3巷", "12", None, None, None, ("白石洲村3巷12号#", None)),
+    ("华夏路", None, None, None, None, (None, None)),                          # a road alone is no place
+    ("华夏路", None, None, "3", "502", ("华夏路#3", "华夏路#3#502")),
+    ("", "", "", "", "", (None, None)),
+    (None, None, None, None, "502", (None, None)),
+])
+def test_keys(engine, road, door, poi, building, room, keys):
+    assert engine.fetchall("SELECT rs_building_key(?, ?, ?, ?, ?), rs_dwelling_key(?, ?, ?, ?, ?)",
+                           [road, door, poi, building, room] * 2)[0] == keys

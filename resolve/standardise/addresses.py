@@ -47,11 +47,11 @@ PROVINCES = {
     "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }
 
-UNIT_WORDS = "栋幢座单元层楼室号房"
-DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带")
+UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯"
+DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带", "旁")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
-_CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+(?=号楼|单元|[栋幢座层楼室号房])")
+_CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|[{UNIT_WORDS.replace('单元', '')}])")
 # a room number at the very end, after a building, unit or door: 1栋一零四
 _CN_ROOM = re.compile(r"(号楼|单元|[栋幢座号])([零〇一二两三四五六七八九]+)$")
 _FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
@@ -110,7 +110,8 @@ _ADMIN_LEVELS = (
     ("city", r"[^市区县]{2,8}?(?:市|自治州|地区|盟)"),
     ("district", r"[^区县市街路]{0,6}?[^区县市街路社](?:区|县|市|旗)"),  # not a 社区
     ("street", r"[^街路]{1,8}?街道" + _GENERIC_TOWN),
-    ("community", r"(?:[^社村路街]{1,10}?(?:社区|村))+"),  # 楼村新社区: a village name inside a community's
+    # 楼村新社区 is one community; a village (X村) is a place, kept with its lanes (see _VILLAGE)
+    ("community", r"[^社路街]{1,10}?社区"),
 )
 ADMIN_LEVEL_NAMES = tuple(name for name, _ in _ADMIN_LEVELS)
 ADMIN_PREFIX = "^" + "".join(f"(?:{pattern})?" for _, pattern in _ADMIN_LEVELS)
@@ -153,25 +154,26 @@ def admin_pattern(region_code: str, towns: bool = True) -> str:
 
 
 _ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中]段)?"
+# An urban village or a rural group: X村 (X新村) with its lane, row, block or group (三巷, 二排,
+# 四坊, 一组) before the house number: the village is part of the place, never dropped.
+_VILLAGE = r"[^路街巷村\d]{1,10}?村"
+_LANE = r"\d+(?:巷|排|坊|组|队|弄|条)"
 _DOOR = r"\d+(?:[之-]\d+)?"
-_LEVELS = re.compile(
-    "^" + "".join(f"(?P<{name}>{pattern})?" for name, pattern in _ADMIN_LEVELS) +
-    f"(?P<road>{_ROAD})?(?:(?P<door>{_DOOR})号院?)?(?P<rest>.*)$"
-)
-# The road and door that follow the administrative prefix, for SQL: cut from the remainder with
-# regexp_replace, read on the distinct heads
-HEAD_PATTERN = f"^(?:{_ROAD})?(?:{_DOOR}号院?)?"
-HEAD_PARTS_PATTERN = f"^({_ROAD})?(?:({_DOOR})号院?)?"
+# The place that follows the administrative prefix: a road, a village and its lane, the door
+# number. A village is taken only before a lane or a house number (X新村7栋 is an estate).
+HEAD_PARTS_PATTERN = (f"^({_ROAD})?(?:({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE}))?")
+HEAD_PARTS = ("road", "village", "lane", "door", "village2", "lane2")
+HEAD_PATTERN = re.sub(r"\((?!\?)", "(?:", HEAD_PARTS_PATTERN)
+_FLOOR_ROOM_TEXT = r"(?P<floor>\d+)[层楼](?P<room>\d{1,2})(?:室|房|号)?"
 _DASHED = re.compile(r"^(?P<poi>.*?)(?P<building>\d+)-(?:(?P<unit>\d+)-)?(?P<room>\d+)$")
 _BUILDING_DASHED = re.compile(r"^(?P<poi>.*?)(?P<building>\d+[A-Za-z]?|[A-Za-z])栋(?P<unit>\d+)-(?P<room>\d+)$")
+_LETTER_ROOM = re.compile(r"^(?P<poi>.*?)(?P<building>[A-Za-z])(?P<room>\d{3,4})$")
 _BUILDING = re.compile(r"(\d+[A-Za-z]?|[A-Za-z])栋")
-_UNIT = re.compile(r"(\d+)单元")
-_FLOOR_ROOM = re.compile(r"(\d+)[层楼](\d{1,2})(?:室|房)?$")
+_UNIT = re.compile(r"(\d+)(?:单元|梯)")
+_FLOOR_ROOM = re.compile(_FLOOR_ROOM_TEXT + "$")
 _FLOOR = re.compile(r"(\d+)[层楼]$")
-_ROOM = re.compile(r"(\d+)(?:室|房)?$")
+_ROOM = re.compile(r"(\d+)(?:室|房|号)?$")
 
-ADDRESS_PARTS = ("district", "street", "community", "road", "door_number", "poi", "building", "unit",
-                 "floor", "room")
 # the parts below the township, as build_address_table and std_property write them
 PLACE_PARTS = ("road", "door_number", "poi", "building", "unit", "floor", "room")
 REST_PARTS = ("poi", "building", "unit", "floor", "room")
@@ -184,96 +186,66 @@ def floor_of_room(room: str | None) -> str | None:
     return None
 
 
+def _floor_room(floor: str, room: str) -> tuple[str | None, str]:
+    """5 and 2 (5楼2号, 5-02, 5层02) -> (5, 502)."""
+    return floor.lstrip("0") or None, floor + room.zfill(2)
+
+
+def _dashed(m: re.Match) -> tuple[str | None, ...]:
+    """``12-3-1001`` building-unit-room, ``1-503`` building-room, ``1栋3-1001`` unit-room; a
+    last part of one or two digits is a room on the floor before it: ``3栋5-02``, ``3-5-02``
+    and ``12号5-02`` are flat 502."""
+    poi, building, unit, room = (m.group("poi") or None, m.group("building").upper(), m.group("unit"),
+                                 m.group("room"))
+    if len(room) <= 2:
+        if unit is not None:
+            return (poi, building, None, *_floor_room(unit, room))
+        return (poi, None, None, *_floor_room(building, room))
+    return poi, building, unit, floor_of_room(room), room
+
+
 def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
     """(poi, building, unit, floor, room) of what follows the road and door number.
 
-    Read from the unit words (栋 单元 层 室) and the dashed forms ``12-3-1001``
-    (building-unit-room) and ``1栋3-1001``. A bare number is a room only after a building,
-    a unit or a door number; otherwise the text names a place (an estate, a building).
+    Read from the unit words (栋 单元/梯 层/楼 室/房/号), the dashed forms ``12-3-1001``
+    (building-unit-room), ``1栋3-1001`` and ``5-02`` (floor-room), and a lettered building
+    before its room (``B502``). A bare number is a room only after a building, a unit or a
+    door number; otherwise the text names a place (an estate, a building).
     """
     if not rest:
         return None, None, None, None, None
     dashed = _BUILDING_DASHED.match(rest) or _DASHED.match(rest)
     if dashed:
-        room = dashed.group("room")
-        return (dashed.group("poi") or None, dashed.group("building").upper(), dashed.group("unit"),
-                floor_of_room(room), room)
+        return _dashed(dashed)
     poi = building = unit = None
     found = _BUILDING.search(rest)
     if found:
         building = found.group(1).upper()
         poi = rest[: found.start()] or None
         rest = rest[found.end():]
+    elif (lettered := _LETTER_ROOM.match(rest)) and (lettered.group("poi") or has_door):
+        room = lettered.group("room")
+        return lettered.group("poi") or None, lettered.group("building").upper(), None, floor_of_room(room), room
     found_unit = _UNIT.search(rest)
     if found_unit:
         unit = found_unit.group(1)
+        if building is None and found_unit.start() > 0:
+            poi = rest[: found_unit.start()]
         rest = rest[found_unit.end():]
     floor_room = _FLOOR_ROOM.search(rest)
     if floor_room:
-        return (poi, building, unit, floor_room.group(1).lstrip("0") or None,
-                floor_room.group(1) + floor_room.group(2).zfill(2))
+        return (poi, building, unit, *_floor_room(floor_room.group("floor"), floor_room.group("room")))
     room = _ROOM.search(rest)
-    if room and (building or unit or has_door):
+    if room and (building or unit or has_door) and room.start() == 0:
         return poi, building, unit, floor_of_room(room.group(1)), room.group(1)
     floor = None
     found_floor = _FLOOR.search(rest)
-    if found_floor:  # a floor without a room: 12层
+    if found_floor:  # a floor without a room: 12层, 五楼
         floor = found_floor.group(1).lstrip("0") or None
         rest = rest[: found_floor.start()]
-    if rest and not building:
+    if rest and not building and not unit:
         poi = rest
     return poi, building, unit, floor, None
-
-
-def parse_address(text: str | None) -> dict[str, str | None]:
-    """Split a normalised address into the levels of DESIGN.md (province ... room).
-
-    Below the township nothing standard exists: see parse_rest. ``door_number`` keeps its
-    号 (``13号``, ``3之1号``): the keys are written with it.
-    """
-    parts: dict[str, str | None] = dict.fromkeys(ADDRESS_PARTS)
-    if not text:
-        return parts
-    m = _LEVELS.match(text)
-    for key in ("district", "street", "community", "road"):
-        parts[key] = m.group(key)
-    door = m.group("door")
-    if door:
-        parts["door_number"] = door.replace("-", "之") + "号"
-    parts.update(zip(REST_PARTS, parse_rest(m.group("rest"), door is not None)))
-    return parts
-
-
-def address_keys(parts: dict[str, str | None]) -> tuple[str | None, str | None]:
-    """(building key, dwelling key): the place without its administrative prefix.
-
-    Departments write the district, street and community differently or not at all, so the
-    keys are the road and door number (or the estate's name) with the building, and with
-    the room for the dwelling; the unit is left out because it is often left out.
-    ``parts`` are parse_address's (``door_number`` with its 号). The SQL macros
-    rs_building_key and rs_dwelling_key compute the same from standard parts (door number
-    in digits): every table's keys are written by them.
-    """
-    place = (parts["road"] or "") + (parts["door_number"] or "")
-    if not parts["door_number"]:
-        place += parts["poi"] or ""
-    if not place or not parts["building"]:
-        building = place + "#" if place and parts["room"] else None
-    else:
-        building = f"{place}#{parts['building']}"
-    dwelling = f"{building}#{parts['room']}" if building and parts["room"] else None
-    return building, dwelling
-
-
-def door_digits(door: str | None) -> str | None:
-    """13号 -> 13, 3之1号 -> 3之1 (the door number as std tables write it)."""
-    return door[:-1] if door and door.endswith("号") else door
-
-
-def place_keys(road, door_number, poi, building, room) -> tuple[str | None, str | None]:
-    """address_keys of standard parts (``door_number`` in digits, as std tables write it)."""
-    return address_keys({"road": road, "door_number": door_number + "号" if door_number else None,
-                         "poi": poi, "building": building, "room": room})
 
 
 def rest_table(rests: list[tuple[str, bool]]) -> pd.DataFrame:
@@ -294,7 +266,7 @@ _SPACES = re.compile(r"[\s,，]+")
 _CN_ONLY = re.compile(r"[零〇一二两三四五六七八九十百]+")
 _DOOR_PART = re.compile(r"第?(\d+)(?:[之-](\d+))?号?院?")
 _BUILDING_PART = re.compile(r"第?(\d+[A-Za-z]?|[A-Za-z])(?:号楼|栋|幢|座|号|楼)?")
-_UNIT_PART = re.compile(r"第?(\d+)(?:单元)?")
+_UNIT_PART = re.compile(r"第?(\d+)(?:单元|梯)?")
 _ROOM_PART = re.compile(r"(\d+)(?:室|房|号)?")
 _FLOOR_ROOM_PART = re.compile(r"(\d+)[层楼](\d{1,2})(?:室|房|号)?")
 
@@ -317,6 +289,11 @@ def _numerals(text: str, words: tuple[str, ...]) -> str:
     if core and _CN_ONLY.fullmatch(core):
         return text.replace(core, cn_to_arabic(core), 1)
     return arabic_before_units(text)
+
+
+def standard_road(text: str | None) -> str | None:
+    """A road, or a village and its lane (白石洲村三巷 -> 白石洲村3巷), as build_address_table writes it."""
+    return arabic_before_units(clean_part(text))
 
 
 def standard_door(text: str | None) -> str | None:
@@ -344,7 +321,7 @@ def standard_unit(text: str | None) -> str | None:
     text = clean_part(text)
     if text is None:
         return None
-    m = _UNIT_PART.fullmatch(_numerals(text, ("单元",)))
+    m = _UNIT_PART.fullmatch(_numerals(text, ("单元", "梯")))
     return m.group(1) if m else text
 
 
@@ -361,13 +338,6 @@ def standard_room(text: str | None) -> tuple[str | None, str | None]:
     if m:
         return floor_of_room(m.group(1)), m.group(1)
     return None, text
-
-
-def address_key_table(distinct_tails: list[str]) -> pd.DataFrame:
-    """Building and dwelling keys of each distinct address remainder, in Python (a reference)."""
-    keys = [address_keys(parse_address(t)) for t in distinct_tails]
-    return pd.DataFrame({"tail": distinct_tails, "building_key": [k[0] for k in keys],
-                         "dwelling_key": [k[1] for k in keys]})
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,12 +559,15 @@ def engine_region(engine: Engine) -> Region:
 
 
 _KEY_MACROS = [
-    # address_keys in SQL, on standard parts (door number in digits); NULL and '' alike
-    ("rs_place(road, door, poi) AS coalesce(nullif(road, ''), '') || CASE WHEN nullif(door, '') IS NULL "
-     "THEN coalesce(nullif(poi, ''), '') ELSE door || '号' END"),
+    # the place a building stands at: the road (or village and lane) and door number; else the
+    # estate's name; else the road alone. NULL and '' alike.
+    ("rs_place(road, door, poi) AS CASE WHEN nullif(door, '') IS NOT NULL THEN coalesce(road, '') || door || '号' "
+     "ELSE coalesce(nullif(poi, ''), road, '') END"),
+    # the building: its place and number (none for a village house or a facility at a door number)
     ("rs_building_key(road, door, poi, building, room) AS CASE WHEN rs_place(road, door, poi) = '' THEN NULL "
-     "WHEN nullif(building, '') IS NULL THEN CASE WHEN nullif(room, '') IS NOT NULL THEN rs_place(road, door, poi) || '#' END "
-     "ELSE rs_place(road, door, poi) || '#' || building END"),
+     "WHEN nullif(building, '') IS NOT NULL THEN rs_place(road, door, poi) || '#' || building "
+     "WHEN nullif(door, '') IS NOT NULL OR nullif(poi, '') IS NOT NULL OR nullif(room, '') IS NOT NULL "
+     "THEN rs_place(road, door, poi) || '#' END"),
     ("rs_dwelling_key(road, door, poi, building, room) AS CASE WHEN nullif(room, '') IS NOT NULL "
      "THEN rs_building_key(road, door, poi, building, room) || '#' || room END"),
 ]
@@ -709,26 +682,46 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
                            coalesce(substr(c.address, m.admin_length + 1), '') AS tail
                     FROM tmp_addr_cut c
                     JOIN tmp_addr_admin_names m ON m.admin = coalesce(c.admin, '') AND m.towns = c.towns))""")
+    groups = ", ".join(quote_literal(g) for g in HEAD_PARTS)
     engine.create_table("tmp_addr_head", f"""
-        SELECT head, nullif(h.road, '') AS road, nullif(replace(h.door, '-', '之'), '') AS door_number
-        FROM (SELECT head, regexp_extract(head, {quote_literal(HEAD_PARTS_PATTERN)}, ['road', 'door']) AS h
+        SELECT head, nullif(h.road || coalesce(nullif(h.village, ''), h.village2) || coalesce(nullif(h.lane, ''), h.lane2),
+                            '') AS road,
+               nullif(replace(h.door, '-', '之'), '') AS door_number
+        FROM (SELECT head, regexp_extract(head, {quote_literal(HEAD_PARTS_PATTERN)}, [{groups}]) AS h
               FROM (SELECT DISTINCT head FROM tmp_addr_std WHERE head <> ''))""")
     rests = engine.fetchall("SELECT DISTINCT a.rest, h.door_number IS NOT NULL FROM tmp_addr_std a "
                             "LEFT JOIN tmp_addr_head h USING (head) WHERE a.rest <> ''")
     engine.create_table_from_frame("tmp_addr_rest", rest_table(rests))
+    # a district written without its suffix before the road (南山华夏路): the road keeps at
+    # least three characters (南山大道 stays a road)
+    engine.create_table("tmp_addr_head_district", """
+        SELECT head, arg_max(d.district_code, length(d.district_short)) AS short_code,
+               arg_max(substr(h.road, length(d.district_short) + 1), length(d.district_short)) AS road_short
+        FROM tmp_addr_head h JOIN ref_district d
+          ON d.district_short <> d.district AND starts_with(h.road, d.district_short)
+         AND length(h.road) - length(d.district_short) >= 3
+        GROUP BY head""")
     engine.create_table(out_table, """
         SELECT raw, address,
                rs_building_key(road, door_number, poi, building, room) AS building_key,
                rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
                province, city, district, district_code, street, community,
                road, door_number, poi, building, unit, floor, room, descriptor, in_city
-        FROM (SELECT a.*, h.road, h.door_number, r.poi, r.building, r.unit, r.floor, r.room
-              FROM tmp_addr_std a
+        FROM (SELECT a.* EXCLUDE (district, district_code),
+                     CASE WHEN short THEN d.district ELSE a.district END AS district,
+                     CASE WHEN short THEN s.short_code ELSE a.district_code END AS district_code,
+                     CASE WHEN short THEN s.road_short ELSE h.road END AS road,
+                     h.door_number, r.poi, r.building, r.unit, r.floor, r.room
+              FROM (SELECT a.*, coalesce(a.in_city AND a.district_code IS NULL AND s.short_code IS NOT NULL, false)
+                                AS short
+                    FROM tmp_addr_std a LEFT JOIN tmp_addr_head_district s USING (head)) a
               LEFT JOIN tmp_addr_head h USING (head)
+              LEFT JOIN tmp_addr_head_district s USING (head)
+              LEFT JOIN ref_district d ON d.district_code = s.short_code
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
     fill_district_from_place(engine, out_table)
     for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",
-                  "tmp_addr_admin_names", "tmp_addr_std", "tmp_addr_head", "tmp_addr_rest"):
+                  "tmp_addr_admin_names", "tmp_addr_std", "tmp_addr_head", "tmp_addr_head_district", "tmp_addr_rest"):
         engine.drop(table)
 
 
@@ -749,107 +742,3 @@ def fill_district_from_place(engine: Engine, table: str) -> None:
         WHERE t.district IS NULL AND t.district_code IS NULL AND t.in_city
           AND (t.door_number IS NOT NULL OR t.poi IS NOT NULL)
           AND rs_place(t.road, t.door_number, t.poi) = s.place AND r.district_code = s.district_code""")
-
-
-# --------------------------------------------------------------------------------------------
-# One address in Python: build_address_table's row for a one-row table
-# --------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=16)
-def _one_address_patterns(region_code: str, city: str) -> dict[str, re.Pattern]:
-    """The regexes of register_address_macros and build_address_table, compiled for Python.
-
-    RE2 (DuckDB) and Python's ``re`` agree on these patterns once ``\\d`` is ASCII (re.ASCII),
-    ``\\s`` is RE2's ``[\\t\\n\\f\\r ]`` and ``$`` is the end of the text (``\\Z``: Python's ``$``
-    also matches before a final newline).
-    """
-    descriptors = "|".join(DESCRIPTORS)
-    flags = re.ASCII
-    return {
-        "clean": re.compile("[\t\n\f\r ,，]+", flags),  # rs_addr_clean
-        "prefix": re.compile(city_prefix_pattern(city, region_code), flags),
-        "descriptor": re.compile(f"({descriptors})\\Z", flags),
-        "numerals": re.compile(f"[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])"
-                               "|(号楼|单元|[栋幢座号])[零〇一二两三四五六七八九]+\\Z", flags),
-        "building_word": re.compile("([0-9]+[A-Za-z]?|[A-Za-z])(号楼|幢|座)", flags),
-        "room_word": re.compile("([0-9]+)[室房]\\Z", flags),
-        "ordinal": re.compile("第([0-9])", flags),
-        "with_towns": re.compile(admin_pattern(region_code), flags),
-        "without_towns": re.compile(admin_pattern(region_code, towns=False), flags),
-        "community_first": re.compile("^(社区|村)", flags),
-        "head": re.compile(HEAD_PATTERN, flags),
-        "head_parts": re.compile(HEAD_PARTS_PATTERN, flags),
-    }
-
-
-def address_row(raw: str, city: str, region_code: str) -> dict[str, object]:
-    """The row of ADDRESS_COLUMNS that build_address_table writes for ``raw`` alone, in Python.
-
-    A transcription of register_address_macros' macros and build_address_table's statements
-    step by step (the Python parts, arabic_before_units, is_admin_cut, resolve_admin and
-    parse_rest, are called as build_address_table calls them), for one address where a dozen
-    SQL statements would cost a hundred milliseconds (resolve.lookup). A table of several
-    addresses may differ from it in district and district_code only: fill_district_from_place
-    fills them from the table's other rows of the same place. Whoever changes the SQL changes
-    this too; resolve.lookup checks the two against each other before it relies on this.
-    """
-    region_code = str(region_code)
-    region = region_context(region_code, city)
-    p = _one_address_patterns(region_code, city)
-    # tmp_addr: rs_addr_clean (rs_fold, then whitespace and commas dropped), the config's own
-    # prefix and the descriptor cut (rs_addr_fold_clean), the descriptor (rs_addr_descriptor_clean)
-    cleaned = p["clean"].sub("", raw.translate(_FULL_WIDTH))
-    folded = p["descriptor"].sub("", p["prefix"].sub("", cleaned, count=1), count=1) or None
-    found = p["descriptor"].search(cleaned)
-    descriptor = (found.group(1) or None) if found else None
-    # tmp_addr_numerals, then rs_addr_units (rs_addr_building_word, rs_addr_room_word, rs_addr_ordinal)
-    address = folded
-    if address is not None:
-        if p["numerals"].search(address):
-            address = arabic_before_units(address)
-        if "号楼" in address or "幢" in address or "座" in address:
-            address = p["building_word"].sub("\\g<1>栋", address)
-        if address.endswith(("室", "房")):
-            address = p["room_word"].sub("\\g<1>", address, count=1)
-        if "第" in address:
-            address = p["ordinal"].sub("\\g<1>", address)
-    # tmp_addr_cut: the administrative prefix, cut again without the generic town when what
-    # follows it starts with 社区 or 村
-    towns, admin = True, ""
-    if address is not None:
-        tail = p["with_towns"].sub("", address, count=1)
-        towns = not p["community_first"].search(tail)
-        if not towns:
-            tail = p["without_towns"].sub("", address, count=1)
-        admin = address[: len(address) - len(tail)]
-    # tmp_addr_admin and tmp_addr_names: the levels read from the prefix, resolved
-    levels = (p["with_towns"] if towns else p["without_towns"]).search(admin)
-    province_raw, city_raw, district_raw, street_raw, community_raw = (
-        (levels.group(i) or "") if levels else "" for i in range(1, 6))
-    has_community = community_raw != ""
-    is_admin = is_admin_cut(region, province_raw, city_raw, district_raw, street_raw, has_community)
-    resolved = (resolve_admin(region, province_raw, city_raw, district_raw, street_raw) if is_admin
-                else resolve_admin(region, None, None, None, None))
-    community = (community_raw or None) if is_admin else None
-    admin_length = len(admin) if is_admin else 0
-    # tmp_addr_std and tmp_addr_head: the road and door number after the prefix
-    tail = address[admin_length:] if address is not None else ""
-    rest = p["head"].sub("", tail, count=1)
-    head = tail[: len(tail) - len(rest)]
-    road = door_number = None
-    if head != "":
-        parts = p["head_parts"].search(head)
-        if parts:
-            road = parts.group(1) or None
-            door_number = (parts.group(2) or "").replace("-", "之") or None
-    # tmp_addr_rest: what follows the door number
-    poi = building = unit = floor = room = None
-    if rest != "":
-        poi, building, unit, floor, room = parse_rest(rest, door_number is not None)
-    building_key, dwelling_key = place_keys(road, door_number, poi, building, room)
-    return {"raw": raw, "address": address, "building_key": building_key, "dwelling_key": dwelling_key,
-            "province": resolved["province"], "city": resolved["city"], "district": resolved["district"],
-            "district_code": resolved["district_code"], "street": resolved["street"], "community": community,
-            "road": road, "door_number": door_number, "poi": poi, "building": building, "unit": unit,
-            "floor": floor, "room": room, "descriptor": descriptor, "in_city": bool(resolved["in_city"])}

@@ -34,6 +34,7 @@ from resolve.standardise.addresses import (
     resolve_admin,
     standard_building,
     standard_door,
+    standard_road,
     standard_room,
     standard_unit,
 )
@@ -84,7 +85,7 @@ def _part_tables(engine: Engine) -> None:
     engine.create_table_from_frame("tmp_prop_admin", frame)
 
     for field, fn in (("door_number", standard_door), ("building", standard_building), ("unit", standard_unit),
-                      ("road", clean_part), ("community", clean_part)):
+                      ("road", standard_road), ("community", clean_part)):
         values = [r[0] for r in engine.fetchall(
             f"SELECT DISTINCT {field} FROM std_property_input WHERE {field} IS NOT NULL")]
         engine.create_table_from_frame(f"tmp_prop_{field}", _string_frame({"raw": values, "std": [fn(v) for v in values]}))
