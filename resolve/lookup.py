@@ -18,16 +18,14 @@ What a match does, and how it stays the pipeline's:
    ``std_person_addresses``, which that same code wrote), and the ID, date, phone and sex
    fields through the SQL of ``resolve.standardise.person`` (``person_parsed_sql`` and
    ``person_std_sql``, with the macros of ``resolve.standardise.sql``) over a one-row table.
-   DuckDB re-plans a statement on every execution: that SQL costs about 60 ms of planning and
-   ``build_address_table`` about 100 ms (a dozen statements). So a lookup takes transcriptions
-   of them instead: ``address_row`` (resolve.standardise.addresses) for an address the registry
-   does not hold, ``_plain_scalars`` for the ID, date, phone and sex (any text, save an ID with
-   a letter beyond ASCII, whose upper() DuckDB and Python disagree on: that record goes through
-   the SQL). At open both are checked against the SQL: the scalars on a fixed set of awkward
-   inputs and a sample of the registry's own raw IDs, the addresses on awkward addresses and a
-   sample of the registry's own raw addresses (every column of build_address_table). Should
-   they ever disagree (the SQL changed, its transcription not), a warning is given and that
-   part of every record goes through the SQL.
+   DuckDB re-plans a statement on every execution: that SQL costs about 60 ms of planning. So
+   a lookup takes a transcription of it, ``_plain_scalars``, for the ID, date, phone and sex
+   (any text, save an ID with a letter beyond ASCII, whose upper() DuckDB and Python disagree
+   on: that record goes through the SQL), checked at open against the SQL on a fixed set of
+   awkward inputs and a sample of the registry's own raw IDs; should they ever disagree, a
+   warning is given and every record goes through the SQL. An address the registry does not
+   hold goes through ``build_address_table`` itself, with the registry's place aliases
+   (``std_place_alias``), and is cached.
 2. **Block**: the model's blocking rules (``blocking_rules_to_generate_predictions`` of
    person_model.json, over the columns of ``link.person.MODEL_COLUMNS`` and the derived
    keys of ``link.person.BLOCKING_KEYS``) with the query as ``l`` and the registry's records
@@ -86,10 +84,7 @@ from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.link.person import BLOCKING_KEYS, IDENTITY_EVIDENCE, MODEL_COLUMNS
 from resolve.standardise.addresses import (
-    ADDRESS_COLUMNS,
-    address_row,
     build_address_table,
-    region_context,
     register_address_macros,
 )
 from resolve.standardise.names import name_features
@@ -110,7 +105,6 @@ IDENTITY_COLUMNS = ("name_std", "id_number", "other_doc")
 
 _REGISTRY_TABLES = ("std_person", "person_xref", "person_golden", "std_person_addresses", "run_info")
 _ADDRESS_CACHE_SIZE = 10_000
-_ADDRESS_SAMPLE = 500  # the registry's own raw addresses address_row is checked on at open
 
 
 @dataclass
@@ -481,11 +475,9 @@ class PersonLookup:
 
         sample_ids = [r[0] for r in engine.fetchall(
             "SELECT id_raw FROM reg.std_person WHERE id_raw IS NOT NULL ORDER BY hash(rid) LIMIT 300")]
-        sample_addresses = [r[0] for r in engine.fetchall(
-            "SELECT raw FROM reg.std_person_addresses WHERE raw IS NOT NULL ORDER BY hash(raw) "
-            f"LIMIT {_ADDRESS_SAMPLE}")]
+        if "std_place_alias" in have:  # the estate names build_address_table fills places from
+            engine.create_table("std_place_alias", "SELECT * FROM reg.std_place_alias")
         engine.execute("DETACH reg")
-        self.address_path = self._check_address_path(sample_addresses)
         engine.execute("SET threads = 1")  # from here on statements of a few rows: threads only cost
         self._prepare_sql()
         self.plain_path = self._check_plain_path(sample_ids)
@@ -540,8 +532,8 @@ class PersonLookup:
         return inputs
 
     def _address_keys(self, raws: list[str]) -> dict[str, tuple]:
-        """raw -> (address, building_key, dwelling_key): from the registry, else from address_row
-        (build_address_table when the check at open found them to disagree)."""
+        """raw -> (address, building_key, dwelling_key): from the registry, else from
+        build_address_table (cached)."""
         found, missing = {}, []
         for raw in dict.fromkeys(r for r in raws if r is not None):
             h = hash(raw)
@@ -556,9 +548,6 @@ class PersonLookup:
                 if raw in self._address_extra:
                     self._address_extra.move_to_end(raw)
                     found[raw] = self._address_extra[raw]
-                elif self.address_path:
-                    row = address_row(raw, self.city, self.region_code)
-                    found[raw] = (row["address"], row["building_key"], row["dwelling_key"])
                 else:
                     missing.append(raw)
         if missing:
@@ -668,38 +657,6 @@ class PersonLookup:
                               f"{diff}; every record is standardised by the SQL (slower)", stacklevel=4)
                 return False
         return True
-
-    def _check_address_path(self, sample: list[str]) -> bool:
-        """Whether address_row gives every column build_address_table gives, on awkward addresses
-        and ``sample`` (the registry's own). Checked as one table: fill_district_from_place may
-        fill a row's district from the others, so that is done to address_row's rows too."""
-        raws = list(dict.fromkeys(_CHECK_ADDRESSES + sample))
-        engine = self._engine
-        engine.create_table_from_frame("lk_addr_check_in", pa.table({"raw": pa.array(raws, pa.string())}))
-        build_address_table(engine, "SELECT raw FROM lk_addr_check_in", "lk_addr_check")
-        cursor = self._con.execute(f"SELECT {', '.join(ADDRESS_COLUMNS)} FROM lk_addr_check")
-        expected = {row[0]: dict(zip(ADDRESS_COLUMNS, row)) for row in cursor.fetchall()}
-        engine.drop("lk_addr_check_in")
-        engine.drop("lk_addr_check")
-        try:
-            got = _fill_district([address_row(raw, self.city, self.region_code) for raw in raws],
-                                 region_context(str(self.region_code), self.city).district_names)
-        except Exception as exc:  # noqa: BLE001 - any failure of the transcription: the SQL reads addresses
-            warnings.warn(f"resolve.lookup: address_row failed ({exc!r}); every new address is standardised "
-                          "by build_address_table (slower)", stacklevel=4)
-            return False
-        for row in got:
-            want = expected.get(row["raw"])
-            diff = {"raw": (row["raw"], None)} if want is None else \
-                {c: (row[c], want[c]) for c in ADDRESS_COLUMNS if row[c] != want[c]}
-            if diff:
-                warnings.warn(f"resolve.lookup: address_row({row['raw']!r}) differs from build_address_table "
-                              f"{diff}; every new address is standardised by build_address_table (slower)",
-                              stacklevel=4)
-                return False
-        return True
-
-    # ---------------------------------------------------------------------------------- match
 
     def match(self, record: dict, limit: int | None = 5) -> list[Candidate]:
         """Candidate golden persons for ``record`` (canonical field names, see ACCEPTED_FIELDS),
@@ -824,27 +781,6 @@ class PersonLookup:
         self.close()
 
 
-def _fill_district(rows: list[dict], district_names: dict[str, str]) -> list[dict]:
-    """fill_district_from_place over rows of address_row, as build_address_table runs it on a table."""
-    def place(row: dict) -> str:
-        return (row["road"] or "") + (row["door_number"] + "号" if row["door_number"] else row["poi"] or "")
-
-    def has_place(row: dict) -> bool:
-        return bool(row["in_city"]) and (row["door_number"] is not None or row["poi"] is not None)
-
-    codes: dict[str, set] = {}
-    for row in rows:
-        if has_place(row) and row["district_code"] is not None:
-            codes.setdefault(place(row), set()).add(row["district_code"])
-    for row in rows:
-        if row["district"] is None and row["district_code"] is None and has_place(row):
-            found = codes.get(place(row), ())
-            if len(found) == 1 and next(iter(found)) in district_names:
-                row["district_code"] = next(iter(found))
-                row["district"] = district_names[row["district_code"]]
-    return rows
-
-
 def _probability(weight: float) -> float:
     if weight >= 0:
         return 1.0 / (1.0 + 2.0 ** -weight)
@@ -883,19 +819,6 @@ def raw_person_records(registry: str | Path, config) -> pd.DataFrame:
 
 _WARM_UP = {"id_number": "440306198608177350", "name": "张泽豪", "birth_date": "1986-08-17", "sex": "男",
             "phone": "13800138000"}
-
-# Awkward addresses address_row must read as build_address_table does (with the config's city,
-# whichever it is, they exercise prefixes, descriptors, numerals, unit words and odd whitespace).
-_CHECK_ADDRESSES = [
-    "广东省深圳市福田区园岭街道八卦路12号八卦岭工业区3栋501室", "深圳福田区八卦路12号 3栋501", "福田园岭街道八卦路十二号三栋五零一",
-    "深圳市南山区粤海街道科技园社区科苑路15号科兴科学园A座1201", "宝安区西乡街道西乡社区西乡大道29号", "新乡村28号2栋",
-    "龙华区民治街道上塘路8号第3栋2单元1203房", "龙岗区布吉街道12-3-1001", "罗湖区东门街道1栋3-1001", "沙井市场路9号",
-    "碧海花园小区5栋", "北京市朝阳区建国路88号SOHO现代城1号楼101", "湖南省长沙县星沙街道开元路3号", "重庆市开县汉丰街道",
-    "广州天河区体育西路191号 附近", "深圳市罗湖区人民南路2号对面", "附近", "深圳市", " ， ", "莲花路一带",
-    "福田区\u3000福华路３号\u00a0Ａ栋", "南山区\t南海大道\n1001号", "福田区福华路\u00a03号", "罗湖区\x0b宝安南路1号",
-    "盐田区沙头角街道1号楼二单元十二层", "光明新区公明街道松白路3之1号", "坪山区坑梓街道金沙社区青松路5号院2栋",
-    "大鹏新区南澳街道南渔村3号", "前海深港合作区前湾一路1号", "香港特别行政区中环皇后大道中99号", "12层", "5楼01", "ABC",
-]
 
 # Awkward text the plain-text reading must read as the SQL does: (id_number, birth_date, phone, sex).
 _CHECK_VALUES = [

@@ -108,8 +108,9 @@ def build_registry(engine: Engine, config: Config, model_out: Path | None = None
     if config.overrides_dir:
         notes["overrides"] = f"{len(entries)} entries in {config.overrides_dir}"
     stage("ingest", lambda: ingest(engine, config, progress=say, only=update, previous=PREVIOUS if update else None))
-    stage("standardise_person", lambda: standardise_persons(engine, config))
+    # properties first: their records teach the other names of places (standardise/places.py)
     stage("standardise_property", lambda: standardise_properties(engine, config))
+    stage("standardise_person", lambda: standardise_persons(engine, config))
     # after the others: it links their employer and owner fields too
     stage("standardise_enterprise", lambda: standardise_enterprises(engine, config))
     stage("link_person", lambda: notes.update(

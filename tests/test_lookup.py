@@ -25,7 +25,6 @@ from resolve.ingest import ingest
 from resolve.link.person import MODEL_COLUMNS
 from resolve.lookup import ACCEPTED_FIELDS, PersonLookup, lookup, raw_person_records
 from resolve.pipeline import run
-from resolve.standardise import addresses
 from resolve.standardise.inputs import field_expression
 from resolve.standardise.sql import register_macros
 from resolve.synth import generate_city
@@ -253,103 +252,19 @@ def test_duckdb_trim_and_upper_are_as_transcribed():
     assert not {ch for _, u in upper for ch in u} & set("MALEF12男女性")
 
 
-def test_new_addresses_are_standardised_as_build_address_table_does(built, monkeypatch):
-    """address_row (lookup's reading of an address the registry does not hold) against
-    build_address_table on every distinct address text of the generated city: every source's
-    address columns (persons, enterprises, properties), the property register's parts written
-    together, and variants with a descriptor and odd whitespace. Every column must be the same."""
-    folder, _ = built
-    cfg = load_config(folder / "city" / "config.yaml")
-    engine = Engine()
-    try:
-        register_macros(engine)
-        addresses.register_address_macros(engine, cfg.city, cfg.region_code)
-        ingest(engine, cfg)
-        texts, from_parts = set(), set()
-        for source in cfg.sources:
-            fields = source.field_to_column()
-            for f in ("registered_address", "residence_address", "address"):
-                if f in fields:
-                    texts |= {r[0] for r in engine.fetchall(
-                        f"SELECT DISTINCT {field_expression(source, f)} FROM raw_{source.name}") if r[0]}
-            parts = [f for f in ("district", "street", "community", "road", "door_number", "building", "unit", "room")
-                     if f in fields]
-            if parts:
-                joined = " || ".join(f"coalesce({field_expression(source, f)}, '')" for f in parts)
-                from_parts |= {r[0] for r in engine.fetchall(f"SELECT DISTINCT {joined} FROM raw_{source.name}") if r[0]}
-        real = sorted(texts | from_parts)
-        assert len(real) >= 2000 and len(from_parts) >= 200
-        raws = sorted(set(real + [t + " 附近" for t in real[::5]] + [t.replace("号", "号\u00a0") for t in real[::9]]
-                          + ["\t" + t.replace("区", "区\u3000") + "\n" for t in real[::13]]))
-        engine.create_table_from_frame("t_raw", pa.table({"raw": pa.array(raws, pa.string())}))
-        # one row alone: no other row of its place to take a district from
-        monkeypatch.setattr(addresses, "fill_district_from_place", lambda engine, table: None)
-        addresses.build_address_table(engine, "SELECT raw FROM t_raw", "t_addresses")
-        cursor = engine.con.execute(f"SELECT {', '.join(addresses.ADDRESS_COLUMNS)} FROM t_addresses")
-        want = {row[0]: dict(zip(addresses.ADDRESS_COLUMNS, row)) for row in cursor.fetchall()}
-    finally:
-        engine.close()
-    assert len(want) == len(raws)
-    differ = []
-    for raw in raws:
-        got = addresses.address_row(raw, cfg.city, cfg.region_code)
-        diff = {c: (got[c], want[raw][c]) for c in addresses.ADDRESS_COLUMNS if got[c] != want[raw][c]}
-        if diff:
-            differ.append((raw, diff))
-    assert not differ, (len(differ), differ[:5])
-    rows = list(want.values())
-    assert sum(r["descriptor"] is not None for r in rows) >= 300
-    assert sum(not r["in_city"] for r in rows) >= 50
-    assert sum(r["dwelling_key"] is not None for r in rows) >= 1000
-    assert sum(r["district_code"] is not None for r in rows) >= 1000
-
-
-def test_a_new_address_takes_no_sql(registry, records, monkeypatch):
+def test_a_new_address_is_read_by_the_pipelines_code(registry, records):
+    """An address text the registry does not hold goes through build_address_table (with the
+    registry's place aliases): a descriptor or odd spaces change nothing of its keys."""
     raw, _ = records
-    assert registry.address_path  # the check at open found no difference
     rows = raw[raw["residence_address"].notna()].sample(20, random_state=6)
-    queries = [{**as_query(r), "residence_address": r["residence_address"] + " 附近"} for _, r in rows.iterrows()]
-    queries += [{**as_query(r), "residence_address": "南山区\u00a0" + r["residence_address"] + "旁边"}
-                for _, r in rows.iterrows()]
-
-    def no_sql(*args, **kwargs):
-        raise AssertionError("build_address_table ran")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(lookup_module, "build_address_table", no_sql)
-        patched.setattr(registry, "_address_extra", type(registry._address_extra)())
-        by_python = [registry.standardise(q) for q in queries]
-        found = [registry.match(q) for q in queries[:20]]
-    assert all(f and f[0].person_id == r["person_id"] for f, (_, r) in zip(found, rows.iterrows()))
-    registry.address_path = False
-    try:
-        patched_cache = type(registry._address_extra)()
-        monkeypatch.setattr(registry, "_address_extra", patched_cache)
-        by_sql = [registry.standardise(q) for q in queries]
-    finally:
-        registry.address_path = True
-    assert by_python == by_sql
-    assert len(patched_cache) == len(queries)
-
-
-def test_address_transcription_that_disagrees_is_not_used(built, monkeypatch):
-    folder, _ = built
-    real = addresses.address_row
-
-    def off(raw, city, region_code):
-        row = real(raw, city, region_code)
-        return {**row, "dwelling_key": None} if row["dwelling_key"] and "3" in row["dwelling_key"] else row
-
-    monkeypatch.setattr(lookup_module, "address_row", off)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with PersonLookup(folder / "out") as opened:
-            assert not opened.address_path
-            assert opened.plain_path
-            got = opened.standardise({"name": "张三", "residence_address": "深圳市福田区福华路3号3栋301 附近"})
-    assert any("build_address_table" in str(w.message) for w in caught)
-    assert got["residence_dwelling"] == "福华路3号#3#301"
-
+    for _, r in rows.iterrows():
+        held = registry.standardise(as_query(r))
+        for variant in (r["residence_address"] + " 附近", "\u00a0" + r["residence_address"] + "\t"):
+            got = registry.standardise({**as_query(r), "residence_address": variant})
+            assert (got["residence_building"], got["residence_dwelling"]) == \
+                (held["residence_building"], held["residence_dwelling"]), variant
+        found = registry.match({**as_query(r), "residence_address": r["residence_address"] + "旁边"})
+        assert found and found[0].person_id == r["person_id"]
 
 def test_golden_person_gone_is_not_returned(built, records, tmp_path):
     folder, _ = built

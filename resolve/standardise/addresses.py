@@ -36,6 +36,7 @@ import pandas as pd
 from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.standardise import divisions as dv
+from resolve.standardise.places import fill_places
 
 PROVINCES = {
     "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
@@ -590,7 +591,9 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
                    f"ELSE regexp_replace(s, {with_towns}, '') END")
     prefix = city_prefix_pattern(city, region_code)
     descriptors = "|".join(DESCRIPTORS)
-    engine.execute("CREATE OR REPLACE MACRO rs_addr_clean(s) AS regexp_replace(rs_fold(s), '[\\s,，]+', '', 'g')")
+    # white space of every kind (RE2's \\s is ASCII only: no-break, ideographic and thin spaces too)
+    engine.execute("CREATE OR REPLACE MACRO rs_addr_clean(s) AS "
+                   "regexp_replace(rs_fold(s), '[\\s\\x{00a0}\\x{2000}-\\x{200b}\\x{3000}\\x{feff},，]+', '', 'g')")
     # on cleaned text (rs_addr_clean): the form without own prefix and descriptor, and the descriptor
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_fold_clean(c) AS nullif(regexp_replace(regexp_replace("
                    f"c, {quote_literal(prefix)}, ''), '({descriptors})$', ''), '')")
@@ -720,6 +723,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
               LEFT JOIN ref_district d ON d.district_code = s.short_code
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
     fill_district_from_place(engine, out_table)
+    fill_places(engine, out_table)
     for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",
                   "tmp_addr_admin_names", "tmp_addr_std", "tmp_addr_head", "tmp_addr_head_district", "tmp_addr_rest"):
         engine.drop(table)

@@ -41,6 +41,7 @@ from resolve.standardise.addresses import (
 from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
 from resolve.standardise.names import normalise_name
+from resolve.standardise.places import fill_places, learn_place_aliases
 from resolve.standardise.sql import register_macros
 
 PROPERTY_FIELDS = ENTITY_FIELDS["property"]
@@ -202,6 +203,8 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                   "tmp_prop_doc"):
         engine.drop(table)
     fill_district_from_place(engine, "std_property")
+    learn_place_aliases(engine)
+    fill_places(engine, "std_property")
     if not sources:
         return
     quarantine_where(engine, "std_property",
