@@ -454,8 +454,9 @@ def apply_residence_overrides(engine: Engine, entries: list[Override], snapshot:
                        "n_properties) VALUES (?, ?, 'override', ?, ?, 1, 1)", [person, prop, e.id, e.date])
         district, dwelling = properties[prop]
         engine.execute("""INSERT INTO address_resolution (entity, entity_id, role, source, record_key, updated_at,
-                                  district_code, dwelling_key, property_id, n_candidates, resolved_by, resolution)
-                          VALUES ('person', ?, 'residence', 'override', ?, ?, ?, ?, ?, 1, 'override', 'resolved')""",
+                                  district_code, dwelling_key, property_id, n_candidates, resolved_by, resolution,
+                                  confidence)
+                          VALUES ('person', ?, 'residence', 'override', ?, ?, ?, ?, ?, 1, 'override', 'resolved', 1.0)""",
                        [person, e.id, max(e.date, snapshot) if e.date else snapshot, district, dwelling, prop])
 
 

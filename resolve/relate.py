@@ -22,7 +22,19 @@ from resolve.engine import Engine, quote_literal
 from resolve.overrides import apply_residence_overrides, entries_from_log
 from resolve.golden import DEFAULT_ENTERPRISE_RULES, ORDER_KEYS, _source_ranks_sql, entity_rules, person_rules
 
-ADDRESS_COLUMNS = ("address", "dwelling_key", "building_key", "district_code", "unit", "in_city")
+ADDRESS_COLUMNS = ("address", "dwelling_key", "building_key", "district_code", "unit", "in_city", "descriptor",
+                   "road", "door_number", "poi", "building", "room")
+# the parts of an address the resolution works on: one row of tmp_address_parts per distinct tuple
+_PARTS = ("dwelling_key", "building_key", "district_code", "unit", "descriptor", "road", "door_number", "poi",
+          "building", "room")
+# An address matches the library's records of a property on its key when its unit and district
+# do not contradict theirs (a part one side leaves out contradicts nothing).
+_COMPATIBLE = """(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)
+             AND (a.district_code IS NULL OR l.district_code IS NULL OR a.district_code = l.district_code)"""
+# How sure a resolution is: the key and every part written agree; the unit left out where the
+# library has one; one character of the place's name apart; a building with one property.
+CONFIDENCE = {"exact": 0.99, "unit_missing": 0.9, "one_character": 0.75, "whole_building": 0.85,
+              "building": 0.9}
 
 
 def _address_parts(table: str) -> str:
@@ -31,12 +43,61 @@ def _address_parts(table: str) -> str:
     return f"SELECT address, {cols} FROM {table} WHERE address IS NOT NULL GROUP BY address"
 
 
-def resolve_addresses(engine: Engine) -> None:
-    """``address_resolution``: each (entity, role, source, record) address to a property.
+def _library(engine: Engine) -> None:
+    """``tmp_library``: the standard address library, every property record's place with the
+    property it belongs to (all of a property's records: departments write it differently)."""
+    engine.create_table("tmp_library", """
+        SELECT DISTINCT c.property_id, s.dwelling_key, s.building_key, s.unit, s.district_code, s.room,
+               s.door_number, s.building, CASE WHEN s.door_number IS NOT NULL THEN s.road ELSE s.poi END AS name,
+               rs_place(s.road, s.door_number, s.poi) AS place
+        FROM std_property s JOIN cluster_property c USING (rid) WHERE s.building_key IS NOT NULL""")
 
-    A dwelling key matches a property's when the district and unit do not contradict it;
-    among several candidates the one agreeing on more of district and unit wins, a tie is
-    ``ambiguous``.
+
+def _one_character_apart(engine: Engine) -> None:
+    """``tmp_fuzzy``: addresses whose flat the library has under a place name one character
+    apart (碧海花园 / 碧悔花园), where the library has no place of the name written at all. Names
+    of three characters or more; the door number, building and room agree."""
+    variants = """SELECT DISTINCT name, door_number, building, room,
+                         substr(name, 1, i - 1) || '*' || substr(name, i + 1) AS variant
+                  FROM (SELECT *, unnest(range(1, length(name) + 1)) AS i FROM {rows} WHERE length(name) >= 3)"""
+    engine.create_table("tmp_fuzzy", f"""
+        WITH unknown AS (
+            SELECT *, CASE WHEN door_number IS NOT NULL THEN road ELSE poi END AS name FROM tmp_address_parts a
+            WHERE dwelling_key IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
+              AND NOT EXISTS (SELECT 1 FROM tmp_library l
+                              WHERE l.name = CASE WHEN a.door_number IS NOT NULL THEN a.road ELSE a.poi END)
+        ), av AS ({variants.format(rows="unknown")}), lv AS ({variants.format(rows="tmp_library")})
+        SELECT DISTINCT a.part_id, l.property_id,
+               (a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT AS agreement
+        FROM unknown a
+        JOIN av ON av.name = a.name AND av.door_number IS NOT DISTINCT FROM a.door_number
+               AND av.building IS NOT DISTINCT FROM a.building AND av.room = a.room
+        JOIN lv ON lv.variant = av.variant AND lv.name <> av.name
+               AND lv.door_number IS NOT DISTINCT FROM av.door_number
+               AND lv.building IS NOT DISTINCT FROM av.building AND lv.room = av.room
+        JOIN tmp_library l ON l.name = lv.name AND l.door_number IS NOT DISTINCT FROM lv.door_number
+               AND l.building IS NOT DISTINCT FROM lv.building AND l.room = lv.room AND {_COMPATIBLE}""")
+
+
+def resolve_addresses(engine: Engine) -> None:
+    """``address_resolution``: each (entity, role, source, record) address to a property of the
+    standard address library (``tmp_library``), or to a building of it.
+
+    - ``resolved``: the dwelling key (place, building, room) meets one property's records,
+      the unit and district not contradicting; among several, the one agreeing on more of
+      district and unit wins. Where the library has no place of the name written, a flat whose
+      place name is one character apart is taken (``resolved_by`` ``one_character``). A
+      building the library holds as one property without rooms (a village house, a public
+      toilet) resolves an address that names it without a room.
+    - ``building``: the address names a building of the library (no room, a room it does not
+      hold, or a description such as 附近: near it, not in a flat); ``building_key`` says which.
+    - ``ambiguous`` with ``candidates``: several properties fit equally (a flat number without
+      its unit in a building with units); ``not_found``; ``outside_city``; ``incomplete``
+      (nothing to find a building by).
+
+    ``confidence`` says how sure (CONFIDENCE); ``district_code`` is the address's, else the
+    property's or building's.
     """
     people = _address_parts("std_person_addresses")
     parts = [f"""
@@ -50,44 +111,86 @@ def resolve_addresses(engine: Engine) -> None:
         JOIN ({_address_parts("std_enterprise_addresses")}) a ON a.address = s.address
         WHERE s.mention IS NULL""")
     engine.create_table("tmp_addresses", " UNION ALL ".join(parts))
-    properties = ("SELECT property_id, dwelling_key, district_code, unit FROM property_golden "
-                  "WHERE dwelling_key IS NOT NULL")
-    engine.create_table("address_resolution", f"""
-        WITH distinct_addresses AS (
-            SELECT DISTINCT dwelling_key, district_code, unit FROM tmp_addresses WHERE dwelling_key IS NOT NULL
-        ), candidates AS (
-            SELECT a.dwelling_key, a.district_code, a.unit, p.property_id,
-                   (a.district_code = p.district_code)::INT + (a.unit = p.unit)::INT AS agreement
-            FROM distinct_addresses a JOIN ({properties}) p
-              ON p.dwelling_key = a.dwelling_key
-             AND (a.district_code IS NULL OR p.district_code IS NULL OR a.district_code = p.district_code)
-             AND (a.unit IS NULL OR p.unit IS NULL OR a.unit = p.unit)
+    cols = ", ".join(_PARTS)
+    engine.create_table("tmp_address_parts", f"""
+        SELECT row_number() OVER () AS part_id, *
+        FROM (SELECT DISTINCT {cols} FROM tmp_addresses WHERE building_key IS NOT NULL AND in_city)""")
+    _library(engine)
+    engine.create_table("tmp_dwelling_candidates", f"""
+        SELECT a.part_id, l.property_id,
+               max((a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT) AS agreement,
+               bool_and(a.unit IS NULL AND l.unit IS NOT NULL) AS unit_missing
+        FROM tmp_address_parts a JOIN tmp_library l ON l.dwelling_key = a.dwelling_key AND {_COMPATIBLE}
+        GROUP BY ALL""")
+    _one_character_apart(engine)
+    engine.create_table("tmp_building_candidates", f"""
+        SELECT a.part_id, count(DISTINCT l.property_id) AS n_properties,
+               min(l.property_id) AS property_id, bool_and(l.room IS NULL) AS roomless,
+               CASE WHEN count(DISTINCT l.district_code) = 1 THEN min(l.district_code) END AS district_code
+        FROM tmp_address_parts a JOIN tmp_library l ON l.building_key = a.building_key AND {_COMPATIBLE}
+        -- no building written where the place has numbered buildings: which one is not said
+        WHERE a.building IS NOT NULL OR NOT EXISTS (
+            SELECT 1 FROM tmp_library o WHERE o.place = rs_place(a.road, a.door_number, a.poi) AND o.building IS NOT NULL)
+        GROUP BY a.part_id""")
+    c = CONFIDENCE
+    engine.create_table("tmp_resolved", f"""
+        WITH flats AS (
+            SELECT part_id, 'address' AS resolved_by, property_id, coalesce(agreement, 0) AS agreement, unit_missing
+            FROM tmp_dwelling_candidates
+            UNION ALL
+            SELECT part_id, 'one_character', property_id, coalesce(agreement, 0), false FROM tmp_fuzzy
+        ), top AS (
+            SELECT *, max(agreement) OVER (PARTITION BY part_id) AS top FROM flats
         ), best AS (
-            SELECT dwelling_key, district_code, unit, count(*) AS n_candidates,
-                   max(coalesce(agreement, 0)) AS top,
-                   count(*) FILTER (WHERE coalesce(agreement, 0) = top_all) AS n_top,
-                   min(property_id) FILTER (WHERE coalesce(agreement, 0) = top_all) AS property_id,
-                   list(property_id ORDER BY property_id) FILTER (WHERE coalesce(agreement, 0) = top_all)
-                       AS top_candidates
-            FROM (SELECT *, max(coalesce(agreement, 0)) OVER (PARTITION BY dwelling_key, district_code, unit)
-                            AS top_all FROM candidates)
-            GROUP BY ALL
+            SELECT part_id, any_value(resolved_by) AS resolved_by, count(*) AS n_candidates,
+                   count(*) FILTER (WHERE agreement = top) AS n_top,
+                   min(property_id) FILTER (WHERE agreement = top) AS property_id,
+                   list(property_id ORDER BY property_id) FILTER (WHERE agreement = top) AS top_candidates,
+                   bool_or(unit_missing) FILTER (WHERE agreement = top) AS unit_missing
+            FROM top GROUP BY part_id
         )
-        SELECT t.entity, t.entity_id, t.role, t.source, t.record_key, t.updated_at, t.address,
-               t.district_code, t.dwelling_key,
-               CASE WHEN b.n_top = 1 THEN b.property_id END AS property_id,
-               coalesce(b.n_candidates, 0) AS n_candidates,
-               CASE WHEN b.n_top > 1 THEN b.top_candidates END AS candidates,
-               CASE WHEN b.n_top = 1 THEN 'address' END AS resolved_by,
-               CASE WHEN b.n_top = 1 THEN 'resolved'
+        SELECT a.part_id,
+               CASE WHEN a.descriptor IS NOT NULL THEN CASE WHEN g.part_id IS NOT NULL THEN 'building' ELSE 'not_found' END
+                    WHEN b.n_top = 1 THEN 'resolved'
                     WHEN b.n_top > 1 THEN 'ambiguous'
+                    WHEN a.dwelling_key IS NULL AND g.n_properties = 1 AND g.roomless THEN 'resolved'
+                    WHEN g.part_id IS NOT NULL THEN 'building'
+                    WHEN a.dwelling_key IS NULL AND a.building IS NULL THEN 'incomplete'
+                    ELSE 'not_found' END AS resolution,
+               b.n_candidates, b.n_top, b.top_candidates, g.n_properties,
+               CASE WHEN b.n_top >= 1 THEN b.resolved_by
+                    WHEN a.dwelling_key IS NULL AND g.n_properties = 1 AND g.roomless THEN 'whole_building' END
+                   AS resolved_by,
+               CASE WHEN b.n_top >= 1 THEN b.property_id ELSE g.property_id END AS property_id,
+               CASE WHEN b.n_top = 1 AND b.resolved_by = 'one_character' THEN {c["one_character"]}
+                    WHEN b.n_top = 1 AND b.unit_missing THEN {c["unit_missing"]}
+                    WHEN b.n_top = 1 THEN {c["exact"]}
+                    WHEN b.n_top > 1 THEN 1.0 / b.n_top
+                    WHEN a.dwelling_key IS NULL AND g.n_properties = 1 AND g.roomless THEN {c["whole_building"]}
+                    WHEN g.part_id IS NOT NULL THEN {c["building"]} END AS confidence,
+               g.district_code AS building_district_code
+        FROM tmp_address_parts a LEFT JOIN best b USING (part_id) LEFT JOIN tmp_building_candidates g USING (part_id)""")
+    keys = " AND ".join(f"p.{k} IS NOT DISTINCT FROM t.{k}" for k in _PARTS)
+    engine.create_table("address_resolution", f"""
+        SELECT t.entity, t.entity_id, t.role, t.source, t.record_key, t.updated_at, t.address,
+               coalesce(t.district_code, pg.district_code, r.building_district_code) AS district_code,
+               t.dwelling_key, t.building_key,
+               CASE WHEN r.resolution = 'resolved' THEN r.property_id END AS property_id,
+               coalesce(r.n_candidates, r.n_properties, 0) AS n_candidates,
+               CASE WHEN r.resolution = 'ambiguous' THEN r.top_candidates END AS candidates,
+               CASE WHEN r.resolution = 'resolved' THEN r.resolved_by END AS resolved_by,
+               CASE WHEN r.resolution IS NOT NULL THEN r.resolution
                     WHEN NOT coalesce(t.in_city, true) THEN 'outside_city'
-                    WHEN t.dwelling_key IS NULL THEN 'incomplete'
-                    ELSE 'not_found' END AS resolution
+                    WHEN t.building_key IS NULL THEN 'incomplete'
+                    ELSE 'not_found' END AS resolution,
+               r.confidence
         FROM tmp_addresses t
-        LEFT JOIN best b ON b.dwelling_key = t.dwelling_key
-             AND b.district_code IS NOT DISTINCT FROM t.district_code AND b.unit IS NOT DISTINCT FROM t.unit""")
-    engine.drop("tmp_addresses")
+        LEFT JOIN tmp_address_parts p ON {keys}
+        LEFT JOIN tmp_resolved r USING (part_id)
+        LEFT JOIN property_golden pg ON pg.property_id = r.property_id AND r.resolution = 'resolved'""")
+    for table in ("tmp_addresses", "tmp_address_parts", "tmp_library", "tmp_dwelling_candidates", "tmp_fuzzy",
+                  "tmp_building_candidates", "tmp_resolved"):
+        engine.drop(table)
 
 
 def _best_evidence(engine: Engine, config: Config, role: str, entity: str, rules: list[str], out: str) -> None:
@@ -114,7 +217,8 @@ def disambiguate_residences(engine: Engine) -> None:
     resolves to the one candidate the person is otherwise tied to: their registered
     property or a property they own (``resolved_by`` says which)."""
     engine.execute("""
-        UPDATE address_resolution a SET property_id = d.property_id, resolution = 'resolved', resolved_by = d.tie
+        UPDATE address_resolution a SET property_id = d.property_id, resolution = 'resolved', resolved_by = d.tie,
+               confidence = 0.9
         FROM (
             SELECT r.source, r.record_key, min(t.property_id) AS property_id, min(t.tie) AS tie
             FROM address_resolution r

@@ -173,7 +173,7 @@ _BUILDING = re.compile(r"(\d+[A-Za-z]?|[A-Za-z])栋")
 _UNIT = re.compile(r"(\d+)(?:单元|梯)")
 _FLOOR_ROOM = re.compile(_FLOOR_ROOM_TEXT + "$")
 _FLOOR = re.compile(r"(\d+)[层楼]$")
-_ROOM = re.compile(r"(\d+)(?:室|房|号)?$")
+_ROOM = re.compile(r"(?:\d+[层楼])?(\d+)(?:号房|室|房|号)?$")  # 12楼1201: the floor before a full room number
 
 # the parts below the township, as build_address_table and std_property write them
 PLACE_PARTS = ("road", "door_number", "poi", "building", "unit", "floor", "room")
@@ -237,7 +237,9 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
     if floor_room:
         return (poi, building, unit, *_floor_room(floor_room.group("floor"), floor_room.group("room")))
     room = _ROOM.search(rest)
-    if room and (building or unit or has_door) and room.start() == 0:
+    if room and (building or unit or has_door):
+        if poi is None and room.start() > 0:  # 碧海花园502 after a door number: the estate's name
+            poi = rest[: room.start()]
         return poi, building, unit, floor_of_room(room.group(1)), room.group(1)
     floor = None
     found_floor = _FLOOR.search(rest)
