@@ -292,8 +292,10 @@ def test_resident_estimate_holds_the_truth_within_its_margin(built):
     old and address-less records; the truth lies within three standard errors of it."""
     folder, _ = built
     m = evaluate_registry(folder / "out", folder / "city")
-    ((truth,),) = duckdb.sql(f"SELECT count(*) FROM read_csv('{folder / 'city' / 'truth' / 'persons.csv'}', "
-                             "all_varchar = true) WHERE status = 'active' AND resident_in_city = 'True'").fetchall()
+    con = duckdb.connect()  # its own connection: the default one may hold another test's result
+    ((truth,),) = con.execute(f"SELECT count(*) FROM read_csv('{folder / 'city' / 'truth' / 'persons.csv'}', "
+                              "all_varchar = true) WHERE status = 'active' AND resident_in_city = 'True'").fetchall()
+    con.close()
     counted, estimate, se, unseen = query(folder, "SELECT counted, estimate, standard_error, unseen "
                                                   "FROM recon_resident_estimate WHERE district_code IS NULL")[0]
     assert m["resident_population_estimate_error"] == pytest.approx((estimate - truth) / truth)
