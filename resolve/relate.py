@@ -34,7 +34,11 @@ _COMPATIBLE = """(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)
 # How sure a resolution is: the key and every part written agree; the unit left out where the
 # library has one; one character of the place's name apart; a building with one property.
 CONFIDENCE = {"exact": 0.99, "unit_missing": 0.9, "one_character": 0.75, "whole_building": 0.85,
-              "building": 0.9}
+              "building": 0.9, "tied": 0.9}
+# the name of a place: the road (or village and lane) at a door number, else the estate's
+_NAME = "CASE WHEN {a}door_number IS NOT NULL THEN {a}road ELSE {a}poi END"
+# how many of district and unit an address and a library record agree on
+_AGREEMENT = "(a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT"
 
 
 def _address_parts(table: str) -> str:
@@ -46,9 +50,9 @@ def _address_parts(table: str) -> str:
 def _library(engine: Engine) -> None:
     """``tmp_library``: the standard address library, every property record's place with the
     property it belongs to (all of a property's records: departments write it differently)."""
-    engine.create_table("tmp_library", """
+    engine.create_table("tmp_library", f"""
         SELECT DISTINCT c.property_id, s.dwelling_key, s.building_key, s.unit, s.district_code, s.room,
-               s.door_number, s.building, CASE WHEN s.door_number IS NOT NULL THEN s.road ELSE s.poi END AS name,
+               s.door_number, s.building, {_NAME.format(a="s.")} AS name,
                rs_place(s.road, s.door_number, s.poi) AS place
         FROM std_property s JOIN cluster_property c USING (rid) WHERE s.building_key IS NOT NULL""")
 
@@ -62,14 +66,12 @@ def _one_character_apart(engine: Engine) -> None:
                   FROM (SELECT *, unnest(range(1, length(name) + 1)) AS i FROM {rows} WHERE length(name) >= 3)"""
     engine.create_table("tmp_fuzzy", f"""
         WITH unknown AS (
-            SELECT *, CASE WHEN door_number IS NOT NULL THEN road ELSE poi END AS name FROM tmp_address_parts a
+            SELECT *, {_NAME.format(a="")} AS name FROM tmp_address_parts a
             WHERE dwelling_key IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
-              AND NOT EXISTS (SELECT 1 FROM tmp_library l
-                              WHERE l.name = CASE WHEN a.door_number IS NOT NULL THEN a.road ELSE a.poi END)
+              AND NOT EXISTS (SELECT 1 FROM tmp_library l WHERE l.name = {_NAME.format(a="a.")})
         ), av AS ({variants.format(rows="unknown")}), lv AS ({variants.format(rows="tmp_library")})
-        SELECT DISTINCT a.part_id, l.property_id,
-               (a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT AS agreement
+        SELECT DISTINCT a.part_id, l.property_id, {_AGREEMENT} AS agreement
         FROM unknown a
         JOIN av ON av.name = a.name AND av.door_number IS NOT DISTINCT FROM a.door_number
                AND av.building IS NOT DISTINCT FROM a.building AND av.room = a.room
@@ -118,7 +120,7 @@ def resolve_addresses(engine: Engine) -> None:
     _library(engine)
     engine.create_table("tmp_dwelling_candidates", f"""
         SELECT a.part_id, l.property_id,
-               max((a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT) AS agreement,
+               max({_AGREEMENT}) AS agreement,
                bool_and(a.unit IS NULL AND l.unit IS NOT NULL) AS unit_missing
         FROM tmp_address_parts a JOIN tmp_library l ON l.dwelling_key = a.dwelling_key AND {_COMPATIBLE}
         GROUP BY ALL""")
@@ -153,23 +155,25 @@ def resolve_addresses(engine: Engine) -> None:
                CASE WHEN a.descriptor IS NOT NULL THEN CASE WHEN g.part_id IS NOT NULL THEN 'building' ELSE 'not_found' END
                     WHEN b.n_top = 1 THEN 'resolved'
                     WHEN b.n_top > 1 THEN 'ambiguous'
-                    WHEN a.dwelling_key IS NULL AND g.n_properties = 1 AND g.roomless THEN 'resolved'
+                    WHEN whole THEN 'resolved'
                     WHEN g.part_id IS NOT NULL THEN 'building'
                     WHEN a.dwelling_key IS NULL AND a.building IS NULL THEN 'incomplete'
                     ELSE 'not_found' END AS resolution,
                b.n_candidates, b.n_top, b.top_candidates, g.n_properties,
                CASE WHEN b.n_top >= 1 THEN b.resolved_by
-                    WHEN a.dwelling_key IS NULL AND g.n_properties = 1 AND g.roomless THEN 'whole_building' END
+                    WHEN whole THEN 'whole_building' END
                    AS resolved_by,
                CASE WHEN b.n_top >= 1 THEN b.property_id ELSE g.property_id END AS property_id,
                CASE WHEN b.n_top = 1 AND b.resolved_by = 'one_character' THEN {c["one_character"]}
                     WHEN b.n_top = 1 AND b.unit_missing THEN {c["unit_missing"]}
                     WHEN b.n_top = 1 THEN {c["exact"]}
                     WHEN b.n_top > 1 THEN 1.0 / b.n_top
-                    WHEN a.dwelling_key IS NULL AND g.n_properties = 1 AND g.roomless THEN {c["whole_building"]}
+                    WHEN whole THEN {c["whole_building"]}
                     WHEN g.part_id IS NOT NULL THEN {c["building"]} END AS confidence,
                g.district_code AS building_district_code
-        FROM tmp_address_parts a LEFT JOIN best b USING (part_id) LEFT JOIN tmp_building_candidates g USING (part_id)""")
+        FROM (SELECT a.*, coalesce(a.dwelling_key IS NULL AND g.n_properties = 1 AND g.roomless, false) AS whole
+              FROM tmp_address_parts a LEFT JOIN tmp_building_candidates g USING (part_id)) a
+        LEFT JOIN best b USING (part_id) LEFT JOIN tmp_building_candidates g USING (part_id)""")
     keys = " AND ".join(f"p.{k} IS NOT DISTINCT FROM t.{k}" for k in _PARTS)
     engine.create_table("address_resolution", f"""
         SELECT t.entity, t.entity_id, t.role, t.source, t.record_key, t.updated_at, t.address,
@@ -216,9 +220,9 @@ def disambiguate_residences(engine: Engine) -> None:
     """A residence address that fits several properties (a flat number without its unit)
     resolves to the one candidate the person is otherwise tied to: their registered
     property or a property they own (``resolved_by`` says which)."""
-    engine.execute("""
+    engine.execute(f"""
         UPDATE address_resolution a SET property_id = d.property_id, resolution = 'resolved', resolved_by = d.tie,
-               confidence = 0.9
+               confidence = {CONFIDENCE["tied"]}
         FROM (
             SELECT r.source, r.record_key, min(t.property_id) AS property_id, min(t.tie) AS tie
             FROM address_resolution r
