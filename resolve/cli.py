@@ -216,8 +216,11 @@ def evaluate(registry_dir: str, truth_dir: str) -> None:
               help="Folder for sources/, truth/ and config.yaml.")
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--persons", default=20000, show_default=True, type=int, help="People in the city.")
-@click.option("--shape", default="default", show_default=True, type=click.Choice(["default", "alt"]),
-              help="Department mix and error profile.")
+@click.option("--shape", default="default", show_default=True, type=click.Choice(["default", "alt", "wild"]),
+              help="Department mix and error profile: default (what the product is tuned on), alt (other "
+                   "population mix, columns, codes and error rates), wild (estates with other names, lettered "
+                   "buildings and 梯 units, urban villages with lanes, and every department writing addresses "
+                   "its own way).")
 def generate(out_dir: str, seed: int, persons: int, shape: str) -> None:
     """Generate a synthetic city: department extracts, their config and the ground truth.
 

@@ -65,6 +65,18 @@ precision in ``score_clusters``; the ``_known`` / ``_resolved`` count beside it 
   of the truth persons with records that is. ``residence_unambiguous_*`` counts the same
   facts leaving out people whose every statement is ``ambiguous`` in ``address_resolution``
   (it fits several flats: the unit left out of an address in a building with units).
+  Over every living resident of the city instead, known to a department or not
+  (``living_residents``): the truth persons with a ``residence_property_uid`` who are not
+  dead or moved out (``status`` not ``deceased`` / ``moved_out`` and ``resident_in_city``
+  true, each where persons.csv has the column); ``residence_living_residents`` counts them.
+  ``residence_accuracy_living`` is the share whose predicted person (the person_id most of
+  their records went to) has a ``person_residence`` row whose property maps to their truth
+  property; someone with no record in any source counts as wrong, as does an unresolved or
+  wrong residence. ``residence_stated_living_share``: the share of them with a residence
+  statement (as above: an ``address_resolution`` row of role ``residence`` for one of their
+  records; without that table, any linked record), and ``residence_accuracy_stated`` the
+  accuracy over those. Unlike ``residence_accuracy`` these leave out a dead or moved-out person
+  whose old flat the truth still names.
 - ``registered_property``: persons.csv ``registered_property_uid`` vs
   ``person_registered_property(person_id, property_id)``, likewise (role ``registered``).
 - ``legal_rep``: enterprises.csv ``legal_rep_person_uid`` vs
@@ -80,6 +92,17 @@ precision in ``score_clusters``; the ``_known`` / ``_resolved`` count beside it 
   ``person_id`` mapping to ``owner_person_uid`` / an ``enterprise_id`` mapping to
   ``owner_enterprise_uid``. Person-owned titles count only when the person section ran and
   ``property_owner`` has ``person_id``; enterprise-owned ones likewise.
+
+Address resolution (``resolution_shares``; the registry's own, needing only
+``address_resolution`` with ``entity``, ``role`` and ``resolution``, no truth file):
+``residence_resolution_rows`` counts the rows of entity ``person`` and role ``residence`` (one
+per record's residence statement), and ``residence_resolution_share_<value>`` the share with
+each ``resolution``: ``resolved`` (to one property), ``building`` (a building, no flat),
+``ambiguous`` (several candidate flats), ``not_found``, ``outside_city`` and ``incomplete``
+(no building or room to look for). ``site_resolution_rows`` / ``site_resolution_share_<value>``
+are the same for entity ``enterprise``, role ``site`` (premises). A value that does not occur
+has share 0 and the six sum to 1 (a value outside them would count in none); with no rows at
+all every share is 0.
 """
 
 from __future__ import annotations
@@ -91,6 +114,10 @@ import duckdb
 from resolve.engine import quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.pipeline import REGISTRY_FILE
+
+
+# address_resolution.resolution values, in the order their shares are reported
+RESOLUTIONS = ("resolved", "building", "ambiguous", "not_found", "outside_city", "incomplete")
 
 
 def _f1(p: float, r: float) -> float:
@@ -254,6 +281,18 @@ class _Evaluation:
         relation_sql: the registry's facts as (pred, object_true), the object already mapped
         to a truth uid; related_sql: (pred) of predicted entities with any registry fact;
         linked_objects_sql: (true_id) of truth objects with a record in their xref."""
+        known, reachable, resolved, correct = self.relation_counts(
+            known_sql, subject, relation_sql, related_sql, linked_objects_sql)
+        self.metrics.update({
+            f"{prefix}_known": known, f"{prefix}_reachable": reachable,
+            f"{prefix}_resolved": resolved,
+            f"{prefix}_correct": correct, f"{prefix}_accuracy": _ratio(correct, known),
+            f"{prefix}_accuracy_resolved": _ratio(correct, resolved),
+        })
+
+    def relation_counts(self, known_sql: str, subject: str, relation_sql: str, related_sql: str,
+                        linked_objects_sql: str) -> tuple[int, int, int, int]:
+        """(known, reachable, resolved, correct) of ``relation``, without writing metrics."""
         known, reachable, resolved, correct = self.con.execute(f"""
             WITH k AS ({known_sql}),
             s AS (SELECT k.subject_uid, k.object_uid, m.pred FROM k
@@ -266,12 +305,7 @@ class _Evaluation:
                    count(r.pred), count(f.pred)
             FROM s LEFT JOIN related r ON r.pred = s.pred
             LEFT JOIN facts f ON f.pred = s.pred AND f.object_true = s.object_uid""").fetchall()[0]
-        self.metrics.update({
-            f"{prefix}_known": int(known), f"{prefix}_reachable": int(reachable),
-            f"{prefix}_resolved": int(resolved),
-            f"{prefix}_correct": int(correct), f"{prefix}_accuracy": _ratio(correct, known),
-            f"{prefix}_accuracy_resolved": _ratio(correct, resolved),
-        })
+        return int(known), int(reachable), int(resolved), int(correct)
 
     def person_properties(self) -> None:
         """residence_* and registered_property_*."""
@@ -282,6 +316,11 @@ class _Evaluation:
                 ("registered_property", "registered_property_uid", "person_registered_property", "registered")):
             if not (self.has(table, "person_id", "property_id") and self.has_truth("eval_persons", truth_column)):
                 continue
+            # the registry's facts (pred, object_true), who has any, and which truth properties have records
+            facts = (f"""SELECT r.person_id AS pred, m.true_id AS object_true FROM {table} r
+                         JOIN eval_property_pred_to_true m ON m.pred = r.property_id::VARCHAR""",
+                     f"SELECT person_id AS pred FROM {table} WHERE property_id IS NOT NULL",
+                     "SELECT true_id FROM eval_property_linked")
             stated = "SELECT true_id FROM eval_person_linked"
             if self.has("address_resolution", "entity", "role", "source", "record_key"):
                 stated = f"""SELECT t.person_uid FROM eval_person_records t
@@ -301,20 +340,50 @@ class _Evaluation:
                                 SELECT t.person_uid FROM eval_person_records t
                                 SEMI JOIN address_resolution a ON a.source = t.source AND a.record_key = t.record_key
                                  AND a.entity = 'person' AND a.role = 'residence' AND a.resolution <> 'ambiguous')""",
-                        "person",
-                        f"""SELECT r.person_id AS pred, m.true_id AS object_true FROM {table} r
-                            JOIN eval_property_pred_to_true m ON m.pred = r.property_id::VARCHAR""",
-                        f"SELECT person_id AS pred FROM {table} WHERE property_id IS NOT NULL",
-                        "SELECT true_id FROM eval_property_linked")
+                        "person", *facts)
             self.relation(
                 prefix,
                 f"""SELECT person_uid AS subject_uid, {truth_column} AS object_uid FROM eval_persons
                     WHERE {truth_column} IS NOT NULL AND person_uid IN ({stated})""",
-                "person",
-                f"""SELECT r.person_id AS pred, m.true_id AS object_true FROM {table} r
-                    JOIN eval_property_pred_to_true m ON m.pred = r.property_id::VARCHAR""",
-                f"SELECT person_id AS pred FROM {table} WHERE property_id IS NOT NULL",
-                "SELECT true_id FROM eval_property_linked")
+                "person", *facts)
+            if prefix == "residence":
+                self.living_residents(truth_column, stated, facts)
+
+    def living_residents(self, truth_column: str, stated: str, facts: tuple[str, str, str]) -> None:
+        """residence_living_residents, residence_accuracy_living, residence_stated_living_share
+        and residence_accuracy_stated: the residence scored over every living resident of the
+        truth, whether or not a department knows them (``stated``, ``facts``: as in
+        ``person_properties``)."""
+        living = [f"{truth_column} IS NOT NULL"]
+        if self.has_truth("eval_persons", "status"):
+            living.append("coalesce(status, '') NOT IN ('deceased', 'moved_out')")
+        if self.has_truth("eval_persons", "resident_in_city"):
+            living.append(_truthy("resident_in_city"))
+        living_sql = (f"SELECT person_uid AS subject_uid, {truth_column} AS object_uid FROM eval_persons "
+                      f"WHERE {' AND '.join(living)}")
+        known, _, _, correct = self.relation_counts(living_sql, "person", *facts)
+        known_stated, _, _, correct_stated = self.relation_counts(
+            f"SELECT * FROM ({living_sql}) WHERE subject_uid IN ({stated})", "person", *facts)
+        self.metrics.update({
+            "residence_living_residents": known,
+            "residence_accuracy_living": _ratio(correct, known),
+            "residence_stated_living_share": _ratio(known_stated, known),
+            "residence_accuracy_stated": _ratio(correct_stated, known_stated),
+        })
+
+    def resolution_shares(self) -> None:
+        """``<role>_resolution_rows`` and ``<role>_resolution_share_<value>`` for persons'
+        residence and enterprises' site statements in ``address_resolution``."""
+        if not self.has("address_resolution", "entity", "role", "resolution"):
+            return
+        for entity, role in (("person", "residence"), ("enterprise", "site")):
+            row = self.con.execute(f"""
+                SELECT count(*), {", ".join(f"count(*) FILTER (WHERE resolution = '{v}')" for v in RESOLUTIONS)}
+                FROM address_resolution WHERE entity = '{entity}' AND role = '{role}'""").fetchall()[0]
+            rows = int(row[0])
+            self.metrics[f"{role}_resolution_rows"] = rows
+            for value, n in zip(RESOLUTIONS, row[1:]):
+                self.metrics[f"{role}_resolution_share_{value}"] = float(n / rows) if rows else 0.0
 
     def enterprise_relations(self) -> None:
         """legal_rep_* and site_*."""
@@ -426,6 +495,7 @@ def evaluate_registry(registry_dir: Path, truth_dir: Path) -> dict[str, float | 
             raise ResolveError(f"{registry}: no person_xref, enterprise_xref or property_xref to evaluate")
         ev.person_properties()
         ev.enterprise_relations()
+        ev.resolution_shares()
         ev.owners()
         ev.population_figures()
     finally:

@@ -88,6 +88,9 @@ PERSON_KEYS = ["person_records", "person_pairwise_precision", "person_pairwise_r
 CLUSTER_KEYS = ["records", "pairwise_precision", "pairwise_recall", "pairwise_f1", "bcubed_precision",
                 "bcubed_recall", "bcubed_f1", "predicted_entities", "true_entities", "truth_records_not_linked"]
 RELATIONS = ["residence", "registered_property", "legal_rep", "site", "owner"]
+LIVING_KEYS = ["residence_living_residents", "residence_accuracy_living", "residence_stated_living_share",
+               "residence_accuracy_stated"]
+RESOLUTIONS = ["resolved", "building", "ambiguous", "not_found", "outside_city", "incomplete"]
 
 
 def write_truth(folder: Path, drop=(), truth=TRUTH) -> Path:
@@ -151,9 +154,15 @@ def test_perfect_registry_scores_one(tmp_path, truth):
         assert (m[f"{rel}_known"] == m[f"{rel}_reachable"] == m[f"{rel}_resolved"] == m[f"{rel}_correct"]
                 == expected_known[rel]), rel
         assert m[f"{rel}_accuracy"] == m[f"{rel}_accuracy_resolved"] == 1.0, rel
+    # Living residents: P1-P4 and P6 (P5 lives outside the city); P6 is in no source, so wrong.
+    # Without address_resolution a linked record counts as a statement: P1-P4.
+    assert m["residence_living_residents"] == 5
+    assert m["residence_accuracy_living"] == pytest.approx(4 / 5)
+    assert m["residence_stated_living_share"] == pytest.approx(4 / 5)
+    assert m["residence_accuracy_stated"] == 1.0
     assert list(m)[:len(PERSON_KEYS)] == PERSON_KEYS
     assert set(m) == set(PERSON_KEYS) | {f"{k}_{c}" for k in ("enterprise", "property") for c in CLUSTER_KEYS} | {
-        "enterprise_branches", "enterprise_branch_merged_with_parent", "residence_stated_share"} | {
+        "enterprise_branches", "enterprise_branch_merged_with_parent", "residence_stated_share"} | set(LIVING_KEYS) | {
         f"{r}_{s}" for r in RELATIONS for s in ("known", "reachable", "resolved", "correct", "accuracy", "accuracy_resolved")}
 
 
@@ -326,3 +335,116 @@ def test_cli_table_lists_the_new_metrics(tmp_path, truth):
     for key in ("enterprise_branch_merged_with_parent", "property_pairwise_f1", "residence_accuracy",
                 "legal_rep_accuracy", "owner_accuracy"):
         assert key in result.output
+
+
+# A worked example of the living-resident and resolution metrics. Truth: five living residents
+# L1-L5, D1 dead and M1 moved out (both with their old flat still in residence_property_uid, so
+# only status / resident_in_city tell them apart), L5 in no source. Registry: L1 (p1) at h1
+# (right), L2 (p2) at h1 (wrong: H2), L3 (p3) nowhere, L4 (p4) at h2 (right), D1 (pd) and M1 (pm)
+# still at their old flats. Residence statements (address_resolution, person / residence): L1 two
+# (r1 resolved, g1 building), L2 one (r2 ambiguous), L3 one (r3 not_found), D1 (r6 incomplete),
+# M1 (r7 outside_city), and zz, a record the truth does not know (resolved); L4's only record s4
+# gives a registered address, not a residence.
+LIVING_TRUTH = {
+    "person_records.csv": (["source", "record_key", "person_uid"], [
+        ("hukou", "r1", "L1"), ("grid", "g1", "L1"), ("hukou", "r2", "L2"), ("hukou", "r3", "L3"),
+        ("social", "s4", "L4"), ("hukou", "r6", "D1"), ("hukou", "r7", "M1")]),
+    "persons.csv": (["person_uid", "status", "resident_in_city", "residence_property_uid"], [
+        ("L1", "active", "True", "H1"), ("L2", "active", "True", "H2"), ("L3", "active", "True", "H3"),
+        ("L4", "active", "True", "H2"), ("L5", "active", "True", "H3"),
+        ("D1", "deceased", "False", "H1"), ("M1", "moved_out", "False", "H2")]),
+    "property_records.csv": (["source", "record_key", "property_uid"], [
+        ("real_estate", "t1", "H1"), ("real_estate", "t2", "H2"), ("real_estate", "t3", "H3")]),
+}
+AR_COLUMNS = ["entity", "entity_id", "role", "source", "record_key", "resolution", "property_id", "candidates",
+              "building_key", "confidence"]
+LIVING_REGISTRY = {
+    "person_xref": (["source", "record_key", "person_id"], [
+        ("hukou", "r1", "p1"), ("grid", "g1", "p1"), ("hukou", "r2", "p2"), ("hukou", "r3", "p3"),
+        ("social", "s4", "p4"), ("hukou", "r6", "pd"), ("hukou", "r7", "pm"), ("hukou", "zz", "p9")]),
+    "property_xref": (["source", "record_key", "property_id"], [
+        ("real_estate", "t1", "h1"), ("real_estate", "t2", "h2"), ("real_estate", "t3", "h3")]),
+    "person_residence": (["person_id", "property_id"], [
+        ("p1", "h1"), ("p2", "h1"), ("p4", "h2"), ("pd", "h1"), ("pm", "h2")]),
+    "address_resolution": (AR_COLUMNS, [
+        ("person", "p1", "residence", "hukou", "r1", "resolved", "h1", None, "b1", "1.0"),
+        ("person", "p1", "residence", "grid", "g1", "building", None, None, "b1", "0.6"),
+        ("person", "p2", "residence", "hukou", "r2", "ambiguous", None, "[h1, h2]", "b1", "0.5"),
+        ("person", "p3", "residence", "hukou", "r3", "not_found", None, None, None, None),
+        ("person", "pd", "residence", "hukou", "r6", "incomplete", None, None, None, None),
+        ("person", "pm", "residence", "hukou", "r7", "outside_city", None, None, None, None),
+        ("person", "p9", "residence", "hukou", "zz", "resolved", "h3", None, "b3", "1.0"),
+        ("person", "p4", "registered", "social", "s4", "resolved", "h2", None, "b2", "1.0"),
+        # enterprise premises: no enterprise section is needed, the shares are the registry's own
+        ("enterprise", "e1", "site", "market_regulation", "m1", "resolved", "h2", None, "b2", "1.0"),
+        ("enterprise", "e1", "site", "tax", "x1", "resolved", "h2", None, "b2", "1.0"),
+        ("enterprise", "e2", "site", "market_regulation", "m2", "building", None, None, "b3", "0.6"),
+        ("enterprise", "e3", "site", "market_regulation", "m3", "not_found", None, None, None, None),
+        ("enterprise", "e3", "registered", "market_regulation", "m3", "outside_city", None, None, None, None)]),
+}
+
+
+def test_living_residents_and_resolution_shares(tmp_path):
+    truth = write_truth(tmp_path / "city", truth=LIVING_TRUTH)
+    m = evaluate_registry(write_registry(tmp_path / "out", LIVING_REGISTRY), truth)
+    # Living residents L1-L5 (D1 deceased, M1 moved out): right are L1 (h1 = H1) and L4 (h2 = H2);
+    # L2 is at the wrong flat, L3 has no residence, L5 no record at all: 2 / 5.
+    assert m["residence_living_residents"] == 5
+    assert m["residence_accuracy_living"] == pytest.approx(2 / 5)
+    # With a residence statement: L1, L2, L3 (not L4: a registered address only; not L5): 3 / 5,
+    # of whom L1 is right: 1 / 3.
+    assert m["residence_stated_living_share"] == pytest.approx(3 / 5)
+    assert m["residence_accuracy_stated"] == pytest.approx(1 / 3)
+    # The existing figures are unchanged: residence_known is anyone with a residence uid and a
+    # statement, L1 L2 L3 D1 M1, of whom L1, D1 and M1 are "right" (their old flats): 3 / 5;
+    # stated: those 5 of the 6 truth persons with a linked record (L1-L4, D1, M1).
+    assert (m["residence_known"], m["residence_resolved"], m["residence_correct"]) == (5, 4, 3)
+    assert m["residence_accuracy"] == pytest.approx(3 / 5)
+    assert m["residence_stated_share"] == pytest.approx(5 / 6)
+    # person / residence rows: r1 zz resolved, g1 building, r2 ambiguous, r3 not_found, r7
+    # outside_city, r6 incomplete: 2 / 7 and 1 / 7 each (s4's registered address is not counted).
+    assert m["residence_resolution_rows"] == 7
+    assert [m[f"residence_resolution_share_{v}"] for v in RESOLUTIONS] == pytest.approx(
+        [2 / 7, 1 / 7, 1 / 7, 1 / 7, 1 / 7, 1 / 7])
+    # enterprise / site rows: m1 x1 resolved, m2 building, m3 not_found (m3's registered
+    # address is not counted): 2 / 4, 1 / 4, 0, 1 / 4, 0, 0.
+    assert m["site_resolution_rows"] == 4
+    assert [m[f"site_resolution_share_{v}"] for v in RESOLUTIONS] == [0.5, 0.25, 0.0, 0.25, 0.0, 0.0]
+    for role in ("residence", "site"):
+        assert sum(m[f"{role}_resolution_share_{v}"] for v in RESOLUTIONS) == pytest.approx(1.0)
+
+    # Today's address_resolution (no building_key, confidence; no 'building' value) still scores:
+    # g1 and m2 become not_found, the rest is as above.
+    old_columns = AR_COLUMNS[:-2]
+    old_rows = [tuple(r[:-2]) if r[5] != "building" else tuple(r[:5]) + ("not_found", None, None)
+                for r in LIVING_REGISTRY["address_resolution"][1]]
+    m = evaluate_registry(write_registry(tmp_path / "old", LIVING_REGISTRY,
+                                         address_resolution=(old_columns, old_rows)), truth)
+    assert (m["residence_accuracy_living"], m["residence_stated_living_share"]) == pytest.approx((2 / 5, 3 / 5))
+    assert m["residence_accuracy_stated"] == pytest.approx(1 / 3)
+    assert [m[f"residence_resolution_share_{v}"] for v in RESOLUTIONS] == pytest.approx(
+        [2 / 7, 0, 1 / 7, 2 / 7, 1 / 7, 1 / 7])
+    assert [m[f"site_resolution_share_{v}"] for v in RESOLUTIONS] == [0.5, 0.0, 0.0, 0.5, 0.0, 0.0]
+
+    # Without a resolution column the shares go; without status / resident_in_city in the truth,
+    # everyone with a residence uid counts as living: D1 and M1 join (both "right"): 4 / 7.
+    columns, rows = LIVING_TRUTH["persons.csv"]
+    bare = write_truth(tmp_path / "bare", truth={**LIVING_TRUTH, "persons.csv": (
+        [columns[0], columns[3]], [(r[0], r[3]) for r in rows])})
+    no_resolution = (["entity", "role", "source", "record_key"],
+                     [r[:1] + r[2:5] for r in LIVING_REGISTRY["address_resolution"][1]])
+    m = evaluate_registry(write_registry(tmp_path / "nores", LIVING_REGISTRY, address_resolution=no_resolution), bare)
+    assert not any("_resolution_" in k for k in m)
+    assert m["residence_living_residents"] == 7
+    assert m["residence_accuracy_living"] == pytest.approx(4 / 7)
+    assert m["residence_accuracy_stated"] == pytest.approx(3 / 5)
+
+
+def test_cli_table_lists_living_and_resolution_metrics(tmp_path):
+    truth = write_truth(tmp_path / "city", truth=LIVING_TRUTH)
+    registry = write_registry(tmp_path / "out", LIVING_REGISTRY)
+    result = CliRunner().invoke(main, ["evaluate", "--registry", str(registry), "--truth", str(truth)])
+    assert result.exit_code == 0, result.output
+    for key in LIVING_KEYS + [f"{role}_resolution_share_{v}" for role in ("residence", "site") for v in RESOLUTIONS]:
+        assert key in result.output, key
+    assert "0.4000" in result.output  # residence_accuracy_living

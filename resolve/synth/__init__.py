@@ -28,7 +28,13 @@ config.yaml lists every source.
     from resolve.synth import generate_city
     summary = generate_city("/tmp/city", seed=1, n_persons=20000, shape="default")
 
-`python -m resolve.synth OUT_DIR [--seed N] [--persons N] [--shape default|alt]` does the same.
+Shapes (shapes.py): `default`, the city the product is tuned on; `alt`, other mix, columns, codes
+and error rates; `wild` (wild.py), another property universe (named estates, some under two names,
+lettered buildings, units whose flat numbers repeat, urban villages with lanes and house numbers,
+houses that also carry a road + door number) written by every department its own way (estate name
+alone, road + door, 5楼02, 2梯, 三栋, 附近, typos ...), for testing on addresses nobody tuned on.
+
+`python -m resolve.synth OUT_DIR [--seed N] [--persons N] [--shape default|alt|wild]` does the same.
 """
 from .city import generate_city, persons_frame
 from .shapes import get_shape

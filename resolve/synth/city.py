@@ -15,6 +15,7 @@ from .registries import REGISTRY_BUILDERS, Enterprises, build_enterprises
 from .shapes import SourceSpec, get_shape
 from .sources import Context, build_extract
 from .text import format_dates
+from .wild import wild_universe
 from .writers import assign_keys, bad_counts, config_yaml, plan_table, write_table
 
 XLSX_MAX_ROWS = 200_000
@@ -31,7 +32,8 @@ def generate_city(out_dir, seed: int = 1, n_persons: int = 20000, shape: str = "
     out = Path(out_dir)
     city = get_shape(shape)
     rng = np.random.default_rng([seed, zlib.crc32(b"population")])
-    pop = build_population(rng, n_persons, city.shares, city.twin_rate)
+    universe = wild_universe(seed) if city.universe == "wild" else None
+    pop = build_population(rng, n_persons, city.shares, city.twin_rate, universe)
     ctx = Context(pop, seed)
     specs, records, bad, per_source = [], [], [], {}
     for spec in city.sources:

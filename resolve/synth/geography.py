@@ -65,6 +65,16 @@ class Properties:
             "area": self.area,
         })
 
+    def title_columns(self, p: np.ndarray) -> dict[str, np.ndarray]:
+        """The structured address columns of a title (不动产登记) of properties p."""
+        num = lambda a, word: np.where(a > 0, a.astype(str).astype(object) + word, "").astype(object)
+        return {
+            "district": DISTRICT_NAMES[self.district[p]], "street": self.street[p], "community": self.community[p],
+            "road": self.road[p], "door": num(self.door[p], "号"),
+            "building": np.where(self.bno[p] > 0, self.bno[p].astype(str).astype(object) + self.bword[p], "").astype(object),
+            "unit": num(self.unit[p], "单元"), "room": num(self.room[p], ""),
+        }
+
 
 def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Parent index and 0-based rank for children counts[i] of each parent i."""
@@ -208,7 +218,13 @@ ADDRESS_STYLE_KEYS = ("province", "city", "district", "street", "community", "bw
 
 
 def render_addresses(props: Properties, idx: np.ndarray, rng: np.random.Generator, style: dict) -> np.ndarray:
-    """Addresses of properties idx, each written with choices drawn at the style's rates."""
+    """Addresses of properties idx, each written with choices drawn at the style's rates.
+
+    A universe with a writer of its own (the wild shape's) writes its addresses itself.
+    """
+    own = getattr(props, "render", None)
+    if own is not None:
+        return own(idx, rng, style)
     n = len(idx)
     draw = {k: rng.random(n) < style.get(k, 0.0) for k in ADDRESS_STYLE_KEYS}
     draw["city"] |= draw["province"]

@@ -137,12 +137,16 @@ class Homes:
     behind: np.ndarray
 
 
-def build_population(rng: np.random.Generator, n: int, shares: dict[str, float], twin_rate: float) -> Population:
+def build_population(rng: np.random.Generator, n: int, shares: dict[str, float], twin_rate: float,
+                     universe=None) -> Population:
+    """universe: None for the compounds of geography.build_properties, else a callable
+    (category, res_district, reg_district, in_city, shared, separate, scale) -> (props, home, registered)
+    per family that builds and allocates a universe of its own (wild.wild_universe)."""
     fam = Families(*_families(rng, n, shares))
     people = _people(rng, fam, twin_rate, n)
     cat, age, is_twin = fam.person_category, people.age, people.twin_of >= 0
     status, status_date = _statuses(rng, cat, age, people.birth, is_twin)
-    homes = _homes(rng, fam, n)
+    homes = _homes(rng, fam, n, universe)
     resident, outside = _residence(rng, fam, age, status, is_twin, homes)
     reg_text, outside_res, hk_place = _outside_texts(rng, fam, people.county, homes, outside)
     division = _divisions(rng, fam, people, hk_place, homes)
@@ -454,7 +458,7 @@ def _statuses(rng, cat, age, birth, is_twin) -> tuple[np.ndarray, np.ndarray]:
     return status, status_date
 
 
-def _homes(rng, fam: Families, n: int) -> Homes:
+def _homes(rng, fam: Families, n: int, universe=None) -> Homes:
     """Districts, then the property universe sized to them, then a dwelling per family."""
     cat_f = fam.category
     n_fam, dw = len(cat_f), DISTRICT_WEIGHTS / DISTRICT_WEIGHTS.sum()
@@ -465,9 +469,13 @@ def _homes(rng, fam: Families, n: int) -> Homes:
     separate = (cat_f == "local") & (mode != "same")
     in_city = np.isin(cat_f, ("local", "floating", "hkmo", "foreign"))
     shared = in_city & (rng.random(n_fam) < 0.04)
-    demand = np.bincount(res_d[in_city & ~shared], minlength=len(dw)) + np.bincount(reg_d[separate], minlength=len(dw))
-    props = build_properties(rng, np.ceil(demand * 1.25).astype(int) + 5, float(np.clip(n / 400_000, 0.05, 1.0)))
-    home, reg = _allocate_dwellings(rng, props, res_d, reg_d, in_city, shared, separate, len(dw))
+    scale = float(np.clip(n / 400_000, 0.05, 1.0))
+    if universe is None:
+        demand = np.bincount(res_d[in_city & ~shared], minlength=len(dw)) + np.bincount(reg_d[separate], minlength=len(dw))
+        props = build_properties(rng, np.ceil(demand * 1.25).astype(int) + 5, scale)
+        home, reg = _allocate_dwellings(rng, props, res_d, reg_d, in_city, shared, separate, len(dw))
+    else:
+        props, home, reg = universe(cat_f, res_d, reg_d, in_city, shared, separate, scale)
     reg = np.where((cat_f == "local") & ~separate, home, reg)
     left = (cat_f == "floating") & (rng.random(n_fam) < 0.10)
     behind = (cat_f == "floating") & (rng.random(n_fam) < 0.30)

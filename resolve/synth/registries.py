@@ -298,7 +298,10 @@ def titles(pop: Population, ent: Enterprises, spec: SourceSpec, rng):
     """Current titles of most properties and superseded titles of a few; owners are persons or enterprises."""
     props, r = pop.props, spec.rates
     dwelling = props.use == "residential"
-    covered = np.flatnonzero(rng.random(len(props)) < np.where(dwelling, r["coverage"], r["nondwelling_coverage"]))
+    chance = np.where(dwelling, r["coverage"], r["nondwelling_coverage"])
+    if "village_coverage" in r:  # few urban-village houses hold a title (小产权房)
+        chance = np.where(dwelling & (props.bno == 0), r["village_coverage"], chance)
+    covered = np.flatnonzero(rng.random(len(props)) < chance)
     hist = covered[pick(rng, len(covered), r.get("history", 0))]
     h = np.r_[np.zeros(len(covered), bool), np.ones(len(hist), bool)]
     p = np.r_[covered, hist]
@@ -321,15 +324,10 @@ def titles(pop: Population, ent: Enterprises, spec: SourceSpec, rng):
     owner_name[has_p] = _person_names(pop, person[has_p], r.get("owner_homophone", 0), rng)
     owner_id = np.full(n, "", dtype=object)
     owner_id[has_p] = id_typos(pop.id_number[person[has_p]], pick(rng, int(has_p.sum()), r.get("owner_id_typo", 0)), rng)
-    num = lambda a, word: np.where(a > 0, a.astype(str).astype(object) + word, "").astype(object)
     recent = random_dates(rng, "2003-01-01", "2026-10-30", n)
     older = recent - rng.integers(400, 4000, n).astype("timedelta64[D]")
     cols = {
-        "code": props.code[p], "address": render_addresses(props, p, rng, spec.address),
-        "district": d_names, "street": props.street[p], "community": props.community[p], "road": props.road[p],
-        "door": num(props.door[p], "号"),
-        "building": np.where(props.bno[p] > 0, props.bno[p].astype(str).astype(object) + props.bword[p], "").astype(object),
-        "unit": num(props.unit[p], "单元"), "room": num(props.room[p], ""),
+        "code": props.code[p], "address": render_addresses(props, p, rng, spec.address), **props.title_columns(p),
         "use": _coded(use, spec.codes["use"]), "area": np.array([f"{a:.2f}" for a in props.area[p]], dtype=object),
         "owner": owner_name, "owner_id": owner_id,
         "title_status": np.where(h, "历史", "现势").astype(object),

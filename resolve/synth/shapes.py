@@ -4,11 +4,20 @@
 data nobody tuned on: another population mix, twice the typo rates, half the survey without
 IDs, twice the twins, other column names and codes, the police extract in GB18030, social
 insurance in Parquet, a residence-permit (居住证) source and no education source.
+
+`wild` is a city whose addresses nobody tuned on: another property universe (wild.py: named
+estates, urban villages with lanes) and a per-department address profile (WILD_*), a population
+with more floating residents, a residence-permit source, other headers in several extracts and a
+project-name (项目名称) column in the titles. Its universe and address draws come from streams of
+their own, so `default` and `alt` stay byte-identical.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from .wild import wild_style
+
+SHAPES = ("default", "alt", "wild")
 BAD_CSV = ("bad_field_count", "undecodable", "empty_record_key", "duplicate_record_key")
 BAD_TEXT = ("bad_field_count", "empty_record_key", "duplicate_record_key")
 BAD_TABLE = ("empty_record_key", "duplicate_record_key")
@@ -61,6 +70,7 @@ class Shape:
     twin_rate: float
     sources: list[SourceSpec]
     registries: list[SourceSpec] = field(default_factory=list)
+    universe: str = "compounds"
 
 
 CLEAN_ADDRESS = {"province": 0.6, "city": 0.95, "district": 1.0, "street": 0.8, "community": 0.5,
@@ -365,6 +375,183 @@ def _alt_registries() -> list[SourceSpec]:
     return [market, tax, titles, housing]
 
 
+# The wild shape: its departments' address profiles (wild.BASE_STYLE lists every key; a form
+# table's weights are relative). Property offices write road + door (+ estate); person sources
+# and the grid write estate names, village lanes, floor forms and 梯 units much more often.
+WILD_HUKOU = wild_style(
+    province=0.45, city=0.9, district=0.95, street=0.8, community=0.35, village_community=0.6,
+    city_short=0.01, city_repeat=0.015, district_short=0.02, street_short=0.01, wrong_street=0.04, community_only=0.0,
+    estate_place={"road": 0.45, "road_estate": 0.35, "estate": 0.2}, alias=0.45,
+    village_place={"lane": 0.6, "road": 0.35, "village_road": 0.05},
+    lane_num={"cn": 0.85, "arabic": 0.1, "di": 0.05}, house_num={"arabic": 0.93, "cn": 0.05, "dong": 0.02},
+    building={"canon": 0.8, "alt": 0.05, "cn": 0.05, "di": 0.04, "dash": 0.03, "bare": 0.03},
+    unit={"arabic": 0.82, "cn": 0.1, "ti": 0.03, "drop": 0.05},
+    room={"shi": 0.55, "bare": 0.3, "fang": 0.05, "lou": 0.02, "louhao": 0.02, "dash": 0.02, "ceng": 0.01,
+          "cnlou": 0.02, "cndigits": 0.01},
+    village_room={"shi": 0.35, "bare": 0.3, "fang": 0.08, "lou": 0.06, "louhao": 0.03, "dash": 0.02, "ceng": 0.02,
+                  "cnlou": 0.02, "floor_only": 0.02, "none": 0.1},
+    nearby=0.0, fullwidth=0.003, spaces=0.005, comma=0.005, typo=0.005,
+)
+WILD_FLOATING = wild_style(
+    province=0.1, city=0.45, district=0.75, street=0.45, community=0.3, village_community=0.55,
+    city_short=0.06, city_repeat=0.02, district_short=0.08, street_short=0.04, wrong_street=0.03, community_only=0.04,
+    estate_place={"estate": 0.45, "road_estate": 0.2, "road": 0.35}, alias=0.2,
+    village_place={"lane": 0.82, "road": 0.1, "village_road": 0.08},
+    lane_num={"cn": 0.55, "arabic": 0.4, "di": 0.05}, house_num={"arabic": 0.8, "cn": 0.1, "dong": 0.1},
+    building={"canon": 0.5, "alt": 0.15, "cn": 0.1, "di": 0.05, "dash": 0.12, "bare": 0.08},
+    unit={"arabic": 0.5, "cn": 0.12, "ti": 0.2, "drop": 0.18},
+    room={"bare": 0.3, "shi": 0.12, "fang": 0.15, "lou": 0.12, "louhao": 0.06, "dash": 0.08, "ceng": 0.05,
+          "cnlou": 0.04, "cndigits": 0.02, "floor_only": 0.02, "none": 0.04},
+    village_room={"bare": 0.25, "shi": 0.08, "fang": 0.15, "lou": 0.15, "louhao": 0.08, "dash": 0.06, "ceng": 0.05,
+                  "cnlou": 0.04, "cndigits": 0.02, "floor_only": 0.06, "none": 0.06},
+    nearby=0.02, fullwidth=0.02, spaces=0.03, comma=0.02, typo=0.01,
+)
+WILD_PERMIT = wild_style(
+    province=0.3, city=0.8, district=0.9, street=0.6, community=0.3, village_community=0.5,
+    estate_place={"road_estate": 0.4, "road": 0.3, "estate": 0.3}, alias=0.15,
+    village_place={"lane": 0.75, "road": 0.2, "village_road": 0.05},
+    unit={"arabic": 0.7, "cn": 0.08, "ti": 0.1, "drop": 0.12},
+    nearby=0.0, fullwidth=0.005, spaces=0.01, comma=0.01, typo=0.006,
+)
+WILD_SCHOOL = wild_style(
+    province=0.03, city=0.3, district=0.7, street=0.15, community=0.1, village_community=0.3,
+    city_short=0.05, district_short=0.1, community_only=0.03,
+    estate_place={"estate": 0.6, "road_estate": 0.2, "road": 0.2}, alias=0.1,
+    village_place={"lane": 0.85, "road": 0.1, "village_road": 0.05},
+    lane_num={"cn": 0.6, "arabic": 0.35, "di": 0.05},
+    building={"canon": 0.55, "alt": 0.12, "cn": 0.1, "di": 0.06, "dash": 0.1, "bare": 0.07},
+    unit={"arabic": 0.6, "cn": 0.1, "ti": 0.15, "drop": 0.15},
+    room={"bare": 0.35, "shi": 0.25, "fang": 0.12, "lou": 0.08, "louhao": 0.04, "dash": 0.06, "ceng": 0.03,
+          "cnlou": 0.03, "cndigits": 0.01, "none": 0.03},
+    nearby=0.01, fullwidth=0.01, spaces=0.02, comma=0.02, typo=0.01,
+)
+WILD_SURVEY = wild_style(
+    province=0.05, city=0.25, district=0.55, street=0.35, community=0.45, village_community=0.7,
+    city_short=0.08, city_repeat=0.02, district_short=0.12, street_short=0.08, wrong_street=0.03, community_only=0.15,
+    estate_place={"estate": 0.55, "road_estate": 0.1, "road": 0.35}, alias=0.25,
+    village_place={"lane": 0.9, "road": 0.05, "village_road": 0.05},
+    lane_num={"cn": 0.5, "arabic": 0.45, "di": 0.05}, house_num={"arabic": 0.75, "cn": 0.12, "dong": 0.13},
+    building={"canon": 0.45, "alt": 0.15, "cn": 0.12, "di": 0.06, "dash": 0.14, "bare": 0.08},
+    unit={"arabic": 0.45, "cn": 0.12, "ti": 0.25, "drop": 0.18},
+    room={"bare": 0.3, "shi": 0.08, "fang": 0.12, "lou": 0.15, "louhao": 0.08, "dash": 0.1, "ceng": 0.06,
+          "cnlou": 0.05, "cndigits": 0.02, "floor_only": 0.02, "none": 0.02},
+    village_room={"bare": 0.22, "shi": 0.05, "fang": 0.12, "lou": 0.18, "louhao": 0.1, "dash": 0.08, "ceng": 0.06,
+                  "cnlou": 0.05, "cndigits": 0.02, "floor_only": 0.07, "none": 0.05},
+    nearby=0.04, fullwidth=0.04, spaces=0.05, comma=0.03, typo=0.015,
+)
+WILD_PREMISES = wild_style(
+    province=0.25, city=0.9, district=0.95, street=0.5, community=0.25, village_community=0.4,
+    estate_place={"road_estate": 0.6, "road": 0.3, "estate": 0.1}, alias=0.12,
+    village_place={"lane": 0.5, "road": 0.45, "village_road": 0.05},
+    building={"canon": 0.75, "alt": 0.08, "cn": 0.03, "di": 0.04, "dash": 0.05, "bare": 0.05},
+    unit={"arabic": 0.8, "cn": 0.05, "ti": 0.05, "drop": 0.1},
+    room={"shi": 0.5, "bare": 0.25, "fang": 0.1, "lou": 0.03, "louhao": 0.03, "dash": 0.03, "ceng": 0.03,
+          "cnlou": 0.01, "none": 0.02},
+    nearby=0.0, fullwidth=0.005, spaces=0.01, comma=0.01, typo=0.005,
+)
+WILD_TAX = wild_style(
+    province=0.2, city=0.75, district=0.9, street=0.35, community=0.15, village_community=0.3,
+    city_short=0.08, district_short=0.05,
+    estate_place={"road_estate": 0.4, "road": 0.35, "estate": 0.25}, alias=0.2,
+    village_place={"lane": 0.6, "road": 0.35, "village_road": 0.05},
+    nearby=0.0, fullwidth=0.01, spaces=0.02, comma=0.03, typo=0.01,
+)
+WILD_TITLES = wild_style(
+    province=0.3, city=0.9, district=1.0, street=0.6, community=0.3, village_community=0.5,
+    city_short=0.0, city_repeat=0.005, district_short=0.0, street_short=0.0, wrong_street=0.01, community_only=0.0,
+    estate_place={"road_estate": 0.9, "road": 0.06, "estate": 0.04}, alias=0.03,
+    village_place={"lane": 0.65, "road": 0.3, "village_road": 0.05},
+    lane_num={"cn": 0.95, "arabic": 0.05, "di": 0.0}, house_num={"arabic": 1.0},
+    building={"canon": 0.95, "alt": 0.02, "di": 0.03},
+    unit={"arabic": 0.97, "drop": 0.03},
+    room={"bare": 0.45, "shi": 0.5, "fang": 0.05},
+    village_room={"bare": 0.45, "shi": 0.45, "fang": 0.05, "none": 0.05},
+    nearby=0.0, fullwidth=0.0, spaces=0.002, comma=0.0, typo=0.002,
+)
+WILD_HOUSING = wild_style(
+    province=0.03, city=0.45, district=0.85, street=0.4, community=0.35, village_community=0.6,
+    city_short=0.05, city_repeat=0.02, district_short=0.06, street_short=0.05, wrong_street=0.02, community_only=0.05,
+    estate_place={"road": 0.4, "estate": 0.35, "road_estate": 0.25}, alias=0.35,
+    village_place={"road": 0.65, "lane": 0.3, "village_road": 0.05},
+    lane_num={"cn": 0.6, "arabic": 0.35, "di": 0.05}, house_num={"arabic": 0.85, "cn": 0.05, "dong": 0.1},
+    building={"canon": 0.5, "alt": 0.2, "cn": 0.05, "di": 0.05, "dash": 0.15, "bare": 0.05},
+    unit={"arabic": 0.6, "cn": 0.1, "ti": 0.15, "drop": 0.15},
+    room={"fang": 0.3, "bare": 0.3, "shi": 0.2, "lou": 0.05, "dash": 0.08, "ceng": 0.04, "louhao": 0.03},
+    village_room={"fang": 0.3, "bare": 0.3, "shi": 0.1, "lou": 0.1, "dash": 0.06, "ceng": 0.04, "louhao": 0.05,
+                  "floor_only": 0.03, "none": 0.02},
+    shop_room={"pu": 0.4, "bare": 0.3, "shi": 0.2, "none": 0.1},
+    nearby=0.0, fullwidth=0.02, spaces=0.03, comma=0.03, typo=0.01,
+)
+
+
+def _wild_sources() -> list[SourceSpec]:
+    """Person departments of the wild city: the default ones plus residence permits, other headers and addresses."""
+    base = {s.name: s for s in _default_sources()}
+    alt = {s.name: s for s in _alt_sources()}
+    police = replace(
+        base["police_hukou"], key=("RY", 12), address=WILD_HUKOU,
+        columns=(Col("人员ID", "key", "record_key"), Col("身份号码", "id", "id_number"), Col("姓名", "name", "name"),
+                 Col("曾用名", "former_name"), Col("性别", "sex", "sex"), Col("出生日期", "birth", "birth_date"),
+                 Col("民族", "ethnicity", "ethnicity"), Col("户号", "household"), Col("与户主关系", "relation"),
+                 Col("户籍地详细地址", "reg_addr", "registered_address"), Col("联系电话", "phone", "phone"),
+                 Col("人口状态", "status", "status"), Col("状态日期", "status_date", "status_date"),
+                 Col("迁往地", "moved_to"), Col("数据更新时间", "updated", "updated_at")),
+        formats={"birth": "ymd8", "status_date": "iso", "updated": "ymd8"},
+    )
+    floating = replace(
+        base["floating_population"], address=WILD_FLOATING, key=("LZ", 11),
+        columns=(Col("登记编号", "key", "record_key"), Col("证件类型", "id_type"), Col("证件号码", "id", "id_number"),
+                 Col("姓名", "name", "name"), Col("性别", "sex", "sex"), Col("出生日期", "birth", "birth_date"),
+                 Col("民族", "ethnicity", "ethnicity"), Col("户籍地址", "reg_addr", "registered_address"),
+                 Col("现住址", "res_addr", "residence_address"), Col("手机", "phone", "phone"),
+                 Col("登记日期", "updated", "updated_at"), Col("居住事由", "reason")),
+        rates=base["floating_population"].rates | {"coverage": 0.75},
+    )
+    permit = replace(alt["residence_permit"], address=WILD_PERMIT)
+    school = replace(
+        base["education"], address=WILD_SCHOOL,
+        columns=(Col("学籍号", "key", "record_key"), Col("身份证件号", "id", "id_number"),
+                 Col("学生姓名", "name", "name"), Col("出生日期", "birth", "birth_date"), Col("性别", "sex", "sex"),
+                 Col("就读学校", "school"), Col("年级", "grade"), Col("现居住地址", "res_addr", "residence_address"),
+                 Col("监护人", "guardian", "guardian_name"), Col("监护人联系电话", "phone", "phone")),
+    )
+    grid = replace(
+        base["grid_survey"], address=WILD_SURVEY,
+        columns=(Col("采集编号", "key", "record_key"), Col("身份证号", "id", "id_number"), Col("姓名", "name", "name"),
+                 Col("性别", "sex", "sex"), Col("出生日期", "birth", "birth_date"),
+                 Col("实际居住地址", "res_addr", "residence_address"), Col("户籍地", "reg_place"),
+                 Col("联系电话", "phone", "phone"), Col("人员类别", "person_type"),
+                 Col("采集日期", "updated", "updated_at"), Col("网格员", "worker"), Col("备注", "note")),
+    )
+    deaths = replace(base["civil_affairs"], address=WILD_HUKOU)
+    return [police, floating, permit, base["social_insurance"], deaths, school, grid]
+
+
+def _wild_registries() -> list[SourceSpec]:
+    base = {s.name: s for s in _default_registries()}
+    market = replace(base["market_regulation"], address=WILD_PREMISES)
+    tax = replace(base["tax"], address=WILD_TAX)
+    titles = replace(
+        base["real_estate"], address=WILD_TITLES,
+        columns=(Col("登记业务号", "key", "record_key"), Col("不动产单元号", "code", "property_code"),
+                 Col("坐落", "address", "address"), Col("行政区", "district", "district"),
+                 Col("街道", "street", "street"), Col("社区", "community", "community"), Col("路名", "road", "road"),
+                 Col("门牌号", "door", "door_number"), Col("项目名称", "estate"), Col("幢号", "building", "building"),
+                 Col("单元", "unit", "unit"), Col("房号", "room", "room"), Col("用途", "use", "use"),
+                 Col("建筑面积", "area", "area"), Col("权利人", "owner", "owner_name"),
+                 Col("权利人证件号", "owner_id", "owner_id_number"), Col("权属状态", "title_status"),
+                 Col("登簿日期", "updated", "updated_at")),
+        rates=base["real_estate"].rates | {"village_coverage": 0.15},
+    )
+    housing = replace(
+        base["housing_bureau"], address=WILD_HOUSING,
+        columns=(Col("房屋编码", "key", "record_key"), Col("房屋坐落", "address", "address"),
+                 Col("房屋用途", "use", "use"), Col("建筑面积", "area", "area"), Col("建筑结构", "structure"),
+                 Col("采集时间", "updated", "updated_at")),
+    )
+    return [market, tax, titles, housing]
+
+
 def get_shape(name: str) -> Shape:
     if name == "default":
         return Shape("default", {"local": 0.60, "floating": 0.35, "commuter": 0.03, "hkmo": 0.012, "foreign": 0.008},
@@ -372,4 +559,7 @@ def get_shape(name: str) -> Shape:
     if name == "alt":
         return Shape("alt", {"local": 0.50, "floating": 0.44, "commuter": 0.04, "hkmo": 0.012, "foreign": 0.008},
                      0.01, _alt_sources(), _alt_registries())
-    raise ValueError(f"unknown shape {name!r}: use 'default' or 'alt'")
+    if name == "wild":
+        return Shape("wild", {"local": 0.40, "floating": 0.54, "commuter": 0.03, "hkmo": 0.018, "foreign": 0.012},
+                     0.006, _wild_sources(), _wild_registries(), universe="wild")
+    raise ValueError(f"unknown shape {name!r}: use one of {', '.join(SHAPES)}")
