@@ -89,6 +89,7 @@ from resolve.standardise.addresses import (
 )
 from resolve.standardise.names import name_features
 from resolve.standardise.person import person_parsed_sql, person_std_sql
+from resolve.standardise.places import LIBRARY_TABLES
 from resolve.standardise.sql import FULL_WIDTH, HALF_WIDTH, ID_WEIGHTS, register_macros
 
 REGISTRY_FILE = "registry.duckdb"  # as resolve.pipeline writes them (not imported: the pipeline
@@ -475,8 +476,9 @@ class PersonLookup:
 
         sample_ids = [r[0] for r in engine.fetchall(
             "SELECT id_raw FROM reg.std_person WHERE id_raw IS NOT NULL ORDER BY hash(rid) LIMIT 300")]
-        if "std_place_alias" in have:  # the estate names build_address_table fills places from
-            engine.create_table("std_place_alias", "SELECT * FROM reg.std_place_alias")
+        for table in LIBRARY_TABLES:  # the place names and roads build_address_table reads addresses by
+            if table in have:
+                engine.create_table(table, f"SELECT * FROM reg.{table}")
         engine.execute("DETACH reg")
         engine.execute("SET threads = 1")  # from here on statements of a few rows: threads only cost
         self._prepare_sql()

@@ -155,29 +155,33 @@ def admin_pattern(region_code: str, towns: bool = True) -> str:
 
 
 _ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中]段)?"
+# a road of at least two characters before its suffix, after a village that is no part of it
+# (墩头村龙翔二路43号: the door number is the road's)
+_ROAD_AFTER_VILLAGE = r"[^路街巷\d]{2,12}?(?:大道|路|街|道)(?:[东西南北中]段)?"
 # An urban village or a rural group: X村 (X新村) with its lane, row, block or group (三巷, 二排,
 # 四坊, 一组) before the house number: the village is part of the place, never dropped.
 _VILLAGE = r"[^路街巷村\d]{1,10}?村"
 _LANE = r"\d+(?:巷|排|坊|组|队|弄|条)"
 _DOOR = r"\d+(?:[之-]\d+)?"
-# The place that follows the administrative prefix: a road, a village and its lane, the door
-# number. A village is taken only before a lane or a house number (X新村7栋 is an estate).
-HEAD_PARTS_PATTERN = (f"^({_ROAD})?(?:({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE}))?")
-HEAD_PARTS = ("road", "village", "lane", "door", "village2", "lane2")
+# The place that follows the administrative prefix: a road (a village before it dropped), a
+# village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋). A
+# village is taken only before a lane or a house number (X新村7栋 is an estate).
+HEAD_PARTS_PATTERN = (f"^(?:{_VILLAGE}({_ROAD_AFTER_VILLAGE})|({_ROAD}))?"
+                      f"(?:({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE})(?:({_DOOR})栋)?)?")
+HEAD_PARTS = ("road2", "road", "village", "lane", "door", "village2", "lane2", "door2")
 HEAD_PATTERN = re.sub(r"\((?!\?)", "(?:", HEAD_PARTS_PATTERN)
-_FLOOR_ROOM_TEXT = r"(?P<floor>\d+)[层楼](?P<room>\d{1,2})(?:室|房|号)?"
-_DASHED = re.compile(r"^(?P<poi>.*?)(?P<building>\d+)-(?:(?P<unit>\d+)-)?(?P<room>\d+)$")
-_BUILDING_DASHED = re.compile(r"^(?P<poi>.*?)(?P<building>\d+[A-Za-z]?|[A-Za-z])栋(?P<unit>\d+)-(?P<room>\d+)$")
-_LETTER_ROOM = re.compile(r"^(?P<poi>.*?)(?P<building>[A-Za-z])(?P<room>\d{3,4})$")
-_BUILDING = re.compile(r"(\d+[A-Za-z]?|[A-Za-z])栋")
-_UNIT = re.compile(r"(\d+)(?:单元|梯)")
-_FLOOR_ROOM = re.compile(_FLOOR_ROOM_TEXT + "$")
-_FLOOR = re.compile(r"(\d+)[层楼]$")
-_ROOM = re.compile(r"(?:\d+[层楼])?(\d+)(?:号房|室|房|号)?$")  # 12楼1201: the floor before a full room number
-
 # the parts below the township, as build_address_table and std_property write them
 PLACE_PARTS = ("road", "door_number", "poi", "building", "unit", "floor", "room")
 REST_PARTS = ("poi", "building", "unit", "floor", "room")
+
+
+_TOKEN = re.compile(r"(?P<num>\d+[A-Za-z]?|[A-Za-z]\d*)(?P<word>栋|单元|梯|层|楼|号房|号铺|室|房|铺|号)?"
+                    r"|(?P<dash>-)|(?P<text>[^\dA-Za-z-]+)")
+_ROOM_WORDS = ("号房", "号铺", "室", "房", "铺")
+
+
+class _Unread(Exception):
+    """The remainder does not read as building, unit, floor and room."""
 
 
 def floor_of_room(room: str | None) -> str | None:
@@ -187,68 +191,125 @@ def floor_of_room(room: str | None) -> str | None:
     return None
 
 
-def _floor_room(floor: str, room: str) -> tuple[str | None, str]:
-    """5 and 2 (5楼2号, 5-02, 5层02) -> (5, 502)."""
-    return floor.lstrip("0") or None, floor + room.zfill(2)
+def _parts(rest: str) -> tuple[str | None, list[tuple[str, str | None] | list[str]]]:
+    """The name before the first number, and the numbered parts after it: (number, unit word)
+    each, a dashed run (12-3-1001) as one list of its numbers."""
+    poi, parts = None, []
+    dash = False
+    for m in _TOKEN.finditer(rest):
+        if m.group("text"):
+            if parts:
+                raise _Unread  # words after the numbers: 3栋架空层, 1号商铺
+            poi = m.group("text")
+        elif m.group("dash"):
+            if dash or not parts or (isinstance(parts[-1], tuple) and parts[-1][1] is not None):
+                raise _Unread
+            if isinstance(parts[-1], tuple):
+                parts[-1] = [parts[-1][0]]
+            dash = True
+        elif dash:
+            if m.group("word") not in (None, "室", "房", "号", "号房"):
+                raise _Unread
+            parts[-1].append(m.group("num"))
+            dash = False
+        else:
+            parts.append((m.group("num"), m.group("word")))
+    if dash:
+        raise _Unread
+    return poi, parts
 
 
-def _dashed(m: re.Match) -> tuple[str | None, ...]:
-    """``12-3-1001`` building-unit-room, ``1-503`` building-room, ``1栋3-1001`` unit-room; a
-    last part of one or two digits is a room on the floor before it: ``3栋5-02``, ``3-5-02``
-    and ``12号5-02`` are flat 502."""
-    poi, building, unit, room = (m.group("poi") or None, m.group("building").upper(), m.group("unit"),
-                                 m.group("room"))
-    if len(room) <= 2:
+def _dashed(numbers: list[str], building: str | None, unit: str | None) -> tuple[str | None, ...]:
+    """(building, unit, floor, room) of a dashed run: building-unit-room (12-3-1001, C-3-501;
+    3-5-02 is floor 5 of building 3), building-room (1-503, A-401), unit-room after a building
+    (1栋3-1001), floor-room (5-02; after a unit, 2单元5-02)."""
+    *head, last = numbers
+    if len(head) > 2 or last[0].isalpha() or any(n[0].isalpha() for n in head[1:]):
+        raise _Unread
+    first = head[0]
+    if len(head) == 2:
+        if building is not None:
+            raise _Unread
+        if len(last) <= 2:
+            return first.upper(), unit, head[1].lstrip("0") or None, head[1] + last.zfill(2)
         if unit is not None:
-            return (poi, building, None, *_floor_room(unit, room))
-        return (poi, None, None, *_floor_room(building, room))
-    return poi, building, unit, floor_of_room(room), room
+            raise _Unread
+        return first.upper(), head[1], None, last
+    if first[0].isalpha():  # A-401
+        if building is not None:
+            raise _Unread
+        return first.upper(), unit, None, last
+    if len(last) <= 2:  # 5-02: the flat on a floor
+        return building, unit, first.lstrip("0") or None, first + last.zfill(2)
+    if building is None:
+        return first.upper(), unit, None, last
+    if unit is not None:
+        raise _Unread
+    return building, first, None, last
 
 
 def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
     """(poi, building, unit, floor, room) of what follows the road and door number.
 
-    Read from the unit words (栋 单元/梯 层/楼 室/房/号), the dashed forms ``12-3-1001``
-    (building-unit-room), ``1栋3-1001`` and ``5-02`` (floor-room), and a lettered building
-    before its room (``B502``). A bare number is a room only after a building, a unit or a
-    door number; otherwise the text names a place (an estate, a building).
+    Read as a name (an estate, a tower) and then numbers, each with its unit word: 栋 (号楼 幢
+    座 as build_address_table writes them) a building, 单元 / 梯 a unit, 层 / 楼 a floor, 室 房
+    号房 铺 a room; 号 a room after a building, unit, floor or door number, else a building
+    when more follows (碧海花园3号502); a letter and a number a building and its room (B502);
+    a dashed run (see _dashed); a room of one or two digits after a floor is a flat on it
+    (5楼2号, 5层02 -> 502); a bare number last is a room. What does not read so (words after
+    the numbers, a part twice) is kept whole as a name: it finds nothing rather than the wrong
+    flat.
     """
     if not rest:
         return None, None, None, None, None
-    dashed = _BUILDING_DASHED.match(rest) or _DASHED.match(rest)
-    if dashed:
-        return _dashed(dashed)
-    poi = building = unit = None
-    found = _BUILDING.search(rest)
-    if found:
-        building = found.group(1).upper()
-        poi = rest[: found.start()] or None
-        rest = rest[found.end():]
-    elif (lettered := _LETTER_ROOM.match(rest)) and (lettered.group("poi") or has_door):
-        room = lettered.group("room")
-        return lettered.group("poi") or None, lettered.group("building").upper(), None, floor_of_room(room), room
-    found_unit = _UNIT.search(rest)
-    if found_unit:
-        unit = found_unit.group(1)
-        if building is None and found_unit.start() > 0:
-            poi = rest[: found_unit.start()]
-        rest = rest[found_unit.end():]
-    floor_room = _FLOOR_ROOM.search(rest)
-    if floor_room:
-        return (poi, building, unit, *_floor_room(floor_room.group("floor"), floor_room.group("room")))
-    room = _ROOM.search(rest)
-    if room and (building or unit or has_door):
-        if poi is None and room.start() > 0:  # 碧海花园502 after a door number: the estate's name
-            poi = rest[: room.start()]
-        return poi, building, unit, floor_of_room(room.group(1)), room.group(1)
-    floor = None
-    found_floor = _FLOOR.search(rest)
-    if found_floor:  # a floor without a room: 12层, 五楼
-        floor = found_floor.group(1).lstrip("0") or None
-        rest = rest[: found_floor.start()]
-    if rest and not building and not unit:
-        poi = rest
-    return poi, building, unit, floor, None
+    try:
+        poi, parts = _parts(rest)
+        building = unit = floor = room = None
+        for i, part in enumerate(parts):
+            if room is not None:
+                raise _Unread
+            if isinstance(part, list):
+                building, unit, floor_, room = _dashed(part, building, unit)
+                if floor_ is not None:
+                    if floor is not None:
+                        raise _Unread
+                    floor = floor_
+                continue
+            num, word = part
+            last = i == len(parts) - 1
+            lettered = num[0].isalpha()
+            if lettered and len(num) > 1 and word is None:  # B502
+                if building is not None:
+                    raise _Unread
+                building, room = num[0].upper(), num[1:]
+            elif word == "栋" or (lettered and word is None) or (
+                    word == "号" and not last and building is None and unit is None and floor is None and not has_door):
+                if building is not None:
+                    raise _Unread
+                building = num.upper()
+            elif lettered:
+                raise _Unread
+            elif word in ("单元", "梯"):
+                if unit is not None:
+                    raise _Unread
+                unit = num.lstrip("0") or num
+            elif word in ("层", "楼"):
+                if floor is not None:
+                    raise _Unread
+                floor = num.lstrip("0") or None
+            elif floor is not None and len(num) <= 2:
+                room = floor + num.zfill(2)  # 5楼2号, 5层02
+            elif word is None and not last:
+                raise _Unread
+            elif word is None and len(num) <= 2 and building is None and unit is None and not has_door:
+                raise _Unread  # 碧海花园12: a building or a room, not said
+            else:
+                room = num
+        if room is not None and floor is None:
+            floor = floor_of_room(room)
+        return poi or None, building, unit, floor, room
+    except _Unread:
+        return rest, None, None, None, None
 
 
 def rest_table(rests: list[tuple[str, bool]]) -> pd.DataFrame:
@@ -689,9 +750,9 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
                     JOIN tmp_addr_admin_names m ON m.admin = coalesce(c.admin, '') AND m.towns = c.towns))""")
     groups = ", ".join(quote_literal(g) for g in HEAD_PARTS)
     engine.create_table("tmp_addr_head", f"""
-        SELECT head, nullif(h.road || coalesce(nullif(h.village, ''), h.village2) || coalesce(nullif(h.lane, ''), h.lane2),
-                            '') AS road,
-               nullif(replace(h.door, '-', '之'), '') AS door_number
+        SELECT head, nullif(coalesce(nullif(h.road2, ''), h.road) || coalesce(nullif(h.village, ''), h.village2)
+                            || coalesce(nullif(h.lane, ''), h.lane2), '') AS road,
+               nullif(replace(coalesce(nullif(h.door, ''), h.door2), '-', '之'), '') AS door_number
         FROM (SELECT head, regexp_extract(head, {quote_literal(HEAD_PARTS_PATTERN)}, [{groups}]) AS h
               FROM (SELECT DISTINCT head FROM tmp_addr_std WHERE head <> ''))""")
     rests = engine.fetchall("SELECT DISTINCT a.rest, h.door_number IS NOT NULL FROM tmp_addr_std a "
@@ -724,11 +785,43 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
               LEFT JOIN tmp_addr_head_district s USING (head)
               LEFT JOIN ref_district d ON d.district_code = s.short_code
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
+    strip_street_from_road(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
     for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",
                   "tmp_addr_admin_names", "tmp_addr_std", "tmp_addr_head", "tmp_addr_head_district", "tmp_addr_rest"):
         engine.drop(table)
+
+
+def strip_street_from_road(engine: Engine, table: str) -> None:
+    """A street written without its suffix before the road (桂园五和路 for 桂园街道 五和路): the
+    in-city rows of ``table`` take the road without it where the library (std_road; the table
+    itself while the library is being built) knows that road in the row's district and not the
+    road as written (沙井市场路, a road named after its town, stays), and the street lies in the
+    row's district (or, for a row without a district, in one district only, whose code the row
+    takes). Building and dwelling keys are rewritten."""
+    t = quote_ident(table)
+    roads = "std_road" if engine.has_table("std_road") else t
+    engine.execute(f"""
+        UPDATE {t} AS t SET road = s.road_short, district_code = coalesce(t.district_code, s.district_code),
+               district = coalesce(t.district, s.district),
+               building_key = rs_building_key(s.road_short, t.door_number, t.poi, t.building, t.room),
+               dwelling_key = rs_dwelling_key(s.road_short, t.door_number, t.poi, t.building, t.room)
+        FROM (
+            SELECT *, count(*) OVER (PARTITION BY road) AS n_districts
+            FROM (SELECT r.road, s.district_code, any_value(d.district) AS district,
+                         arg_max(substr(r.road, length(s.short) + 1), length(s.short)) AS road_short
+                  FROM (SELECT DISTINCT road FROM {t} WHERE in_city AND road IS NOT NULL) r
+                  JOIN (SELECT district_code, regexp_replace(street, '(街道|镇|乡)$', '') AS short FROM ref_street) s
+                    ON length(s.short) >= 2 AND starts_with(r.road, s.short) AND length(r.road) - length(s.short) >= 3
+                  JOIN ref_district d USING (district_code)
+                  WHERE EXISTS (SELECT 1 FROM {roads} k WHERE k.district_code = s.district_code
+                                  AND k.road = substr(r.road, length(s.short) + 1))
+                    AND NOT EXISTS (SELECT 1 FROM {roads} k WHERE k.district_code = s.district_code AND k.road = r.road)
+                  GROUP BY r.road, s.district_code)
+        ) s
+        WHERE t.in_city AND t.road = s.road
+          AND (t.district_code = s.district_code OR (t.district_code IS NULL AND s.n_districts = 1))""")
 
 
 def fill_district_from_place(engine: Engine, table: str) -> None:

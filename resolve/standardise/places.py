@@ -2,18 +2,26 @@
 and the other names they know them by.
 
 A property office writes 华夏路29号碧海花园3栋502; a grid worker, a school or the housing bureau
-write 碧海花园3栋502, or the estate's other name. The place a building stands at is its road and
-door number (rs_place); an estate's name stands for it only where no door number is written.
-The property departments' records that carry both teach which road and door number an
-estate's name (and each of its buildings) stands at:
+write 碧海花园3栋502, or the estate's other name. A title records a village house by its 门牌
+(路名 龙翔二路, 门牌号 43号) and its 坐落 as 墩头村二坊3号; a grid worker writes the lane address
+alone. The place a building stands at is its road and door number (rs_place); the property
+departments' records that carry both names teach which road and door number another name stands
+for:
 
-- ``learn_place_aliases`` writes ``std_place_alias(poi, building, road, door_number,
-  district_code, n)`` from ``std_property``: one row per estate name (and building: NULL for
-  the estate as a whole) that points at exactly one road and door number (within a district:
-  the same name in two districts is two estates). A name seen at several places is no alias.
-- ``fill_places`` gives the rows of an address table that name an estate but no door number
-  the road and door number of its alias, building first, then the estate, and rewrites their
-  building and dwelling keys, so that every department's record of a flat carries one key.
+- ``learn_place_aliases`` writes ``std_place_alias(name, building, road, door_number,
+  district_code, n)`` from ``std_property``: an estate's name (and each of its buildings;
+  building NULL for the estate as a whole) written with a door number, and a house's lane
+  address written beside the 门牌 its title's columns give (``text_place``). A name is an alias
+  of the place that at least nine in ten of the records naming it give (one typo or a stale
+  record does not unlearn it), within a district (the same name in two districts is two
+  estates). A name that is itself the 门牌 of a record's columns is no alias.
+- ``std_road(road, district_code)``: the roads the property records name, by which
+  strip_street_from_road tells a street's short name written before a road (桂园五和路) from a
+  road named after its town (沙井市场路).
+- ``fill_places`` gives the rows of an address table that are written with such a name (an
+  estate and no door number, or a lane address) the road and door number it stands for,
+  building first, then the estate, and rewrites their building and dwelling keys, so that
+  every department's record of a flat carries one key.
 
 build_address_table calls fill_places on every table it writes once the alias table exists
 (the property sources are standardised first), and so does a lookup on its one-row table: one
@@ -25,33 +33,51 @@ from __future__ import annotations
 from resolve.engine import Engine, quote_ident
 
 ALIAS_TABLE = "std_place_alias"
+ROAD_TABLE = "std_road"
+LIBRARY_TABLES = (ALIAS_TABLE, ROAD_TABLE)
+DOMINANCE = 0.9  # the share of a name's records that must give one place for it to be an alias
 
 
 def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
-    """``std_place_alias`` from the rows of ``table`` that carry a door number and an estate name."""
+    """``std_place_alias`` from the rows of ``table`` that carry a place under two names."""
+    t = quote_ident(table)
     engine.create_table(ALIAS_TABLE, f"""
         WITH seen AS (
-            SELECT poi, building, road, door_number, district_code FROM {quote_ident(table)}
+            SELECT poi AS name, building, road, door_number, district_code FROM {t}
             WHERE poi IS NOT NULL AND door_number IS NOT NULL AND in_city
             UNION ALL
-            SELECT poi, NULL, road, door_number, district_code FROM {quote_ident(table)}
+            SELECT poi, NULL, road, door_number, district_code FROM {t}
             WHERE poi IS NOT NULL AND door_number IS NOT NULL AND in_city
+            UNION ALL
+            SELECT text_place, NULL, road, door_number, district_code FROM {t}
+            WHERE text_place IS NOT NULL AND in_city
         ), places AS (
-            SELECT poi, building, road, door_number, district_code, count(*) AS n
-            FROM seen GROUP BY ALL
+            SELECT name, building, road, door_number, district_code, count(*) AS n FROM seen GROUP BY ALL
+        ), shares AS (
+            -- the records naming it in its district, and across the city where a record leaves
+            -- the district out
+            SELECT p.*, (SELECT sum(q.n) FROM places q
+                         WHERE q.name = p.name AND q.building IS NOT DISTINCT FROM p.building
+                           AND (q.district_code IS NOT DISTINCT FROM p.district_code
+                                OR q.district_code IS NULL OR p.district_code IS NULL)) AS n_name
+            FROM places p
         )
-        SELECT p.* FROM places p
-        -- one place per name (and building) in a district, and per name across the city where
-        -- a record leaves the district out
-        WHERE (SELECT count(DISTINCT (q.road, q.door_number)) FROM places q
-               WHERE q.poi = p.poi AND q.building IS NOT DISTINCT FROM p.building
-                 AND (q.district_code IS NOT DISTINCT FROM p.district_code
-                      OR q.district_code IS NULL OR p.district_code IS NULL)) = 1""")
+        SELECT name, building, road, door_number, district_code, n FROM shares
+        WHERE n >= {DOMINANCE} * n_name
+          AND name NOT IN (SELECT rs_place(road, door_number, NULL) FROM {t} WHERE door_from_columns)""")
+    engine.create_table(ROAD_TABLE, f"SELECT DISTINCT road, district_code FROM {t} WHERE road IS NOT NULL AND in_city")
+
+
+def _name(prefix: str) -> str:
+    """The name a row is written with: its estate where no door number is written, else its place."""
+    return (f"CASE WHEN {prefix}door_number IS NULL THEN {prefix}poi "
+            f"ELSE rs_place({prefix}road, {prefix}door_number, NULL) END")
 
 
 def fill_places(engine: Engine, table: str) -> None:
-    """Road and door number from ``std_place_alias`` for the rows of ``table`` that name an
-    estate but no door number; their keys rewritten with rs_building_key / rs_dwelling_key."""
+    """Road and door number from ``std_place_alias`` for the rows of ``table`` written with
+    another name of their place (an estate's name and no door number, a lane address); their
+    keys rewritten with rs_building_key / rs_dwelling_key."""
     if not engine.has_table(ALIAS_TABLE):
         return
     t = quote_ident(table)
@@ -60,19 +86,21 @@ def fill_places(engine: Engine, table: str) -> None:
                building_key = rs_building_key(f.road, f.door_number, t.poi, t.building, t.room),
                dwelling_key = rs_dwelling_key(f.road, f.door_number, t.poi, t.building, t.room)
         FROM (
-            SELECT poi, building, district_code, arg_max(road, level) AS road, arg_max(door_number, level) AS door_number
+            SELECT name, building, district_code, arg_max(road, level) AS road, arg_max(door_number, level) AS door_number
             FROM (
-                SELECT r.poi, r.building, r.district_code, a.road, a.door_number,
+                SELECT r.name, r.building, r.district_code, a.road, a.door_number,
                        CASE WHEN a.building IS NULL THEN 1 ELSE 2 END AS level,
                        count(DISTINCT (a.road, a.door_number)) OVER (
-                           PARTITION BY r.poi, r.building, r.district_code, a.building IS NULL) AS n_places
-                FROM (SELECT DISTINCT poi, building, district_code FROM {t}
-                      WHERE door_number IS NULL AND poi IS NOT NULL) r
-                JOIN {ALIAS_TABLE} a ON a.poi = r.poi
+                           PARTITION BY r.name, r.building, r.district_code, a.building IS NULL) AS n_places
+                FROM (SELECT DISTINCT {_name("")} AS name, building, district_code FROM {t}
+                      WHERE in_city AND (door_number IS NOT NULL OR poi IS NOT NULL)) r
+                JOIN {ALIAS_TABLE} a ON a.name = r.name
                  AND (a.building IS NULL OR a.building = r.building)
                  AND (r.district_code IS NULL OR a.district_code IS NULL OR a.district_code = r.district_code))
             WHERE n_places = 1
             GROUP BY ALL
         ) f
-        WHERE t.door_number IS NULL AND t.poi = f.poi AND t.building IS NOT DISTINCT FROM f.building
+        WHERE t.in_city AND (t.door_number IS NOT NULL OR t.poi IS NOT NULL)
+          AND {_name("t.")} = f.name
+          AND t.building IS NOT DISTINCT FROM f.building
           AND t.district_code IS NOT DISTINCT FROM f.district_code""")

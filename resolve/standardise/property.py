@@ -37,6 +37,7 @@ from resolve.standardise.addresses import (
     standard_road,
     standard_room,
     standard_unit,
+    strip_street_from_road,
 )
 from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
@@ -159,11 +160,19 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                    coalesce(rd.std, a.road) AS road,
                    coalesce(dr.std, a.door_number) AS door_number,
                    a.poi,
-                   coalesce(bd.std, a.building) AS building,
+                   -- a village house's lane and number in the building column (二坊3号) is its place
+                   CASE WHEN NOT regexp_matches(bd.std, '^\\d+[巷排坊组队弄条]\\d+号?$') THEN bd.std ELSE a.building END
+                       AS building,
                    coalesce(un.std, a.unit) AS unit,
                    CASE WHEN rm.std IS NOT NULL THEN rm.floor ELSE a.floor END AS floor,
                    coalesce(rm.std, a.room) AS room,
                    a.descriptor,
+                   -- the place the address text gives where the road and door columns give another:
+                   -- a village house's lane address beside its 门牌 (learn_place_aliases)
+                   CASE WHEN dr.std IS NOT NULL AND a.door_number IS NOT NULL
+                         AND rs_place(a.road, a.door_number, NULL) <> rs_place(coalesce(rd.std, a.road), dr.std, NULL)
+                        THEN rs_place(a.road, a.door_number, NULL) END AS text_place,
+                   dr.std IS NOT NULL AS door_from_columns,
                    coalesce(CASE WHEN ad.district IS NOT NULL OR ad.street IS NOT NULL THEN ad.in_city END,
                             a.in_city, true) AS in_city,
                    i.use AS use_raw, rs_property_use(i.use) AS use, rs_area(i.area) AS area,
@@ -191,7 +200,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                coalesce(text_address, nullif(concat_ws('', district, street, community, road,
                    door_number || '号', poi, building || '栋', unit || '单元', room), '')) AS address,
                address_raw, province, city, district, district_code, street, community, road, door_number, poi,
-               building, unit, floor, room, descriptor,
+               building, unit, floor, room, descriptor, text_place, door_from_columns,
                rs_building_key(road, door_number, poi, building, room) AS building_key,
                rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
                in_city, use, use_raw,
@@ -202,6 +211,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                   "tmp_prop_unit", "tmp_prop_road", "tmp_prop_community", "tmp_prop_room", "tmp_prop_owner",
                   "tmp_prop_doc"):
         engine.drop(table)
+    strip_street_from_road(engine, "std_property")
     fill_district_from_place(engine, "std_property")
     learn_place_aliases(engine)
     fill_places(engine, "std_property")
