@@ -36,7 +36,7 @@ import pandas as pd
 from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.standardise import divisions as dv
-from resolve.standardise.places import fill_places
+from resolve.standardise.places import NAME_TABLE, fill_places
 
 PROVINCES = {
     "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
@@ -108,7 +108,7 @@ def arabic_before_units(text: str | None) -> str | None:
 _GENERIC_TOWN = r"|[^街镇乡路]{1,8}?(?:镇|乡)"
 _ADMIN_LEVELS = (
     ("province", r"北京市|天津市|上海市|重庆市|[^省市区]{2,7}?省|[^区]{2,10}?自治区|香港特别行政区|澳门特别行政区"),
-    ("city", r"[^市区县]{2,8}?(?:市|自治州|地区|盟)"),
+    ("city", r"[^市区县街路]{2,8}?(?:市|自治州|地区|盟)"),  # 吉华街道城市花园: no city
     ("district", r"[^区县市街路]{0,6}?[^区县市街路社](?:区|县|市|旗)"),  # not a 社区
     ("street", r"[^街路]{1,8}?街道" + _GENERIC_TOWN),
     # 楼村新社区 is one community; a village (X村) is a place, kept with its lanes (see _VILLAGE)
@@ -785,7 +785,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
               LEFT JOIN tmp_addr_head_district s USING (head)
               LEFT JOIN ref_district d ON d.district_code = s.short_code
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
-    strip_street_from_road(engine, out_table)
+    strip_division_prefix(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
     for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",
@@ -793,35 +793,45 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
         engine.drop(table)
 
 
-def strip_street_from_road(engine: Engine, table: str) -> None:
-    """A street written without its suffix before the road (桂园五和路 for 桂园街道 五和路): the
-    in-city rows of ``table`` take the road without it where the library (std_road; the table
-    itself while the library is being built) knows that road in the row's district and not the
-    road as written (沙井市场路, a road named after its town, stays), and the street lies in the
-    row's district (or, for a row without a district, in one district only, whose code the row
-    takes). Building and dwelling keys are rewritten."""
+def strip_division_prefix(engine: Engine, table: str) -> None:
+    """A district or street written without its suffix before the place (桂园五和路 for 桂园街道
+    五和路, 坪山富华华庭, 航城白石洲村2坊): the in-city rows of ``table`` take the road (or, where
+    no door number is written, the estate's name) without it where the library knows the name
+    left in that district, and the name as written not, or by a third as many records at most
+    (沙井市场路, a road named after its town, stays), at least three characters are left, and the division lies in the row's district
+    (or, for a row without a district, in one district only, whose code the row takes).
+    The library is ``std_place_name`` (the names of std_property's places), or the table
+    itself while the library is being built. Building and dwelling keys are rewritten."""
     t = quote_ident(table)
-    roads = "std_road" if engine.has_table("std_road") else t
-    engine.execute(f"""
-        UPDATE {t} AS t SET road = s.road_short, district_code = coalesce(t.district_code, s.district_code),
-               district = coalesce(t.district, s.district),
-               building_key = rs_building_key(s.road_short, t.door_number, t.poi, t.building, t.room),
-               dwelling_key = rs_dwelling_key(s.road_short, t.door_number, t.poi, t.building, t.room)
-        FROM (
-            SELECT *, count(*) OVER (PARTITION BY road) AS n_districts
-            FROM (SELECT r.road, s.district_code, any_value(d.district) AS district,
-                         arg_max(substr(r.road, length(s.short) + 1), length(s.short)) AS road_short
-                  FROM (SELECT DISTINCT road FROM {t} WHERE in_city AND road IS NOT NULL) r
-                  JOIN (SELECT district_code, regexp_replace(street, '(街道|镇|乡)$', '') AS short FROM ref_street) s
-                    ON length(s.short) >= 2 AND starts_with(r.road, s.short) AND length(r.road) - length(s.short) >= 3
-                  JOIN ref_district d USING (district_code)
-                  WHERE EXISTS (SELECT 1 FROM {roads} k WHERE k.district_code = s.district_code
-                                  AND k.road = substr(r.road, length(s.short) + 1))
-                    AND NOT EXISTS (SELECT 1 FROM {roads} k WHERE k.district_code = s.district_code AND k.road = r.road)
-                  GROUP BY r.road, s.district_code)
-        ) s
-        WHERE t.in_city AND t.road = s.road
-          AND (t.district_code = s.district_code OR (t.district_code IS NULL AND s.n_districts = 1))""")
+    names = (NAME_TABLE if engine.has_table(NAME_TABLE) else
+             f"(SELECT name, kind, district_code, count(*) AS n FROM ("
+             f"SELECT road AS name, 'road' AS kind, district_code FROM {t} WHERE road IS NOT NULL "
+             f"UNION ALL SELECT poi, 'poi', district_code FROM {t} WHERE poi IS NOT NULL AND door_number IS NULL) "
+             f"GROUP BY ALL)")
+    for column, kind, where in (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL")):
+        road, poi = ("s.short_name", "t.poi") if column == "road" else ("t.road", "s.short_name")
+        engine.execute(f"""
+            UPDATE {t} AS t SET {column} = s.short_name,
+                   district_code = coalesce(t.district_code, s.district_code), district = coalesce(t.district, s.district),
+                   building_key = rs_building_key({road}, t.door_number, {poi}, t.building, t.room),
+                   dwelling_key = rs_dwelling_key({road}, t.door_number, {poi}, t.building, t.room)
+            FROM (
+                SELECT *, count(*) OVER (PARTITION BY name) AS n_districts
+                FROM (SELECT r.name, p.district_code, any_value(d.district) AS district,
+                             arg_max(substr(r.name, length(p.short) + 1), length(p.short)) AS short_name
+                      FROM (SELECT DISTINCT {column} AS name FROM {t} t WHERE in_city AND {column} IS NOT NULL AND {where}) r
+                      JOIN (SELECT district_code, regexp_replace(street, '(街道|镇|乡)$', '') AS short FROM ref_street
+                            UNION SELECT district_code, district_short FROM ref_district WHERE district_short <> district) p
+                        ON length(p.short) >= 2 AND starts_with(r.name, p.short) AND length(r.name) - length(p.short) >= 3
+                      JOIN ref_district d USING (district_code)
+                      JOIN {names} k ON k.kind = '{kind}' AND k.district_code = p.district_code
+                                    AND k.name = substr(r.name, length(p.short) + 1)
+                      WHERE NOT EXISTS (SELECT 1 FROM {names} f WHERE f.kind = '{kind}' AND f.name = r.name
+                                          AND f.district_code = p.district_code AND 3 * f.n > k.n)
+                      GROUP BY r.name, p.district_code)
+            ) s
+            WHERE t.in_city AND {where} AND t.{column} = s.name
+              AND (t.district_code = s.district_code OR (t.district_code IS NULL AND s.n_districts = 1))""")
 
 
 def fill_district_from_place(engine: Engine, table: str) -> None:

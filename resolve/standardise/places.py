@@ -15,9 +15,10 @@ for:
   of the place that at least nine in ten of the records naming it give (one typo or a stale
   record does not unlearn it), within a district (the same name in two districts is two
   estates). A name that is itself the 门牌 of a record's columns is no alias.
-- ``std_road(road, district_code)``: the roads the property records name, by which
-  strip_street_from_road tells a street's short name written before a road (桂园五和路) from a
-  road named after its town (沙井市场路).
+- ``std_place_name(name, kind, district_code, n)``: the roads (kind ``road``; a village and its
+  lane too) and estate names (``poi``) the property records name, by which
+  strip_division_prefix tells a district's or street's short name written before a place
+  (桂园五和路, 坪山富华华庭) from a road named after its town (沙井市场路).
 - ``fill_places`` gives the rows of an address table that are written with such a name (an
   estate and no door number, or a lane address) the road and door number it stands for,
   building first, then the estate, and rewrites their building and dwelling keys, so that
@@ -33,8 +34,8 @@ from __future__ import annotations
 from resolve.engine import Engine, quote_ident
 
 ALIAS_TABLE = "std_place_alias"
-ROAD_TABLE = "std_road"
-LIBRARY_TABLES = (ALIAS_TABLE, ROAD_TABLE)
+NAME_TABLE = "std_place_name"
+LIBRARY_TABLES = (ALIAS_TABLE, NAME_TABLE)
 DOMINANCE = 0.9  # the share of a name's records that must give one place for it to be an alias
 
 
@@ -65,7 +66,12 @@ def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
         SELECT name, building, road, door_number, district_code, n FROM shares
         WHERE n >= {DOMINANCE} * n_name
           AND name NOT IN (SELECT rs_place(road, door_number, NULL) FROM {t} WHERE door_from_columns)""")
-    engine.create_table(ROAD_TABLE, f"SELECT DISTINCT road, district_code FROM {t} WHERE road IS NOT NULL AND in_city")
+    engine.create_table(NAME_TABLE, f"""
+        SELECT name, kind, district_code, count(*) AS n FROM (
+            SELECT road AS name, 'road' AS kind, district_code FROM {t} WHERE road IS NOT NULL AND in_city
+            UNION ALL SELECT poi, 'poi', district_code FROM {t} WHERE poi IS NOT NULL AND door_number IS NULL AND in_city
+            UNION ALL SELECT name, 'poi', district_code FROM {ALIAS_TABLE} WHERE building IS NULL)
+        GROUP BY ALL""")
 
 
 def _name(prefix: str) -> str:

@@ -37,7 +37,7 @@ from resolve.standardise.addresses import (
     standard_road,
     standard_room,
     standard_unit,
-    strip_street_from_road,
+    strip_division_prefix,
 )
 from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
@@ -161,7 +161,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                    coalesce(dr.std, a.door_number) AS door_number,
                    a.poi,
                    -- a village house's lane and number in the building column (二坊3号) is its place
-                   CASE WHEN NOT regexp_matches(bd.std, '^\\d+[巷排坊组队弄条]\\d+号?$') THEN bd.std ELSE a.building END
+                   CASE WHEN NOT regexp_matches(bd.std, '^[0-9零〇一二两三四五六七八九十百]+[巷排坊组队弄条][0-9零〇一二两三四五六七八九十百]+号?$') THEN bd.std ELSE a.building END
                        AS building,
                    coalesce(un.std, a.unit) AS unit,
                    CASE WHEN rm.std IS NOT NULL THEN rm.floor ELSE a.floor END AS floor,
@@ -211,7 +211,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                   "tmp_prop_unit", "tmp_prop_road", "tmp_prop_community", "tmp_prop_room", "tmp_prop_owner",
                   "tmp_prop_doc"):
         engine.drop(table)
-    strip_street_from_road(engine, "std_property")
+    strip_division_prefix(engine, "std_property")
     fill_district_from_place(engine, "std_property")
     learn_place_aliases(engine)
     fill_places(engine, "std_property")
