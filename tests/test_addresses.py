@@ -1,5 +1,7 @@
 """Address text variants of one place reach one form; numerals convert only before unit words."""
 
+import re
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -35,7 +37,10 @@ def test_numerals_convert_only_before_unit_words():
 
 
 def test_prefix_pattern_uses_config_region():
-    assert city_prefix_pattern("深圳市", "440300") == "^(广东省|广东)?(深圳市|深圳)?"
+    pattern = city_prefix_pattern("深圳市", "440300")
+    for text in ("广东省深圳市福田区", "广东深圳福田区", "深圳市深圳市福田区", "广东省广东省深圳市福田区", "福田区"):
+        assert re.sub(pattern, "", text) == "福田区", text
+    assert re.sub(city_prefix_pattern("成都市", "510100"), "", "四川省成都市武侯区") == "武侯区"
 
 
 def normalise(engine: Engine, values):

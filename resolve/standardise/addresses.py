@@ -66,12 +66,13 @@ def _short(name: str) -> str:
 
 
 def city_prefix_pattern(city: str, region_code: str) -> str:
-    """Regex of the config's province and city prefixes, e.g. ^(广东省|广东)?(深圳市|深圳)?"""
+    """Regex of the config's province and city prefixes, each written once or more (广东省广东省,
+    深圳市深圳市 as departments repeat them), e.g. ^(?:广东省|广东)*(?:深圳市|深圳)*"""
     province = PROVINCES.get(region_code[:2], "")
     parts = []
     if province and province != city:
-        parts.append(f"({re.escape(province)}|{re.escape(_short(province))})?")
-    parts.append(f"({re.escape(city)}|{re.escape(_short(city))})?")
+        parts.append(f"(?:{re.escape(province)}|{re.escape(_short(province))})*")
+    parts.append(f"(?:{re.escape(city)}|{re.escape(_short(city))})*")
     return "^" + "".join(parts)
 
 
