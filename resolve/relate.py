@@ -23,10 +23,10 @@ from resolve.overrides import apply_residence_overrides, entries_from_log
 from resolve.golden import DEFAULT_ENTERPRISE_RULES, ORDER_KEYS, _source_ranks_sql, entity_rules, person_rules
 
 ADDRESS_COLUMNS = ("address", "dwelling_key", "building_key", "district_code", "unit", "in_city", "descriptor",
-                   "road", "door_number", "poi", "building", "room")
+                   "road", "door_number", "poi", "building", "room", "name_as_written")
 # the parts of an address the resolution works on: one row of tmp_address_parts per distinct tuple
 _PARTS = ("dwelling_key", "building_key", "district_code", "unit", "descriptor", "road", "door_number", "poi",
-          "building", "room")
+          "building", "room", "name_as_written")
 # An address matches the library's records of a property on its key when its unit and district
 # do not contradict theirs (a part one side leaves out contradicts nothing).
 _COMPATIBLE = """(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)
@@ -35,8 +35,6 @@ _COMPATIBLE = """(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)
 # library has one; one character of the place's name apart; a building with one property.
 CONFIDENCE = {"exact": 0.99, "unit_missing": 0.9, "one_character": 0.75, "whole_building": 0.85,
               "building": 0.9, "tied": 0.9}
-# the name of a place: the road (or village and lane) at a door number, else the estate's
-_NAME = "CASE WHEN {a}door_number IS NOT NULL THEN {a}road ELSE {a}poi END"
 # how many of district and unit an address and a library record agree on
 _AGREEMENT = "(a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT"
 
@@ -50,36 +48,11 @@ def _address_parts(table: str) -> str:
 def _library(engine: Engine) -> None:
     """``tmp_library``: the standard address library, every property record's place with the
     property it belongs to (all of a property's records: departments write it differently)."""
-    engine.create_table("tmp_library", f"""
+    engine.create_table("tmp_library", """
         SELECT DISTINCT c.property_id, s.dwelling_key, s.building_key, s.unit, s.district_code, s.room,
-               s.door_number, s.building, {_NAME.format(a="s.")} AS name,
+               s.door_number, s.building,
                rs_place(s.road, s.door_number, s.poi) AS place
         FROM std_property s JOIN cluster_property c USING (rid) WHERE s.building_key IS NOT NULL""")
-
-
-def _one_character_apart(engine: Engine) -> None:
-    """``tmp_fuzzy``: addresses whose flat the library has under a place name one character
-    apart (碧海花园 / 碧悔花园), where the library has no place of the name written at all. Names
-    of three characters or more; the door number, building and room agree."""
-    variants = """SELECT DISTINCT name, door_number, building, room,
-                         substr(name, 1, i - 1) || '*' || substr(name, i + 1) AS variant
-                  FROM (SELECT *, unnest(range(1, length(name) + 1)) AS i FROM {rows} WHERE length(name) >= 3)"""
-    engine.create_table("tmp_fuzzy", f"""
-        WITH unknown AS (
-            SELECT *, {_NAME.format(a="")} AS name FROM tmp_address_parts a
-            WHERE dwelling_key IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
-              AND NOT EXISTS (SELECT 1 FROM tmp_library l WHERE l.name = {_NAME.format(a="a.")})
-        ), av AS ({variants.format(rows="unknown")}), lv AS ({variants.format(rows="tmp_library")})
-        SELECT DISTINCT a.part_id, l.property_id, {_AGREEMENT} AS agreement
-        FROM unknown a
-        JOIN av ON av.name = a.name AND av.door_number IS NOT DISTINCT FROM a.door_number
-               AND av.building IS NOT DISTINCT FROM a.building AND av.room = a.room
-        JOIN lv ON lv.variant = av.variant AND lv.name <> av.name
-               AND lv.door_number IS NOT DISTINCT FROM av.door_number
-               AND lv.building IS NOT DISTINCT FROM av.building AND lv.room = av.room
-        JOIN tmp_library l ON l.name = lv.name AND l.door_number IS NOT DISTINCT FROM lv.door_number
-               AND l.building IS NOT DISTINCT FROM lv.building AND l.room = lv.room AND {_COMPATIBLE}""")
 
 
 def resolve_addresses(engine: Engine) -> None:
@@ -88,8 +61,9 @@ def resolve_addresses(engine: Engine) -> None:
 
     - ``resolved``: the dwelling key (place, building, room) meets one property's records,
       the unit and district not contradicting; among several, the one agreeing on more of
-      district and unit wins. Where the library has no place of the name written, a flat whose
-      place name is one character apart is taken (``resolved_by`` ``one_character``). A
+      district and unit wins. An address whose road or estate name the library knows only one
+      character apart (read so by standardisation: ``name_as_written``) resolves with
+      ``resolved_by`` ``one_character`` and a lower confidence. A
       building the library holds as one property without rooms (a village house, a public
       toilet) resolves an address that names it without a room.
     - ``building``: the address names a building of the library (no room, a room it does not
@@ -124,7 +98,6 @@ def resolve_addresses(engine: Engine) -> None:
                bool_and(a.unit IS NULL AND l.unit IS NOT NULL) AS unit_missing
         FROM tmp_address_parts a JOIN tmp_library l ON l.dwelling_key = a.dwelling_key AND {_COMPATIBLE}
         GROUP BY ALL""")
-    _one_character_apart(engine)
     engine.create_table("tmp_building_candidates", f"""
         SELECT a.part_id, count(DISTINCT l.property_id) AS n_properties,
                min(l.property_id) AS property_id, bool_and(l.room IS NULL) AS roomless,
@@ -137,10 +110,9 @@ def resolve_addresses(engine: Engine) -> None:
     c = CONFIDENCE
     engine.create_table("tmp_resolved", f"""
         WITH flats AS (
-            SELECT part_id, 'address' AS resolved_by, property_id, coalesce(agreement, 0) AS agreement, unit_missing
-            FROM tmp_dwelling_candidates
-            UNION ALL
-            SELECT part_id, 'one_character', property_id, coalesce(agreement, 0), false FROM tmp_fuzzy
+            SELECT d.part_id, CASE WHEN a.name_as_written IS NULL THEN 'address' ELSE 'one_character' END AS resolved_by,
+                   d.property_id, coalesce(d.agreement, 0) AS agreement, d.unit_missing
+            FROM tmp_dwelling_candidates d JOIN tmp_address_parts a USING (part_id)
         ), top AS (
             SELECT *, max(agreement) OVER (PARTITION BY part_id) AS top FROM flats
         ), best AS (
@@ -192,7 +164,7 @@ def resolve_addresses(engine: Engine) -> None:
         LEFT JOIN tmp_address_parts p ON {keys}
         LEFT JOIN tmp_resolved r USING (part_id)
         LEFT JOIN property_golden pg ON pg.property_id = r.property_id AND r.resolution = 'resolved'""")
-    for table in ("tmp_addresses", "tmp_address_parts", "tmp_library", "tmp_dwelling_candidates", "tmp_fuzzy",
+    for table in ("tmp_addresses", "tmp_address_parts", "tmp_library", "tmp_dwelling_candidates",
                   "tmp_building_candidates", "tmp_resolved"):
         engine.drop(table)
 

@@ -36,7 +36,7 @@ import pandas as pd
 from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.standardise import divisions as dv
-from resolve.standardise.places import NAME_TABLE, fill_places
+from resolve.standardise.places import NAME_TABLE, correct_place_names, fill_places
 
 PROVINCES = {
     "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
@@ -683,7 +683,7 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
 
 ADDRESS_COLUMNS = ("raw", "address", "building_key", "dwelling_key", "province", "city", "district",
                    "district_code", "street", "community", "road", "door_number", "poi", "building", "unit",
-                   "floor", "room", "descriptor", "in_city")
+                   "floor", "room", "descriptor", "in_city", "name_as_written")
 
 
 def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
@@ -695,7 +695,8 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     ``district_code`` (the config city's districts only), ``street``, ``community``;
     ``road``, ``door_number`` (13, 3之1), ``poi`` (an estate or building name standing for
     the door number), ``building`` (1, 3A), ``unit``, ``floor``, ``room`` (501);
-    ``descriptor`` (附近, 对面 ...); ``in_city``.
+    ``descriptor`` (附近, 对面 ...); ``in_city``; ``name_as_written`` (the road or estate name
+    as written where correct_place_names read it as a name of the library one character apart).
 
     ``raw_sql`` yields a column ``raw``; register_address_macros must have run. Everything
     that touches every address is SQL (folding, unit words, cutting the administrative
@@ -773,7 +774,8 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
                rs_building_key(road, door_number, poi, building, room) AS building_key,
                rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
                province, city, district, district_code, street, community,
-               road, door_number, poi, building, unit, floor, room, descriptor, in_city
+               road, door_number, poi, building, unit, floor, room, descriptor, in_city,
+               NULL::VARCHAR AS name_as_written
         FROM (SELECT a.* EXCLUDE (district, district_code),
                      CASE WHEN short THEN d.district ELSE a.district END AS district,
                      CASE WHEN short THEN s.short_code ELSE a.district_code END AS district_code,
@@ -787,6 +789,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
               LEFT JOIN ref_district d ON d.district_code = s.short_code
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
     strip_division_prefix(engine, out_table)
+    correct_place_names(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
     for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",

@@ -19,6 +19,12 @@ for:
   lane too) and estate names (``poi``) the property records name, by which
   strip_division_prefix tells a district's or street's short name written before a place
   (桂园五和路, 坪山富华华庭) from a road named after its town (沙井市场路).
+- ``correct_place_names``: a road (a village and its lane too) or an estate name the library
+  does not know, one character (not a digit or letter) from exactly one name it knows in the
+  district (阳树花园 / 红树花园, 岗围新村 / 岗厦新村), is read as that name; ``name_as_written``
+  keeps what was written (relate gives such a resolution a lower confidence). Only addresses
+  read against a built library are corrected, never the property records themselves: two real
+  estates a character apart must stay two.
 - ``fill_places`` gives the rows of an address table that are written with such a name (an
   estate and no door number, or a lane address) the road and door number it stands for,
   building first, then the estate, and rewrites their building and dwelling keys, so that
@@ -110,3 +116,38 @@ def fill_places(engine: Engine, table: str) -> None:
           AND {_name("t.")} = f.name
           AND t.building IS NOT DISTINCT FROM f.building
           AND t.district_code IS NOT DISTINCT FROM f.district_code""")
+
+
+def _variants(rows: str) -> str:
+    """Each name of ``rows`` (name, district_code) with one character at a time replaced by *."""
+    return f"""SELECT name, district_code, i, substr(name, i, 1) AS ch,
+                      substr(name, 1, i - 1) || '*' || substr(name, i + 1) AS variant
+               FROM (SELECT *, unnest(range(1, length(name) + 1)) AS i FROM ({rows}) WHERE length(name) >= 3)"""
+
+
+def correct_place_names(engine: Engine, table: str) -> None:
+    """Roads and estate names of ``table`` that the library does not know, read as the one name
+    it knows a character apart (see the module's notes); keys rewritten."""
+    if not engine.has_table(NAME_TABLE):
+        return
+    t = quote_ident(table)
+    for column, kind, where in (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL")):
+        road, poi = ("f.known", "t.poi") if column == "road" else ("t.road", "f.known")
+        written = f"""SELECT DISTINCT t.{column} AS name, t.district_code FROM {t} t
+                      WHERE t.in_city AND t.{column} IS NOT NULL AND {where} AND NOT EXISTS (
+                          SELECT 1 FROM {NAME_TABLE} k WHERE k.kind = '{kind}' AND k.name = t.{column})"""
+        known = f"SELECT DISTINCT name, district_code FROM {NAME_TABLE} WHERE kind = '{kind}'"
+        engine.execute(f"""
+            UPDATE {t} AS t SET {column} = f.known, name_as_written = coalesce(t.name_as_written, f.name),
+                   building_key = rs_building_key({road}, t.door_number, {poi}, t.building, t.room),
+                   dwelling_key = rs_dwelling_key({road}, t.door_number, {poi}, t.building, t.room)
+            FROM (
+                SELECT w.name, w.district_code, min(k.name) AS known
+                FROM ({_variants(written)}) w
+                JOIN ({_variants(known)}) k ON k.variant = w.variant AND k.name <> w.name
+                 AND (w.district_code IS NULL OR k.district_code = w.district_code)
+                WHERE NOT regexp_matches(w.ch || k.ch, '[0-9A-Za-z]')
+                GROUP BY w.name, w.district_code
+                HAVING count(DISTINCT k.name) = 1
+            ) f
+            WHERE {where} AND t.{column} = f.name AND t.district_code IS NOT DISTINCT FROM f.district_code""")

@@ -42,7 +42,7 @@ from resolve.standardise.addresses import (
 from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
 from resolve.standardise.names import normalise_name
-from resolve.standardise.places import fill_places, learn_place_aliases
+from resolve.standardise.places import LIBRARY_TABLES, fill_places, learn_place_aliases
 from resolve.standardise.sql import register_macros
 
 PROPERTY_FIELDS = ENTITY_FIELDS["property"]
@@ -140,6 +140,8 @@ def standardise_properties(engine: Engine, config: Config) -> None:
         fields = ", ".join(f"NULL::VARCHAR AS {f}" for f in PROPERTY_FIELDS)
         engine.create_table("std_property_input", "SELECT NULL::BIGINT AS rid, NULL::VARCHAR AS source, "
                                                   f"NULL::BIGINT AS row_number, {fields} WHERE false")
+    for table in LIBRARY_TABLES:  # the library is learned anew from these records (places.py)
+        engine.drop(table)
     build_address_table(engine, "SELECT address AS raw FROM std_property_input", "std_property_addresses")
     _part_tables(engine)
     _owner_documents(engine, snapshot)
