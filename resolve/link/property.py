@@ -135,19 +135,28 @@ def mark_unique_dwellings(engine: Engine) -> None:
     """``pairs_property.unique_dwelling``: a link by rule between two departments' records of
     a dwelling key that each department holds for exactly one property, in the same district
     and unit as far as both say. Where a building has units and the address leaves the unit
-    out, some department holds several flats under that key and the model decides alone."""
+    out, some department holds several flats under that key and the model decides alone.
+    Such a pair the model scored below the floor of pairs_property (the floor areas the
+    departments measure differ: 建筑面积 against 使用面积) is added, its scores NULL."""
     engine.execute("ALTER TABLE pairs_property ADD COLUMN unique_dwelling BOOLEAN DEFAULT false")
+    engine.create_table("tmp_unique_dwelling_pairs", f"""
+        WITH unique_keys AS (
+            SELECT source, dwelling_key FROM std_property WHERE dwelling_key IS NOT NULL
+            GROUP BY ALL HAVING count(DISTINCT coalesce(property_code, record_key)) = 1
+        ), keyed AS (
+            SELECT s.* FROM std_property s JOIN unique_keys USING (source, dwelling_key)
+        )
+        SELECT least(a.rid, b.rid) AS rid_l, greatest(a.rid, b.rid) AS rid_r
+        FROM keyed a JOIN keyed b ON a.dwelling_key = b.dwelling_key AND a.source < b.source
+        WHERE {IDENTITY_EVIDENCE}""")
     engine.execute("""
         UPDATE pairs_property p SET unique_dwelling = true
-        FROM std_property a, std_property b,
-             (SELECT source, dwelling_key FROM std_property WHERE dwelling_key IS NOT NULL
-              GROUP BY ALL HAVING count(DISTINCT coalesce(property_code, record_key)) = 1) ua,
-             (SELECT source, dwelling_key FROM std_property WHERE dwelling_key IS NOT NULL
-              GROUP BY ALL HAVING count(DISTINCT coalesce(property_code, record_key)) = 1) ub
-        WHERE a.rid = p.rid_l AND b.rid = p.rid_r AND a.source <> b.source AND a.dwelling_key = b.dwelling_key
-          AND ua.source = a.source AND ua.dwelling_key = a.dwelling_key
-          AND ub.source = b.source AND ub.dwelling_key = b.dwelling_key
-          AND p.identity_evidence""")
+        FROM tmp_unique_dwelling_pairs u WHERE u.rid_l = p.rid_l AND u.rid_r = p.rid_r AND p.identity_evidence""")
+    engine.execute("""
+        INSERT INTO pairs_property BY NAME
+        SELECT rid_l, rid_r, true AS identity_evidence, true AS unique_dwelling FROM tmp_unique_dwelling_pairs u
+        WHERE NOT EXISTS (SELECT 1 FROM pairs_property p WHERE p.rid_l = u.rid_l AND p.rid_r = u.rid_r)""")
+    engine.drop("tmp_unique_dwelling_pairs")
 
 
 def link_properties(engine: Engine, config: Config, model_out: Path | None = None,
