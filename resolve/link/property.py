@@ -133,22 +133,32 @@ def property_anchors(config: Config) -> dict[str, str]:
 
 def mark_unique_dwellings(engine: Engine) -> None:
     """``pairs_property.unique_dwelling``: a link by rule between two departments' records of
-    a dwelling key that each department holds for exactly one property, in the same district
-    and unit as far as both say. Where a building has units and the address leaves the unit
-    out, some department holds several flats under that key and the model decides alone.
-    Such a pair the model scored below the floor of pairs_property (the floor areas the
-    departments measure differ: 建筑面积 against 使用面积) is added, its scores NULL."""
+    one flat that each department holds for exactly one property: the same dwelling key and
+    the same unit written on both (each department holding one property of that key and
+    unit), or the same dwelling key that each department holds for one property only (a unit
+    on one side at most), in the same district as far as both say. Where a building has units
+    and an address leaves the unit out, a department holds several flats under that key and
+    the model decides alone. Such a pair the model scored below the floor of pairs_property
+    (the floor areas the departments measure differ: 建筑面积 against 使用面积) is added, its
+    scores NULL."""
     engine.execute("ALTER TABLE pairs_property ADD COLUMN unique_dwelling BOOLEAN DEFAULT false")
+    code = "count(DISTINCT coalesce(property_code, record_key)) = 1"
     engine.create_table("tmp_unique_dwelling_pairs", f"""
-        WITH unique_keys AS (
+        WITH flats AS (
+            SELECT source, dwelling_key, unit FROM std_property WHERE dwelling_key IS NOT NULL
+            GROUP BY ALL HAVING {code}
+        ), keys AS (
             SELECT source, dwelling_key FROM std_property WHERE dwelling_key IS NOT NULL
-            GROUP BY ALL HAVING count(DISTINCT coalesce(property_code, record_key)) = 1
+            GROUP BY ALL HAVING {code}
         ), keyed AS (
-            SELECT s.* FROM std_property s JOIN unique_keys USING (source, dwelling_key)
+            SELECT s.*, k.source IS NOT NULL AS key_unique
+            FROM std_property s JOIN flats f ON f.source = s.source AND f.dwelling_key = s.dwelling_key
+                                            AND f.unit IS NOT DISTINCT FROM s.unit
+            LEFT JOIN keys k ON k.source = s.source AND k.dwelling_key = s.dwelling_key
         )
         SELECT least(a.rid, b.rid) AS rid_l, greatest(a.rid, b.rid) AS rid_r
         FROM keyed a JOIN keyed b ON a.dwelling_key = b.dwelling_key AND a.source < b.source
-        WHERE {IDENTITY_EVIDENCE}""")
+        WHERE (a.unit = b.unit OR (a.key_unique AND b.key_unique)) AND {IDENTITY_EVIDENCE}""")
     engine.execute("""
         UPDATE pairs_property p SET unique_dwelling = true
         FROM tmp_unique_dwelling_pairs u WHERE u.rid_l = p.rid_l AND u.rid_r = p.rid_r AND p.identity_evidence""")

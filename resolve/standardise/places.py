@@ -22,9 +22,9 @@ for:
 - ``correct_place_names``: a road (a village and its lane too) or an estate name the library
   does not know, one character (not a digit or letter) from exactly one name it knows in the
   district (阳树花园 / 红树花园, 岗围新村 / 岗厦新村), is read as that name; ``name_as_written``
-  keeps what was written (relate gives such a resolution a lower confidence). Only addresses
-  read against a built library are corrected, never the property records themselves: two real
-  estates a character apart must stay two.
+  keeps what was written (relate gives such a resolution a lower confidence). In the property
+  records themselves only a rare name is corrected, and only where the common name holds the
+  same flat: two real estates a character apart must stay two.
 - ``fill_places`` gives the rows of an address table that are written with such a name (an
   estate and no door number, or a lane address) the road and door number it stands for,
   building first, then the estate, and rewrites their building and dwelling keys, so that
@@ -118,6 +118,11 @@ def fill_places(engine: Engine, table: str) -> None:
           AND t.district_code IS NOT DISTINCT FROM f.district_code""")
 
 
+# the names correct_place_names reads: a road (a village and lane too), an estate's name where no
+# door number is written
+_NAMED = (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL"))
+
+
 def _variants(rows: str) -> str:
     """Each name of ``rows`` (name, district_code) with one character at a time replaced by *."""
     return f"""SELECT name, district_code, i, substr(name, i, 1) AS ch,
@@ -127,18 +132,32 @@ def _variants(rows: str) -> str:
 
 def correct_place_names(engine: Engine, table: str) -> None:
     """Roads and estate names of ``table`` that the library does not know, read as the one name
-    it knows a character apart (see the module's notes); keys rewritten."""
-    if not engine.has_table(NAME_TABLE):
-        return
+    it knows a character apart (see the module's notes); keys rewritten.
+
+    Against a built library (std_place_name) any unknown name is read so. While the library
+    is being built (``table`` is std_property itself) only a name two records at most write,
+    a character from one that at least three write, and only where a record of the common
+    name holds the same door number, building and room: 华然街42号1栋205 is 泰然街42号1栋205
+    when the title of that flat says so, while two estates a character apart, each with its
+    own flats, stay two."""
+    library = not engine.has_table(NAME_TABLE)
     t = quote_ident(table)
-    for column, kind, where in (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL")):
+    names = (f"(SELECT {column} AS name, '{kind}' AS kind, district_code, count(*) AS n FROM {t} t "
+             f"WHERE {column} IS NOT NULL AND {where} GROUP BY ALL)" if library else NAME_TABLE
+             for column, kind, where in _NAMED)
+    for (column, kind, where), named in zip(_NAMED, names):
         road, poi = ("f.known", "t.poi") if column == "road" else ("t.road", "f.known")
         written = f"""SELECT DISTINCT t.{column} AS name, t.district_code FROM {t} t
                       WHERE t.in_city AND t.{column} IS NOT NULL AND {where} AND NOT EXISTS (
-                          SELECT 1 FROM {NAME_TABLE} k WHERE k.kind = '{kind}' AND k.name = t.{column})"""
-        known = f"SELECT DISTINCT name, district_code FROM {NAME_TABLE} WHERE kind = '{kind}'"
+                          SELECT 1 FROM {named} k WHERE k.kind = '{kind}' AND k.name = t.{column}
+                          {"AND k.n > 2" if library else ""})"""
+        known = f"SELECT DISTINCT name, district_code FROM {named} WHERE kind = '{kind}' {'AND n >= 3' if library else ''}"
+        same_flat = f"""AND EXISTS (SELECT 1 FROM {t} o WHERE o.{column} = f.known AND {where.replace("t.", "o.")}
+                            AND o.door_number IS NOT DISTINCT FROM t.door_number
+                            AND o.building IS NOT DISTINCT FROM t.building AND o.room IS NOT DISTINCT FROM t.room)"""
         engine.execute(f"""
-            UPDATE {t} AS t SET {column} = f.known, name_as_written = coalesce(t.name_as_written, f.name),
+            UPDATE {t} AS t SET {column} = f.known,
+                   {"" if library else "name_as_written = coalesce(t.name_as_written, f.name),"}
                    building_key = rs_building_key({road}, t.door_number, {poi}, t.building, t.room),
                    dwelling_key = rs_dwelling_key({road}, t.door_number, {poi}, t.building, t.room)
             FROM (
@@ -150,4 +169,5 @@ def correct_place_names(engine: Engine, table: str) -> None:
                 GROUP BY w.name, w.district_code
                 HAVING count(DISTINCT k.name) = 1
             ) f
-            WHERE {where} AND t.{column} = f.name AND t.district_code IS NOT DISTINCT FROM f.district_code""")
+            WHERE {where} AND t.{column} = f.name AND t.district_code IS NOT DISTINCT FROM f.district_code
+            {same_flat if library else ""}""")

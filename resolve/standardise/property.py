@@ -42,7 +42,7 @@ from resolve.standardise.addresses import (
 from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
 from resolve.standardise.names import normalise_name
-from resolve.standardise.places import LIBRARY_TABLES, fill_places, learn_place_aliases
+from resolve.standardise.places import LIBRARY_TABLES, correct_place_names, fill_places, learn_place_aliases
 from resolve.standardise.sql import register_macros
 
 PROPERTY_FIELDS = ENTITY_FIELDS["property"]
@@ -214,6 +214,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                   "tmp_prop_doc"):
         engine.drop(table)
     strip_division_prefix(engine, "std_property")
+    correct_place_names(engine, "std_property")
     fill_district_from_place(engine, "std_property")
     learn_place_aliases(engine)
     fill_places(engine, "std_property")
