@@ -121,10 +121,12 @@ def property_settings() -> dict:
 
 def property_anchors(config: Config) -> dict[str, str]:
     """Cannot-link anchors: within one department two codes are two properties (departments
-    number in their own schemes, so codes are never compared across them); two units or
-    two districts are two properties."""
+    number in their own schemes, so codes are never compared across them), and a department
+    that gives no code registers each property once, under its record key (the housing
+    bureau's two records 3栋404 without a unit are two flats of two units, never one); two
+    units or two districts are two properties."""
     anchors = {f"different_property_codes_{s.name}":
-               f"CASE WHEN source = {quote_literal(s.name)} THEN property_code END"
+               f"CASE WHEN source = {quote_literal(s.name)} THEN coalesce(property_code, record_key) END"
                for s in config.sources_for("property")}
     anchors["different_units"] = "unit"
     anchors["different_districts"] = "district_code"
