@@ -32,9 +32,10 @@ _PARTS = ("dwelling_key", "building_key", "district_code", "unit", "descriptor",
 _COMPATIBLE = """(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)
              AND (a.district_code IS NULL OR l.district_code IS NULL OR a.district_code = l.district_code)"""
 # How sure a resolution is: the key and every part written agree; the unit left out where the
-# library has one; one character of the place's name apart; a building with one property.
+# library has one; one character of the place's name apart; a building with one property; the
+# one flat of the room at the place where the address leaves the building out.
 CONFIDENCE = {"exact": 0.99, "unit_missing": 0.9, "one_character": 0.75, "whole_building": 0.85,
-              "building": 0.9, "tied": 0.9}
+              "building": 0.9, "tied": 0.9, "building_missing": 0.8}
 # how many of district and unit an address and a library record agree on
 _AGREEMENT = "(a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT"
 
@@ -65,7 +66,10 @@ def resolve_addresses(engine: Engine) -> None:
       character apart (read so by standardisation: ``name_as_written``) resolves with
       ``resolved_by`` ``one_character`` and a lower confidence. A
       building the library holds as one property without rooms (a village house, a public
-      toilet) resolves an address that names it without a room.
+      toilet) resolves an address that names it, with or without a room in it (a room of a
+      house titled whole is that house). An address that leaves out the building the library
+      gives resolves to the one flat of its room at the place (``building_missing``), and is
+      ``ambiguous`` among several.
     - ``building``: the address names a building of the library (no room, a room it does not
       hold, or a description such as 附近: near it, not in a flat); ``building_key`` says which.
     - ``ambiguous`` with ``candidates``: several properties fit equally (a flat number without
@@ -98,6 +102,15 @@ def resolve_addresses(engine: Engine) -> None:
                bool_and(a.unit IS NULL AND l.unit IS NOT NULL) AS unit_missing
         FROM tmp_address_parts a JOIN tmp_library l ON l.dwelling_key = a.dwelling_key AND {_COMPATIBLE}
         GROUP BY ALL""")
+    # the flat's room at its place where the address leaves out the building the library gives
+    # (高新公寓502: A座502 and B座502 both fit, or one flat does)
+    engine.create_table("tmp_place_candidates", f"""
+        SELECT a.part_id, l.property_id, max({_AGREEMENT}) AS agreement
+        FROM tmp_address_parts a
+        JOIN tmp_library l ON l.place = rs_place(a.road, a.door_number, a.poi) AND l.room = a.room AND {_COMPATIBLE}
+        WHERE a.building IS NULL AND l.building IS NOT NULL AND a.dwelling_key IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
+        GROUP BY ALL""")
     engine.create_table("tmp_building_candidates", f"""
         SELECT a.part_id, count(DISTINCT l.property_id) AS n_properties,
                min(l.property_id) AS property_id, bool_and(l.room IS NULL) AS roomless,
@@ -113,6 +126,8 @@ def resolve_addresses(engine: Engine) -> None:
             SELECT d.part_id, CASE WHEN a.name_as_written IS NULL THEN 'address' ELSE 'one_character' END AS resolved_by,
                    d.property_id, coalesce(d.agreement, 0) AS agreement, d.unit_missing
             FROM tmp_dwelling_candidates d JOIN tmp_address_parts a USING (part_id)
+            UNION ALL
+            SELECT part_id, 'building_missing', property_id, coalesce(agreement, 0), false FROM tmp_place_candidates
         ), top AS (
             SELECT *, max(agreement) OVER (PARTITION BY part_id) AS top FROM flats
         ), best AS (
@@ -137,13 +152,14 @@ def resolve_addresses(engine: Engine) -> None:
                    AS resolved_by,
                CASE WHEN b.n_top >= 1 THEN b.property_id ELSE g.property_id END AS property_id,
                CASE WHEN b.n_top = 1 AND b.resolved_by = 'one_character' THEN {c["one_character"]}
+                    WHEN b.n_top = 1 AND b.resolved_by = 'building_missing' THEN {c["building_missing"]}
                     WHEN b.n_top = 1 AND b.unit_missing THEN {c["unit_missing"]}
                     WHEN b.n_top = 1 THEN {c["exact"]}
                     WHEN b.n_top > 1 THEN 1.0 / b.n_top
                     WHEN whole THEN {c["whole_building"]}
                     WHEN g.part_id IS NOT NULL THEN {c["building"]} END AS confidence,
                g.district_code AS building_district_code
-        FROM (SELECT a.*, coalesce(a.dwelling_key IS NULL AND g.n_properties = 1 AND g.roomless, false) AS whole
+        FROM (SELECT a.*, coalesce(g.n_properties = 1 AND g.roomless, false) AS whole
               FROM tmp_address_parts a LEFT JOIN tmp_building_candidates g USING (part_id)) a
         LEFT JOIN best b USING (part_id) LEFT JOIN tmp_building_candidates g USING (part_id)""")
     keys = " AND ".join(f"p.{k} IS NOT DISTINCT FROM t.{k}" for k in _PARTS)
@@ -164,7 +180,7 @@ def resolve_addresses(engine: Engine) -> None:
         LEFT JOIN tmp_address_parts p ON {keys}
         LEFT JOIN tmp_resolved r USING (part_id)
         LEFT JOIN property_golden pg ON pg.property_id = r.property_id AND r.resolution = 'resolved'""")
-    for table in ("tmp_addresses", "tmp_address_parts", "tmp_library", "tmp_dwelling_candidates",
+    for table in ("tmp_addresses", "tmp_address_parts", "tmp_library", "tmp_dwelling_candidates", "tmp_place_candidates",
                   "tmp_building_candidates", "tmp_resolved"):
         engine.drop(table)
 

@@ -307,9 +307,13 @@ def _estimate_section(con, w: _Writer, tables: set[str]) -> str:
         return ""
     rows = con.execute("SELECT district_code, counted, estimate, standard_error, found_by_survey, survey_only, unseen "
                        "FROM recon_resident_estimate ORDER BY district_code NULLS FIRST").fetchall()
+    def n(v) -> str:  # a figure the survey cannot give (no source beside it to compare with)
+        return "—" if v is None else f"{v:,}"
+
     body = "".join(
-        f"<tr><td>{d or '全市 city'}</td><td>{c:,}</td><td>{e:,}</td><td>± {1.96 * (se or 0):,.0f}</td>"
-        f"<td>{f:,}</td><td>{o:,}</td><td>{u:,}</td></tr>" for d, c, e, se, f, o, u in rows)
+        f"<tr><td>{d or '全市 city'}</td><td>{n(c)}</td><td>{n(e)}</td>"
+        f"<td>{'—' if se is None else f'± {1.96 * se:,.0f}'}</td>"
+        f"<td>{n(f)}</td><td>{n(o)}</td><td>{n(u)}</td></tr>" for d, c, e, se, f, o, u in rows)
     classes = con.execute("SELECT kind, recency, persons, found, residency_rate, basis FROM recon_resident_classes "
                           "ORDER BY kind, recency").fetchall()
     cls = "".join(f"<tr><td>{k}</td><td>{r}</td><td>{n:,}</td><td>{f:,}</td>"

@@ -56,11 +56,13 @@ def test_variants_of_one_address_meet(engine):
         "深圳市福田区园岭街道红荔路12号3号楼501",
         "福田区园岭街道红荔路１２号３栋５０１",
         "福田区 园岭街道 红荔路12号三栋五零一室",
-        "深圳福田区园岭街道红荔路12号3幢501附近",
+        "深圳福田区园岭街道红荔路12号3幢501",
     ]
     out = normalise(engine, variants)
     assert len(set(out)) == 1, out
     assert out[0] == "福田区园岭街道红荔路12号3栋501"
+    # near a flat is not the flat: the description stays in the normalised text
+    assert normalise(engine, ["深圳福田区园岭街道红荔路12号3幢501附近"]) == ["福田区园岭街道红荔路12号3栋501附近"]
 
 
 def test_address_outside_the_city_keeps_its_prefix(engine):
@@ -169,7 +171,7 @@ def test_missing_prefixes_are_filled_from_the_config(engine):
 def test_descriptor_is_kept_apart(engine):
     rows = parts(engine, ["福田区红荔路12号3栋501附近", "福田区红荔路12号对面", "福田区红荔路12号3栋501"])
     near = rows["福田区红荔路12号3栋501附近"]
-    assert near["descriptor"] == "附近" and near["address"] == "福田区红荔路12号3栋501"
+    assert near["descriptor"] == "附近" and near["address"] == "福田区红荔路12号3栋501附近"
     assert near["dwelling_key"] == rows["福田区红荔路12号3栋501"]["dwelling_key"]
     assert rows["福田区红荔路12号对面"]["descriptor"] == "对面"
     assert rows["福田区红荔路12号3栋501"]["descriptor"] is None

@@ -42,7 +42,7 @@ ADDRESS_COMPARISON = {
         _level(f"dwelling_key_l = dwelling_key_r AND {_UNITS_AGREE}", "same dwelling, one unit missing",
                m_probability=0.1),
         _level("dwelling_key_l = dwelling_key_r", "same dwelling, other unit", m_probability=0.01),
-        _level("facility_key_l = facility_key_r", "same facility (door number and use, no flat)",
+        _level("facility_key_l = facility_key_r", "same facility (building and use, no flat)",
                m_probability=0.02),
         _level("building_key_l = building_key_r", "same building, other room", m_probability=0.05),
         _else(m_probability=0.04),
@@ -95,10 +95,11 @@ MODEL_COLUMNS = [
 
 
 def _facility_key(alias: str = "") -> str:
-    """A public toilet or a power room has no flat number: at one door number, its use names it."""
+    """A property without flats: a public toilet or a power room at its door number, a village
+    house titled whole; its building and its use name it."""
     a = f"{alias}." if alias else ""
-    return (f"CASE WHEN {a}dwelling_key IS NULL AND {a}use <> 'residential' "
-            f"THEN {a}road || '#' || {a}door_number || '#' || {a}use END")
+    return (f"CASE WHEN {a}dwelling_key IS NULL AND {a}building_key IS NOT NULL "
+            f"THEN {a}building_key || '#' || coalesce({a}use, '') END")
 
 
 BLOCKING_KEYS = {"facility_key": _facility_key()}

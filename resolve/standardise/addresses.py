@@ -53,8 +53,10 @@ DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带", "旁"
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|[{UNIT_WORDS.replace('单元', '')}])")
-# a room number at the very end, after a building, unit or door: 1栋一零四
-_CN_ROOM = re.compile(r"(号楼|单元|[栋幢座号])([零〇一二两三四五六七八九]+)$")
+# a room number at the very end, after a building, unit, door or floor (1栋一零四, 六楼零一), or
+# three or four digits after a name (金晖大厦二三零二)
+_CN_ROOM_TEXT = r"(号楼|单元|[栋幢座号楼层])([零〇一二两三四五六七八九]+)$|()([零〇一二三四五六七八九]{3,4})$"
+_CN_ROOM = re.compile(_CN_ROOM_TEXT)
 _FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
 
 
@@ -97,7 +99,7 @@ def arabic_before_units(text: str | None) -> str | None:
     if text is None:
         return None
     text = _CN_NUMERAL.sub(lambda m: cn_to_arabic(m.group(0)), text)
-    return _CN_ROOM.sub(lambda m: m.group(1) + cn_to_arabic(m.group(2)), text)
+    return _CN_ROOM.sub(lambda m: (m.group(1) or "") + cn_to_arabic(m.group(2) or m.group(4)), text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,22 +165,25 @@ _ROAD_AFTER_VILLAGE = r"[^路街巷\d]{2,12}?(?:大道|路|街|道)(?:[东西南
 # 四坊, 一组) before the house number: the village is part of the place, never dropped.
 _VILLAGE = r"[^路街巷村\d]{1,10}?村"
 _LANE = r"\d+(?:巷|排|坊|组|队|弄|条)"
+# a village written without 村 (白石洲三巷12号), taken only before a lane and a house number
+_VILLAGE_NAME = r"[^路街巷村\d]{2,10}?"
 _DOOR = r"\d+(?:[之-]\d+)?"
 # The place that follows the administrative prefix: a road (a village before it dropped), a
-# village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋). A
+# village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
+# without 村 before a lane and a house number, which correct_place_names reads as the library's). A
 # village is taken only before a lane or a house number (X新村7栋 is an estate).
 HEAD_PARTS_PATTERN = (f"^(?:{_VILLAGE}({_ROAD_AFTER_VILLAGE})|({_ROAD}))?"
-                      f"(?:({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE})(?:({_DOOR})栋)?)?")
-HEAD_PARTS = ("road2", "road", "village", "lane", "door", "village2", "lane2", "door2")
+                      f"(?:({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE})(?:({_DOOR})栋)?"
+                      f"|({_VILLAGE_NAME})({_LANE})({_DOOR})号)?")
+HEAD_PARTS = ("road2", "road", "village", "lane", "door", "village2", "lane2", "door2", "village3", "lane3", "door3")
 HEAD_PATTERN = re.sub(r"\((?!\?)", "(?:", HEAD_PARTS_PATTERN)
 # the parts below the township, as build_address_table and std_property write them
 PLACE_PARTS = ("road", "door_number", "poi", "building", "unit", "floor", "room")
 REST_PARTS = ("poi", "building", "unit", "floor", "room")
 
 
-_TOKEN = re.compile(r"(?P<num>\d+[A-Za-z]?|[A-Za-z]\d*)(?P<word>栋|单元|梯|层|楼|号房|号铺|室|房|铺|号)?"
+_TOKEN = re.compile(r"(?P<num>\d+[A-Za-z]?|[A-Za-z]\d*)(?P<word>栋|单元|梯|层|楼|号房|号商铺|号铺|商铺|室|房|铺|号)?"
                     r"|(?P<dash>-)|(?P<text>[^\dA-Za-z-]+)")
-_ROOM_WORDS = ("号房", "号铺", "室", "房", "铺")
 
 
 class _Unread(Exception):
@@ -254,7 +259,7 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
 
     Read as a name (an estate, a tower) and then numbers, each with its unit word: 栋 (号楼 幢
     座 as build_address_table writes them) a building, 单元 / 梯 a unit, 层 / 楼 a floor, 室 房
-    号房 铺 a room; 号 a room after a building, unit, floor or door number, else a building
+    号房 铺 商铺 a room (a shop: 101商铺 is room 101); 号 a room after a building, unit, floor or door number, else a building
     when more follows (碧海花园3号502); a letter and a number a building and its room (B502);
     a dashed run (see _dashed); a room of one or two digits after a floor is a flat on it
     (5楼2号, 5层02 -> 502); a bare number last is a room. What does not read so (words after
@@ -689,8 +694,9 @@ ADDRESS_COLUMNS = ("raw", "address", "building_key", "dwelling_key", "province",
 def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     """``out_table``, one row per distinct raw address, with ADDRESS_COLUMNS:
 
-    ``raw``; ``address`` (the normalised text, own province and city and descriptors
-    dropped); ``building_key`` and ``dwelling_key`` (see address_keys); ``province``,
+    ``raw``; ``address`` (the normalised text, own province and city dropped, a descriptor
+    kept at its end: 华夏路29号对面 is not 华夏路29号); ``building_key`` and ``dwelling_key``
+    (rs_building_key, rs_dwelling_key); ``province``,
     ``city`` (filled from the config when the text names no other), ``district``,
     ``district_code`` (the config city's districts only), ``street``, ``community``;
     ``road``, ``door_number`` (13, 3之1), ``poi`` (an estate or building name standing for
@@ -709,7 +715,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     engine.create_table("tmp_addr", f"""
         SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
-    pattern = f"'[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|(号楼|单元|[栋幢座号])[零〇一二两三四五六七八九]+$'"
+    pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|{_CN_ROOM_TEXT}")
     numerals = [r[0] for r in engine.fetchall(
         f"SELECT DISTINCT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})")]
     engine.create_table_from_frame("tmp_addr_numerals", pd.DataFrame(
@@ -752,9 +758,10 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
                     JOIN tmp_addr_admin_names m ON m.admin = coalesce(c.admin, '') AND m.towns = c.towns))""")
     groups = ", ".join(quote_literal(g) for g in HEAD_PARTS)
     engine.create_table("tmp_addr_head", f"""
-        SELECT head, nullif(coalesce(nullif(h.road2, ''), h.road) || coalesce(nullif(h.village, ''), h.village2)
-                            || coalesce(nullif(h.lane, ''), h.lane2), '') AS road,
-               nullif(replace(coalesce(nullif(h.door, ''), h.door2), '-', '之'), '') AS door_number
+        SELECT head, nullif(coalesce(nullif(h.road2, ''), h.road)
+                            || coalesce(nullif(h.village, ''), nullif(h.village2, ''), h.village3)
+                            || coalesce(nullif(h.lane, ''), nullif(h.lane2, ''), h.lane3), '') AS road,
+               nullif(replace(coalesce(nullif(h.door, ''), nullif(h.door2, ''), h.door3), '-', '之'), '') AS door_number
         FROM (SELECT head, regexp_extract(head, {quote_literal(HEAD_PARTS_PATTERN)}, [{groups}]) AS h
               FROM (SELECT DISTINCT head FROM tmp_addr_std WHERE head <> ''))""")
     rests = engine.fetchall("SELECT DISTINCT a.rest, h.door_number IS NOT NULL FROM tmp_addr_std a "
@@ -770,7 +777,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
          AND length(h.road) - length(d.district_short) >= 3
         GROUP BY head""")
     engine.create_table(out_table, """
-        SELECT raw, address,
+        SELECT raw, address || coalesce(descriptor, '') AS address,
                rs_building_key(road, door_number, poi, building, room) AS building_key,
                rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
                province, city, district, district_code, street, community,
@@ -797,9 +804,18 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
         engine.drop(table)
 
 
+# the short names of the city's districts and streets, and a district's before its street's
+# (福田莲花), each with its district
+_DIVISION_SHORTS = """
+    WITH streets AS (SELECT district_code, regexp_replace(street, '(街道|镇|乡)$', '') AS short FROM ref_street)
+    SELECT district_code, short FROM streets
+    UNION SELECT district_code, district_short FROM ref_district WHERE district_short <> district
+    UNION SELECT district_code, d.district_short || s.short FROM streets s JOIN ref_district d USING (district_code)"""
+
+
 def strip_division_prefix(engine: Engine, table: str) -> None:
     """A district or street written without its suffix before the place (桂园五和路 for 桂园街道
-    五和路, 坪山富华华庭, 航城白石洲村2坊): the in-city rows of ``table`` take the road (or, where
+    五和路, 坪山富华华庭, 航城白石洲村2坊, 福田莲花金晖大厦): the in-city rows of ``table`` take the road (or, where
     no door number is written, the estate's name) without it where the library knows the name
     left in that district, and the name as written not, or by a third as many records at most
     (沙井市场路, a road named after its town, stays), at least three characters are left, and the division lies in the row's district
@@ -824,8 +840,7 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
                 FROM (SELECT r.name, p.district_code, any_value(d.district) AS district,
                              arg_max(substr(r.name, length(p.short) + 1), length(p.short)) AS short_name
                       FROM (SELECT DISTINCT {column} AS name FROM {t} t WHERE in_city AND {column} IS NOT NULL AND {where}) r
-                      JOIN (SELECT district_code, regexp_replace(street, '(街道|镇|乡)$', '') AS short FROM ref_street
-                            UNION SELECT district_code, district_short FROM ref_district WHERE district_short <> district) p
+                      JOIN ({_DIVISION_SHORTS}) p
                         ON length(p.short) >= 2 AND starts_with(r.name, p.short) AND length(r.name) - length(p.short) >= 3
                       JOIN ref_district d USING (district_code)
                       JOIN {names} k ON k.kind = '{kind}' AND k.district_code = p.district_code

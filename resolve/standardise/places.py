@@ -20,8 +20,10 @@ for:
   strip_division_prefix tells a district's or street's short name written before a place
   (桂园五和路, 坪山富华华庭) from a road named after its town (沙井市场路).
 - ``correct_place_names``: a road (a village and its lane too) or an estate name the library
-  does not know, one character (not a digit or letter) from exactly one name it knows in the
-  district (阳树花园 / 红树花园, 岗围新村 / 岗厦新村), is read as that name; ``name_as_written``
+  does not know, one character replaced, left out or added from exactly one name it knows in
+  the district (阳树花园 / 红树花园, 岗围新村 / 岗厦新村, 白石洲3巷 / 白石洲村3巷), is read as
+  that name, where the character is none that tells places apart (a number, a numeral, a
+  direction: 莲花一村 / 莲花二村, 上沙村 / 下沙村 stay two); ``name_as_written``
   keeps what was written (relate gives such a resolution a lower confidence). In the property
   records themselves only a rare name is corrected, and only where the common name holds the
   same flat: two real estates a character apart must stay two.
@@ -118,15 +120,21 @@ def fill_places(engine: Engine, table: str) -> None:
           AND t.district_code IS NOT DISTINCT FROM f.district_code""")
 
 
+# characters that tell two places apart: numbers and letters are never read as a typo; a numeral,
+# a direction and the like never for another (莲花一村 / 莲花二村, 上沙村 / 下沙村, 东路 / 西路: 高新 /
+# 高兴 is a typo), nor left out or added (固戍村 / 固戍新村)
+_KEPT = "'[0-9A-Za-z零〇一二两三四五六七八九十百东西南北中上下前后内外新老旧大小]'"
 # the names correct_place_names reads: a road (a village and lane too), an estate's name where no
 # door number is written
 _NAMED = (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL"))
 
 
 def _variants(rows: str) -> str:
-    """Each name of ``rows`` (name, district_code) with one character at a time replaced by *."""
+    """Each name of ``rows`` (name, district_code) with one character at a time replaced by *
+    (``variant``) or left out (``shorter``), and that character (``ch``)."""
     return f"""SELECT name, district_code, i, substr(name, i, 1) AS ch,
-                      substr(name, 1, i - 1) || '*' || substr(name, i + 1) AS variant
+                      substr(name, 1, i - 1) || '*' || substr(name, i + 1) AS variant,
+                      substr(name, 1, i - 1) || substr(name, i + 1) AS shorter
                FROM (SELECT *, unnest(range(1, length(name) + 1)) AS i FROM ({rows}) WHERE length(name) >= 3)"""
 
 
@@ -161,13 +169,24 @@ def correct_place_names(engine: Engine, table: str) -> None:
                    building_key = rs_building_key({road}, t.door_number, {poi}, t.building, t.room),
                    dwelling_key = rs_dwelling_key({road}, t.door_number, {poi}, t.building, t.room)
             FROM (
-                SELECT w.name, w.district_code, min(k.name) AS known
-                FROM ({_variants(written)}) w
-                JOIN ({_variants(known)}) k ON k.variant = w.variant AND k.name <> w.name
-                 AND (w.district_code IS NULL OR k.district_code = w.district_code)
-                WHERE NOT regexp_matches(w.ch || k.ch, '[0-9A-Za-z]')
-                GROUP BY w.name, w.district_code
-                HAVING count(DISTINCT k.name) = 1
+                SELECT name, district_code, min(known) AS known
+                FROM (  -- one character replaced, left out or added
+                    SELECT w.name, w.district_code, k.name AS known, k.district_code AS known_district
+                    FROM ({_variants(written)}) w JOIN ({_variants(known)}) k ON k.variant = w.variant
+                    WHERE NOT regexp_matches(w.ch || k.ch, '[0-9A-Za-z]')
+                      AND NOT (regexp_matches(w.ch, {_KEPT}) AND regexp_matches(k.ch, {_KEPT}))
+                    UNION ALL
+                    SELECT w.name, w.district_code, k.name, k.district_code
+                    FROM ({written}) w JOIN ({_variants(known)}) k ON k.shorter = w.name
+                    WHERE NOT regexp_matches(k.ch, {_KEPT})
+                    UNION ALL
+                    SELECT w.name, w.district_code, k.name, k.district_code
+                    FROM ({_variants(written)}) w JOIN ({known}) k ON w.shorter = k.name
+                    WHERE NOT regexp_matches(w.ch, {_KEPT})
+                ) c(name, district_code, known, known_district)
+                WHERE known <> name AND (district_code IS NULL OR known_district = district_code)
+                GROUP BY name, district_code
+                HAVING count(DISTINCT known) = 1
             ) f
             WHERE {where} AND t.{column} = f.name AND t.district_code IS NOT DISTINCT FROM f.district_code
             {same_flat if library else ""}""")
