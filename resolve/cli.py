@@ -196,6 +196,12 @@ def evaluate(registry_dir: str, truth_dir: str) -> None:
     """Score a registry against ground truth: precision / recall / F1 of persons, enterprises
     and properties, twins and branches merged, and the accuracy of every relation.
 
+    The residence is scored over the people a department knows (residence_accuracy), over
+    every living resident of the truth (residence_accuracy_living) and over those whose
+    records state a residence (residence_accuracy_stated); residence_resolution_share_* and
+    site_resolution_share_* give the share of addresses resolved to a property, to a building,
+    ambiguous, not found, outside the city and incomplete.
+
     \b
     Example:
         resolve evaluate --registry out/demo --truth build/demo-city
