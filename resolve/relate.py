@@ -41,9 +41,12 @@ _AGREEMENT = "(a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT"
 
 
 def _address_parts(table: str) -> str:
-    """One row per normalised address of an address table (raw spellings collapse)."""
+    """One row per normalised address of an address table (raw spellings collapse), with
+    ``part_id``: its parts (_PARTS) as one text, NULL and '' kept apart."""
     cols = ", ".join(f"any_value({c}) AS {c}" for c in ADDRESS_COLUMNS if c != "address")
-    return f"SELECT address, {cols} FROM {table} WHERE address IS NOT NULL GROUP BY address"
+    part_id = ", ".join(f"coalesce({c}, chr(30))" for c in _PARTS)
+    return (f"SELECT *, concat_ws(chr(31), {part_id}) AS part_id FROM ("
+            f"SELECT address, {cols} FROM {table} WHERE address IS NOT NULL GROUP BY address)")
 
 
 def _library(engine: Engine) -> None:
@@ -93,8 +96,8 @@ def resolve_addresses(engine: Engine) -> None:
     engine.create_table("tmp_addresses", " UNION ALL ".join(parts))
     cols = ", ".join(_PARTS)
     engine.create_table("tmp_address_parts", f"""
-        SELECT row_number() OVER () AS part_id, *
-        FROM (SELECT DISTINCT {cols} FROM tmp_addresses WHERE building_key IS NOT NULL AND in_city)""")
+        SELECT *, rs_place(road, door_number, poi) AS place
+        FROM (SELECT DISTINCT part_id, {cols} FROM tmp_addresses WHERE building_key IS NOT NULL AND in_city)""")
     _library(engine)
     engine.create_table("tmp_dwelling_candidates", f"""
         SELECT a.part_id, l.property_id,
@@ -107,19 +110,27 @@ def resolve_addresses(engine: Engine) -> None:
     engine.create_table("tmp_place_candidates", f"""
         SELECT a.part_id, l.property_id, max({_AGREEMENT}) AS agreement
         FROM tmp_address_parts a
-        JOIN tmp_library l ON l.place = rs_place(a.road, a.door_number, a.poi) AND l.room = a.room AND {_COMPATIBLE}
+        JOIN tmp_library l ON l.place = a.place AND l.room = a.room AND {_COMPATIBLE}
         WHERE a.building IS NULL AND l.building IS NOT NULL AND a.dwelling_key IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
         GROUP BY ALL""")
+    # per distinct building, unit and district written (far fewer than the addresses)
     engine.create_table("tmp_building_candidates", f"""
-        SELECT a.part_id, count(DISTINCT l.property_id) AS n_properties,
-               min(l.property_id) AS property_id, bool_and(l.room IS NULL) AS roomless,
-               CASE WHEN count(DISTINCT l.district_code) = 1 THEN min(l.district_code) END AS district_code
-        FROM tmp_address_parts a JOIN tmp_library l ON l.building_key = a.building_key AND {_COMPATIBLE}
-        -- no building written where the place has numbered buildings: which one is not said
-        WHERE a.building IS NOT NULL OR NOT EXISTS (
-            SELECT 1 FROM tmp_library o WHERE o.place = rs_place(a.road, a.door_number, a.poi) AND o.building IS NOT NULL)
-        GROUP BY a.part_id""")
+        WITH written AS (
+            SELECT DISTINCT building_key, unit, district_code FROM tmp_address_parts a
+            -- no building written where the place has numbered buildings: which one is not said
+            WHERE building IS NOT NULL
+               OR place NOT IN (SELECT place FROM tmp_library WHERE building IS NOT NULL)
+        ), found AS (
+            SELECT a.building_key, a.unit, a.district_code, count(DISTINCT l.property_id) AS n_properties,
+                   min(l.property_id) AS property_id, bool_and(l.room IS NULL) AS roomless,
+                   CASE WHEN count(DISTINCT l.district_code) = 1 THEN min(l.district_code) END AS b_district_code
+            FROM written a JOIN tmp_library l ON l.building_key = a.building_key AND {_COMPATIBLE}
+            GROUP BY ALL
+        )
+        SELECT a.part_id, f.n_properties, f.property_id, f.roomless, f.b_district_code AS district_code
+        FROM tmp_address_parts a JOIN found f ON f.building_key = a.building_key
+         AND f.unit IS NOT DISTINCT FROM a.unit AND f.district_code IS NOT DISTINCT FROM a.district_code""")
     c = CONFIDENCE
     engine.create_table("tmp_resolved", f"""
         WITH flats AS (
@@ -162,8 +173,7 @@ def resolve_addresses(engine: Engine) -> None:
         FROM (SELECT a.*, coalesce(g.n_properties = 1 AND g.roomless, false) AS whole
               FROM tmp_address_parts a LEFT JOIN tmp_building_candidates g USING (part_id)) a
         LEFT JOIN best b USING (part_id) LEFT JOIN tmp_building_candidates g USING (part_id)""")
-    keys = " AND ".join(f"p.{k} IS NOT DISTINCT FROM t.{k}" for k in _PARTS)
-    engine.create_table("address_resolution", f"""
+    engine.create_table("address_resolution", """
         SELECT t.entity, t.entity_id, t.role, t.source, t.record_key, t.updated_at, t.address,
                coalesce(t.district_code, pg.district_code, r.building_district_code) AS district_code,
                t.dwelling_key, t.building_key,
@@ -177,7 +187,6 @@ def resolve_addresses(engine: Engine) -> None:
                     ELSE 'not_found' END AS resolution,
                r.confidence
         FROM tmp_addresses t
-        LEFT JOIN tmp_address_parts p ON {keys}
         LEFT JOIN tmp_resolved r USING (part_id)
         LEFT JOIN property_golden pg ON pg.property_id = r.property_id AND r.resolution = 'resolved'""")
     for table in ("tmp_addresses", "tmp_address_parts", "tmp_library", "tmp_dwelling_candidates", "tmp_place_candidates",
