@@ -290,3 +290,34 @@ def test_parts_written_in_their_own_columns(fn, raw, std):
 def test_keys(engine, road, door, poi, building, room, keys):
     assert engine.fetchall("SELECT rs_building_key(?, ?, ?, ?, ?), rs_dwelling_key(?, ?, ?, ?, ?)",
                            [road, door, poi, building, room] * 2)[0] == keys
+
+
+def _city_parts(city, region_code, values):
+    e = Engine()
+    register_macros(e)
+    register_address_macros(e, city, region_code)
+    e.create_table_from_frame("t", pd.DataFrame({"raw": values}))
+    build_address_table(e, "SELECT raw FROM t", "o")
+    rows = {r["raw"]: r for r in e.df("SELECT * FROM o").to_dict("records")}
+    e.close()
+    return rows
+
+
+def test_other_cities_forms():
+    """Forms other cities write: Shanghai's 弄, Beijing's 号院 and towers with Latin names,
+    Chengdu's numbered road sections and rural groups."""
+    sh = _city_parts("上海市", "310000", ["上海市浦东新区张江镇祖冲之路123弄4号502室", "浦东新区祖冲之路123弄4号502"])
+    assert {r["dwelling_key"] for r in sh.values()} == {"祖冲之路123弄4号##502"}
+    bj = _city_parts("北京市", "110000", ["北京市朝阳区建国路88号SOHO现代城A座1201", "朝阳区建国路88号A座12层1201室",
+                                         "北京市海淀区中关村南大街5号院3号楼2单元401", "海淀区中关村南大街5号3号楼2单元401"])
+    assert bj["北京市朝阳区建国路88号SOHO现代城A座1201"]["poi"] == "SOHO现代城"
+    assert bj["北京市朝阳区建国路88号SOHO现代城A座1201"]["dwelling_key"] == \
+        bj["朝阳区建国路88号A座12层1201室"]["dwelling_key"] == "建国路88号#A#1201"
+    # 中关村 is part of the road's name, not a village before it
+    assert {bj[k]["dwelling_key"] for k in list(bj)[2:]} == {"中关村南大街5号#3#401"}
+    cd = _city_parts("成都市", "510100", ["武侯区人民南路四段11号1栋2单元5楼3号", "成都市武侯区人民南路4段11号1栋2单元503",
+                                         "四川省成都市武侯区簇桥街道龙井村三组12号"])
+    assert cd["武侯区人民南路四段11号1栋2单元5楼3号"]["dwelling_key"] == \
+        cd["成都市武侯区人民南路4段11号1栋2单元503"]["dwelling_key"] == "人民南路4段11号#1#503"
+    village = cd["四川省成都市武侯区簇桥街道龙井村三组12号"]
+    assert (village["street"], village["road"], village["door_number"]) == ("簇桥街道", "龙井村3组", "12")

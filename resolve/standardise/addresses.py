@@ -48,7 +48,7 @@ PROVINCES = {
     "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }
 
-UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯"
+UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯段期"
 DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带", "旁")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
@@ -157,10 +157,8 @@ def admin_pattern(region_code: str, towns: bool = True) -> str:
     return "^" + "".join(groups)
 
 
-_ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中]段)?"
-# a road of at least two characters before its suffix, after a village that is no part of it
-# (墩头村龙翔二路43号: the door number is the road's)
-_ROAD_AFTER_VILLAGE = r"[^路街巷\d]{2,12}?(?:大道|路|街|道)(?:[东西南北中]段)?"
+# a road, with its section (深南大道东段, 人民南路四段)
+_ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中一二三四五六七八九十\d]段)?"
 # An urban village or a rural group: X村 (X新村) with its lane, row, block or group (三巷, 二排,
 # 四坊, 一组) before the house number: the village is part of the place, never dropped.
 _VILLAGE = r"[^路街巷村\d]{1,10}?村"
@@ -168,22 +166,25 @@ _LANE = r"\d+(?:巷|排|坊|组|队|弄|条)"
 # a village written without 村 (白石洲三巷12号), taken only before a lane and a house number
 _VILLAGE_NAME = r"[^路街巷村\d]{2,10}?"
 _DOOR = r"\d+(?:[之-]\d+)?"
-# The place that follows the administrative prefix: a road (a village before it dropped), a
-# village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
+# The place that follows the administrative prefix: a road (a village written before it is
+# dropped by strip_division_prefix where the library knows the road: 墩头村龙翔二路), a village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
 # without 村 before a lane and a house number, which correct_place_names reads as the library's). A
 # village is taken only before a lane or a house number (X新村7栋 is an estate).
-HEAD_PARTS_PATTERN = (f"^(?:{_VILLAGE}({_ROAD_AFTER_VILLAGE})|({_ROAD}))?"
+HEAD_PARTS_PATTERN = (f"^({_ROAD})?"
                       f"(?:({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE})(?:({_DOOR})栋)?"
                       f"|({_VILLAGE_NAME})({_LANE})({_DOOR})号)?")
-HEAD_PARTS = ("road2", "road", "village", "lane", "door", "village2", "lane2", "door2", "village3", "lane3", "door3")
+HEAD_PARTS = ("road", "village", "lane", "door", "village2", "lane2", "door2", "village3", "lane3", "door3")
 HEAD_PATTERN = re.sub(r"\((?!\?)", "(?:", HEAD_PARTS_PATTERN)
 # the parts below the township, as build_address_table and std_property write them
 PLACE_PARTS = ("road", "door_number", "poi", "building", "unit", "floor", "room")
 REST_PARTS = ("poi", "building", "unit", "floor", "room")
 
 
-_TOKEN = re.compile(r"(?P<num>\d+[A-Za-z]?|[A-Za-z]\d*)(?P<word>栋|单元|梯|层|楼|号房|号商铺|号铺|商铺|室|房|铺|号)?"
-                    r"|(?P<dash>-)|(?P<text>[^\dA-Za-z-]+)")
+# a name (two Latin letters or more are a name: SOHO现代城), a number or a letter with its unit
+# word, a dash
+_TOKEN = re.compile(r"(?P<text>(?:[A-Za-z]{2,}|[^\dA-Za-z-])+)"
+                    r"|(?P<num>\d+[A-Za-z]?|[A-Za-z]\d*)(?P<word>栋|单元|梯|层|楼|号房|号商铺|号铺|商铺|室|房|铺|号)?"
+                    r"|(?P<dash>-)")
 
 
 class _Unread(Exception):
@@ -758,7 +759,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
                     JOIN tmp_addr_admin_names m ON m.admin = coalesce(c.admin, '') AND m.towns = c.towns))""")
     groups = ", ".join(quote_literal(g) for g in HEAD_PARTS)
     engine.create_table("tmp_addr_head", f"""
-        SELECT head, nullif(coalesce(nullif(h.road2, ''), h.road)
+        SELECT head, nullif(h.road
                             || coalesce(nullif(h.village, ''), nullif(h.village2, ''), h.village3)
                             || coalesce(nullif(h.lane, ''), nullif(h.lane2, ''), h.lane3), '') AS road,
                nullif(replace(coalesce(nullif(h.door, ''), nullif(h.door2, ''), h.door3), '-', '之'), '') AS door_number
@@ -815,13 +816,14 @@ _DIVISION_SHORTS = """
 
 def strip_division_prefix(engine: Engine, table: str) -> None:
     """A district or street written without its suffix before the place (桂园五和路 for 桂园街道
-    五和路, 坪山富华华庭, 航城白石洲村2坊, 福田莲花金晖大厦): the in-city rows of ``table`` take the road (or, where
-    no door number is written, the estate's name) without it where the library knows the name
-    left in that district, and the name as written not, or by a third as many records at most
-    (沙井市场路, a road named after its town, stays), at least three characters are left, and the division lies in the row's district
-    (or, for a row without a district, in one district only, whose code the row takes).
-    The library is ``std_place_name`` (the names of std_property's places), or the table
-    itself while the library is being built. Building and dwelling keys are rewritten."""
+    五和路, 坪山富华华庭, 航城白石洲村2坊, 福田莲花金晖大厦), or a village before a road (墩头村龙翔二路):
+    the in-city rows of ``table`` take the road (or, where no door number is written, the
+    estate's name) without it where the library knows the name left in the division's
+    district, and the name as written not, or by a third as many records at most (沙井市场路, a
+    road named after its town, and 中关村南大街 stay), at least three characters are left, and
+    that district is the row's (or, for a row without a district, the only one, whose code the
+    row takes). The library is ``std_place_name`` (the names of std_property's places), or the
+    table itself while the library is being built. Building and dwelling keys are rewritten."""
     t = quote_ident(table)
     names = (NAME_TABLE if engine.has_table(NAME_TABLE) else
              f"(SELECT name, kind, district_code, count(*) AS n FROM ("
@@ -830,24 +832,32 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
              f"GROUP BY ALL)")
     for column, kind, where in (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL")):
         road, poi = ("s.short_name", "t.poi") if column == "road" else ("t.road", "s.short_name")
+        village = (f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _VILLAGE)}) FROM written"
+                   if column == "road" else "")
         engine.execute(f"""
             UPDATE {t} AS t SET {column} = s.short_name,
                    district_code = coalesce(t.district_code, s.district_code), district = coalesce(t.district, s.district),
                    building_key = rs_building_key({road}, t.door_number, {poi}, t.building, t.room),
                    dwelling_key = rs_dwelling_key({road}, t.door_number, {poi}, t.building, t.room)
             FROM (
+                WITH written AS (
+                    SELECT DISTINCT {column} AS name FROM {t} t WHERE in_city AND {column} IS NOT NULL AND {where}
+                ), prefixes AS (  -- a division's short name (its district), a village (any district)
+                    SELECT w.name, p.district_code, p.short FROM written w
+                    JOIN ({_DIVISION_SHORTS}) p ON length(p.short) >= 2 AND starts_with(w.name, p.short)
+                    {village}
+                )
                 SELECT *, count(*) OVER (PARTITION BY name) AS n_districts
-                FROM (SELECT r.name, p.district_code, any_value(d.district) AS district,
-                             arg_max(substr(r.name, length(p.short) + 1), length(p.short)) AS short_name
-                      FROM (SELECT DISTINCT {column} AS name FROM {t} t WHERE in_city AND {column} IS NOT NULL AND {where}) r
-                      JOIN ({_DIVISION_SHORTS}) p
-                        ON length(p.short) >= 2 AND starts_with(r.name, p.short) AND length(r.name) - length(p.short) >= 3
-                      JOIN ref_district d USING (district_code)
-                      JOIN {names} k ON k.kind = '{kind}' AND k.district_code = p.district_code
-                                    AND k.name = substr(r.name, length(p.short) + 1)
-                      WHERE NOT EXISTS (SELECT 1 FROM {names} f WHERE f.kind = '{kind}' AND f.name = r.name
-                                          AND f.district_code = p.district_code AND 3 * f.n > k.n)
-                      GROUP BY r.name, p.district_code)
+                FROM (SELECT c.name, k.district_code, any_value(d.district) AS district,
+                             arg_max(substr(c.name, length(c.short) + 1), length(c.short)) AS short_name
+                      FROM prefixes c
+                      JOIN {names} k ON k.kind = '{kind}' AND k.name = substr(c.name, length(c.short) + 1)
+                                    AND (c.district_code IS NULL OR k.district_code = c.district_code)
+                      JOIN ref_district d ON d.district_code = k.district_code
+                      WHERE c.short <> '' AND length(c.name) - length(c.short) >= 3
+                        AND NOT EXISTS (SELECT 1 FROM {names} f WHERE f.kind = '{kind}' AND f.name = c.name
+                                          AND f.district_code = k.district_code AND 3 * f.n > k.n)
+                      GROUP BY c.name, k.district_code)
             ) s
             WHERE t.in_city AND {where} AND t.{column} = s.name
               AND (t.district_code = s.district_code OR (t.district_code IS NULL AND s.n_districts = 1))""")
