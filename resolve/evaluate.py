@@ -76,7 +76,11 @@ precision in ``score_clusters``; the ``_known`` / ``_resolved`` count beside it 
   statement (as above: an ``address_resolution`` row of role ``residence`` for one of their
   records; without that table, any linked record), and ``residence_accuracy_stated`` the
   accuracy over those. Unlike ``residence_accuracy`` these leave out a dead or moved-out person
-  whose old flat the truth still names.
+  whose old flat the truth still names. ``residence_flat_stated_living_share`` and
+  ``residence_accuracy_flat_stated``: the same over the living residents one of whose
+  statements names a flat a property department holds (its ``dwelling_key`` is a property
+  record's): a statement of a house, a floor or a building (甘坑村1巷2号, 5楼), or of a flat no
+  property department records, can place nobody in a flat.
 - ``registered_property``: persons.csv ``registered_property_uid`` vs
   ``person_registered_property(person_id, property_id)``, likewise (role ``registered``).
 - ``legal_rep``: enterprises.csv ``legal_rep_person_uid`` vs
@@ -353,7 +357,9 @@ class _Evaluation:
         """residence_living_residents, residence_accuracy_living, residence_stated_living_share
         and residence_accuracy_stated: the residence scored over every living resident of the
         truth, whether or not a department knows them (``stated``, ``facts``: as in
-        ``person_properties``)."""
+        ``person_properties``); residence_flat_stated_living_share and
+        residence_accuracy_flat_stated: over those whose statement names a flat some property
+        department holds."""
         living = [f"{truth_column} IS NOT NULL"]
         if self.has_truth("eval_persons", "status"):
             living.append("coalesce(status, '') NOT IN ('deceased', 'moved_out')")
@@ -370,6 +376,21 @@ class _Evaluation:
             "residence_stated_living_share": _ratio(known_stated, known),
             "residence_accuracy_stated": _ratio(correct_stated, known_stated),
         })
+        if self.has("address_resolution", "entity", "role", "source", "record_key", "dwelling_key") and \
+                self.has("std_property", "dwelling_key"):
+            # those of them whose statement names a flat the property departments hold (its
+            # dwelling key is a property record's): the statement says which flat, and there
+            # is a property to place them at
+            flat = f"""SELECT t.person_uid FROM eval_person_records t
+                       SEMI JOIN address_resolution a ON a.source = t.source AND a.record_key = t.record_key
+                        AND a.entity = 'person' AND a.role = 'residence'
+                        AND a.dwelling_key IN (SELECT dwelling_key FROM std_property)"""
+            known_flat, _, _, correct_flat = self.relation_counts(
+                f"SELECT * FROM ({living_sql}) WHERE subject_uid IN ({flat})", "person", *facts)
+            self.metrics.update({
+                "residence_flat_stated_living_share": _ratio(known_flat, known),
+                "residence_accuracy_flat_stated": _ratio(correct_flat, known_flat),
+            })
 
     def resolution_shares(self) -> None:
         """``<role>_resolution_rows`` and ``<role>_resolution_share_<value>`` for persons'

@@ -448,3 +448,21 @@ def test_cli_table_lists_living_and_resolution_metrics(tmp_path):
     for key in LIVING_KEYS + [f"{role}_resolution_share_{v}" for role in ("residence", "site") for v in RESOLUTIONS]:
         assert key in result.output, key
     assert "0.4000" in result.output  # residence_accuracy_living
+
+
+def test_residence_over_those_who_name_a_flat_the_library_holds(tmp_path):
+    # L1's r1 and L2's r2 name a flat some property record holds (k1, k2); L3's r3 names one no
+    # property department records (kx); g1 names a building only. Of the five living residents,
+    # L1 and L2 named a flat (2 / 5): L1 is placed right, L2 wrong (1 / 2).
+    registry = dict(LIVING_REGISTRY)
+    keys = {"r1": "k1", "r2": "k2", "r3": "kx", "zz": "k3"}
+    registry["address_resolution"] = (AR_COLUMNS + ["dwelling_key"], [
+        r + (keys.get(r[4]),) for r in LIVING_REGISTRY["address_resolution"][1]])
+    registry["std_property"] = (["source", "record_key", "dwelling_key"], [
+        ("real_estate", "t1", "k1"), ("real_estate", "t2", "k2"), ("real_estate", "t3", "k3")])
+    m = evaluate_registry(write_registry(tmp_path / "out", registry), write_truth(tmp_path / "city", truth=LIVING_TRUTH))
+    assert m["residence_flat_stated_living_share"] == pytest.approx(2 / 5)
+    assert m["residence_accuracy_flat_stated"] == pytest.approx(1 / 2)
+    # without dwelling keys the figures are not given
+    m = evaluate_registry(write_registry(tmp_path / "out2", LIVING_REGISTRY), write_truth(tmp_path / "city2", truth=LIVING_TRUTH))
+    assert "residence_accuracy_flat_stated" not in m
