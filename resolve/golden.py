@@ -175,14 +175,25 @@ def build_person_golden(engine: Engine, config: Config) -> None:
             FROM tmp_person_winners l LEFT JOIN std_person s USING (source, record_key)
             LEFT JOIN tmp_override_values o ON l.source = 'override' AND o.override_id = l.record_key
             WHERE l.attribute = 'status'
+        ), id_checks AS (
+            -- an ID is valid as some record wrote it (18 digits passing the check character),
+            -- never as we completed it from 15 digits; an override's ID as it passes the check
+            SELECT l.person_id,
+                   CASE WHEN l.source = 'override'
+                        THEN rs_id_valid(l.value, DATE {quote_literal(config.snapshot_date.isoformat())})
+                        ELSE bool_or(s.id_valid) END AS id_valid
+            FROM tmp_person_winners l
+            LEFT JOIN cluster_person c ON c.person_id = l.person_id
+            LEFT JOIN std_person s ON s.rid = c.rid AND s.id_number = l.value
+            WHERE l.attribute = 'id_number'
+            GROUP BY l.person_id, l.source, l.value
         )
-        SELECT m.person_id, g.id_number,
-               coalesce(rs_id_valid(g.id_number, DATE {quote_literal(config.snapshot_date.isoformat())}), false)
-                   AS id_valid,
+        SELECT m.person_id, g.id_number, coalesce(ic.id_valid, false) AS id_valid,
                g.* EXCLUDE (person_id, id_number, status),
                coalesce(g.status, 'active') AS status, d.status_date,
                m.n_records, m.n_sources, m.sources, m.min_match_probability
         FROM members m LEFT JOIN golden g USING (person_id) LEFT JOIN status_dates d USING (person_id)
+        LEFT JOIN id_checks ic USING (person_id)
         ORDER BY m.person_id""")
     engine.drop("tmp_person_winners")
     engine.drop("tmp_override_values")

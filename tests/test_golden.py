@@ -95,3 +95,16 @@ def test_counts_and_sources():
     g, _ = golden(rows, config([]))
     assert (g["n_records"], g["n_sources"], g["sources"]) == (3, 2, "grid,police")
     assert g["status"] == "active"
+
+
+def test_an_id_completed_from_15_digits_is_not_valid():
+    # 110105491231002 written in 15 digits: its 18-digit form passes the check character only
+    # because the standardiser computed it, so the golden ID is not "valid"
+    rows = [record(1, "police", id_number=VALID, id_valid=False, name_std="张伟"),
+            record(2, "grid", id_number=VALID, id_valid=False, name_std="张伟")]
+    g, _ = golden(rows, config([]))
+    assert g["id_number"] == VALID and not g["id_valid"]
+    # written as 18 digits by any record: valid
+    rows[1]["id_valid"] = True
+    g, _ = golden(rows, config([]))
+    assert g["id_valid"]
