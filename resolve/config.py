@@ -239,6 +239,24 @@ def _fmt_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    """Where a YAML error starts: a quote left open (the line it opens on, not where the
+    parser gave up, often the end of the file), else the construct being scanned, else the
+    line the parser stopped at."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark else 1
+    for number, content in enumerate(text.splitlines()[:line], start=1):
+        body = content.split(" #", 1)[0]
+        for quote in ('"', "'"):
+            if body.replace("\\" + quote, "").count(quote) % 2:
+                return (f"{path}:{number}: not valid YAML: the {quote} quote opened on this line is not closed "
+                        f"(the parser stopped at line {line}); close it")
+    context = getattr(exc, "context_mark", None)
+    if context is not None and any(w in (getattr(exc, "context", "") or "") for w in ("scanning", "flow")):
+        line = context.line + 1
+    return f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax at that line"
+
+
 def load_config(path: str | Path, check_files: bool = True) -> Config:
     """Load and validate a config; raise ConfigError listing every problem found."""
     path = Path(path)
@@ -248,10 +266,7 @@ def load_config(path: str | Path, check_files: bool = True) -> Config:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise ConfigError([f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}); "
-                           "fix the syntax at that line"]) from None
+        raise ConfigError([_yaml_problem(path, text, exc)]) from None
     if not isinstance(data, dict):
         raise ConfigError([f"{path}:1: the config must be a mapping with keys city, region_code, "
                            "snapshot_date, sources"])

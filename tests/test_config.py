@@ -101,6 +101,20 @@ def test_broken_yaml_names_the_line(tmp_path):
     assert message.startswith(f"{path}:") and "not valid YAML" in message
 
 
+def test_broken_yaml_names_the_line_where_the_problem_starts(tmp_path):
+    path = tmp_path / "c.yaml"
+    # an unclosed quote on line 2: the parser only gives up at the end of the file
+    path.write_text("city: 深圳市\nregion_code: \"440300\nsnapshot_date: 2026-10-31\nsources:\n  - name: a\n"
+                    "    path: a.csv\n", encoding="utf-8")
+    (message,) = problems(path)
+    assert message.startswith(f"{path}:2: ") and "quote opened on this line is not closed" in message
+    # a flow list left open on line 4, noticed on line 5
+    path.write_text("city: 深圳市\nregion_code: '440300'\nsnapshot_date: 2026-10-31\nsources: [1, 2\nfoo: 1\n",
+                    encoding="utf-8")
+    (message,) = problems(path)
+    assert message.startswith(f"{path}:4: ")
+
+
 def test_missing_config_file(tmp_path):
     (message,) = problems(tmp_path / "nope.yaml")
     assert "config file not found" in message
