@@ -55,6 +55,49 @@ def _read_csv_text(source: SourceConfig) -> str:
     return data.decode(_codec(source.encoding), errors="surrogateescape")
 
 
+def check_header(source: SourceConfig, header: list[str]) -> list[str]:
+    """``header`` as read; a ResolveError naming the column and the fix where a name repeats, is
+    one the raw table keeps for itself (``_row_number``) or holds a line break."""
+    where = f"{source.resolved_path}"
+    for name in header:
+        if name == "_row_number":
+            raise ResolveError(f"{where}: the column '_row_number' has the name resolve gives each row's "
+                               "number; rename the column in the file")
+        if "\n" in name or "\r" in name:
+            raise ResolveError(f"{where}: the header cell {name!r} holds a line break; write the name on one "
+                               "line in the file")
+    repeated = sorted({n for n in header if header.count(n) > 1 and n != ""})
+    if repeated:
+        raise ResolveError(f"{where}: the column name(s) {', '.join(repeated)} appear more than once in the "
+                           "header; give each column its own name in the file")
+    return header
+
+
+def _worksheet(wb, source: SourceConfig):
+    """The configured sheet; else the first whose header holds the record key column (a workbook
+    may open on a sheet of notes); else the first."""
+    names = wb.sheetnames
+    if source.sheet:
+        if source.sheet not in names:
+            raise ResolveError(f"{source.resolved_path}: there is no sheet '{source.sheet}'; its sheets are "
+                               f"{', '.join(names)}; set `sheet:` for source '{source.name}' to one of them")
+        return wb[source.sheet]
+    key = source.field_to_column().get("record_key")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(max_row=1, values_only=True):
+            if key in [str(c).strip() for c in row if c is not None]:
+                return ws
+    return wb.worksheets[0]
+
+
+def _xlsx_header(first) -> list[str]:
+    width = len(first)
+    while width and first[width - 1] is None:
+        width -= 1
+    # a blank header cell between named ones: a column nobody named (never mapped)
+    return [f"column_{i + 1}" if c is None else str(c).strip() for i, c in enumerate(first[:width])]
+
+
 def read_header(source: SourceConfig) -> list[str]:
     fmt = source.file_format
     path = Path(source.resolved_path)
@@ -62,21 +105,21 @@ def read_header(source: SourceConfig) -> list[str]:
         with open(path, "rb") as fh:
             first = fh.readline()
         line = first.decode(_codec(source.encoding), errors="replace")
-        return [c.strip() for c in next(csv.reader([line], delimiter=source.delimiter), [])]
+        return check_header(source, [c.strip() for c in next(csv.reader([line], delimiter=source.delimiter), [])])
     if fmt == "xlsx":
         import openpyxl
 
         wb = openpyxl.load_workbook(path, read_only=True)
         try:
-            ws = wb[source.sheet] if source.sheet else wb.worksheets[0]
+            ws = _worksheet(wb, source)
             for row in ws.iter_rows(max_row=1, values_only=True):
-                return [str(c).strip() for c in row if c is not None]
+                return check_header(source, _xlsx_header(row))
             return []
         finally:
             wb.close()
     import pyarrow.parquet as pq
 
-    return list(pq.read_schema(path).names)
+    return check_header(source, list(pq.read_schema(path).names))
 
 
 def _read(source: SourceConfig) -> tuple[list[str], pa.Table, list[tuple]]:
@@ -101,7 +144,7 @@ def _read_csv(source: SourceConfig):
     text = _read_csv_text(source)
     has_bad_bytes = bool(_SURROGATE.search(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=source.delimiter)
-    header = [c.strip() for c in next(reader, [])]
+    header = check_header(source, [c.strip() for c in next(reader, [])])
     if header and _SURROGATE.search("".join(header)):
         raise ResolveError(f"{source.resolved_path}: the header does not decode as {source.encoding}; "
                            f"set `encoding:` for source '{source.name}' (gbk, gb18030 or utf-8)")
@@ -121,6 +164,12 @@ def _read_csv(source: SourceConfig):
         else:
             numbers.append(n)
             good.append(fields)
+    undecodable = sum(1 for b in bad if b[3] == "undecodable")
+    if undecodable > max(10, n // 10):  # not a few damaged rows: the wrong encoding
+        other = "utf-8" if codec == "gb18030" else "gbk (or gb18030)"
+        raise ResolveError(f"{source.resolved_path}: {undecodable:,} of {n:,} rows do not decode as {source.encoding}; "
+                           f"the file is probably {other.split(' ')[0].upper()}: set `encoding: {other}` for "
+                           f"source '{source.name}'")
     return header, _table(header, numbers, good), bad
 
 
@@ -129,13 +178,10 @@ def _read_xlsx(source: SourceConfig):
 
     wb = openpyxl.load_workbook(source.resolved_path, read_only=True, data_only=True)
     try:
-        ws = wb[source.sheet] if source.sheet else wb.worksheets[0]
+        ws = _worksheet(wb, source)
         it = ws.iter_rows(values_only=True)
-        first = next(it, ())
-        width = len(first)
-        while width and first[width - 1] is None:
-            width -= 1
-        header = [str(c).strip() for c in first[:width]]
+        header = check_header(source, _xlsx_header(next(it, ())))
+        width = len(header)
         numbers, good, bad = [], [], []
         n = 0
         for values in it:
@@ -158,6 +204,7 @@ def _read_parquet(source: SourceConfig):
     import pyarrow.parquet as pq
 
     table = pq.read_table(source.resolved_path)
+    check_header(source, list(table.column_names))
     arrays = {"_row_number": pa.array(range(1, table.num_rows + 1), pa.int64())}
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):

@@ -101,3 +101,54 @@ def test_record_without_name_or_document_is_quarantined(tmp_path):
     standardise_persons(engine, config)
     assert engine.fetchall("SELECT row_number, record_key, reason FROM quarantine") == [(1, "A1", "no_identity")]
     assert [r[0] for r in engine.fetchall("SELECT record_key FROM std_person ORDER BY 1")] == ["A2", "A3"]
+
+
+def _error(tmp_path, sources_yaml):
+    from resolve.errors import ConfigError, ResolveError
+
+    with pytest.raises((ConfigError, ResolveError)) as exc:
+        run_ingest(tmp_path, sources_yaml)
+    return str(exc.value)
+
+
+def test_a_gbk_body_read_as_utf8_suggests_the_encoding(tmp_path):
+    # an ASCII header decodes either way; the rows do not
+    rows = "".join(f"A{i},,张{i},福田区\n" for i in range(30))
+    (tmp_path / "p.csv").write_bytes(("id,sfz,xm,dz\n" + rows).encode("gbk"))
+    sources = ("  - name: police\n    department: 测试\n    entity: person\n    path: p.csv\n"
+               "    columns: {id: record_key, xm: name}\n")
+    message = _error(tmp_path, sources)
+    assert "p.csv" in message and "30 of 30 rows do not decode as utf-8" in message and "encoding: gbk" in message
+
+
+@pytest.mark.parametrize("header, says", [
+    ("编号,姓名,姓名\n", "姓名 appear more than once"),
+    ("编号,姓名,_row_number\n", "'_row_number' has the name resolve gives"),
+])
+def test_header_problems_are_named_with_the_fix(tmp_path, header, says):
+    (tmp_path / "p.csv").write_text(header + "A1,张三,x\n", encoding="utf-8")
+    sources = ("  - name: police\n    department: 测试\n    entity: person\n    path: p.csv\n"
+               "    columns: {编号: record_key}\n")
+    message = _error(tmp_path, sources)
+    assert "p.csv" in message and says in message
+
+
+def test_a_line_break_in_an_xlsx_header_cell_is_named(tmp_path):
+    pd.DataFrame({"编号": ["A1"], "姓\n名": ["张三"]}).to_excel(tmp_path / "s.xlsx", index=False)
+    sources = ("  - name: si\n    department: 测试\n    entity: person\n    path: s.xlsx\n"
+               "    columns: {编号: record_key}\n")
+    message = _error(tmp_path, sources)
+    assert "s.xlsx" in message and "line break" in message
+
+
+def test_a_workbook_opening_on_notes_is_read_from_its_data_sheet(tmp_path):
+    with pd.ExcelWriter(tmp_path / "s.xlsx") as writer:
+        pd.DataFrame({"说明": ["本表为社保参保人员", "导出日期 2026-10-01"]}).to_excel(writer, sheet_name="说明", index=False)
+        pd.DataFrame({"编号": ["C1", "C2"], "姓名": ["甲", "乙"]}).to_excel(writer, sheet_name="数据", index=False)
+    sources = ("  - name: si\n    department: 测试\n    entity: person\n    path: s.xlsx\n"
+               "    columns: {编号: record_key, 姓名: name}\n")
+    engine = run_ingest(tmp_path, sources)
+    assert engine.fetchall('SELECT "编号", "姓名" FROM raw_si ORDER BY 1') == [("C1", "甲"), ("C2", "乙")]
+    # a sheet the workbook does not have: the error lists the ones it has
+    message = _error(tmp_path, sources + "    sheet: 人员\n")
+    assert "no sheet '人员'" in message and "说明, 数据" in message
