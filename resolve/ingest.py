@@ -5,7 +5,8 @@ not), ``quarantine(source, row_number, record_key, reason, raw)`` and
 ``ingest_sources`` (rows read, accepted and quarantined per source).
 ``row_number`` is the 1-based position of the data record in the file, header not counted.
 
-Quarantine reasons: ``bad_field_count``, ``undecodable``, ``empty_record_key``,
+Quarantine reasons: ``bad_field_count``, ``undecodable``, ``formula_without_value`` (an XLSX
+cell of a mapped column holds a formula and no computed value), ``empty_record_key``,
 ``duplicate_record_key`` (the first occurrence of a key is kept).
 """
 
@@ -173,24 +174,73 @@ def _read_csv(source: SourceConfig):
     return header, _table(header, numbers, good), bad
 
 
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)
+_VALUE = re.compile(rb"<v>[^<]")
+
+
+def _sheet_layout(wb, ws) -> tuple[list[tuple[int, int, int, int]], set[tuple[int, int]]]:
+    """The merged ranges (first row, first column, last row, last column; 1-based) and the
+    cells holding a formula without a cached value, read from the sheet's XML (a read-only
+    worksheet shows neither: a merge's other cells and such a formula read as empty)."""
+    from openpyxl.utils import column_index_from_string as col
+
+    try:
+        xml = wb._archive.read(ws._worksheet_path)
+    except (AttributeError, KeyError):  # not a file openpyxl read from a zip: nothing to add
+        return [], set()
+    merges = [(int(r1), col(c1.decode()), int(r2), col(c2.decode())) for c1, r1, c2, r2 in _MERGE.findall(xml)]
+    formulas = set()
+    if b"<f" in xml:
+        for c, r, body in _CELL.findall(xml):
+            if body and b"<f" in body and not _VALUE.search(body):  # no <v>, or an empty <v />
+                formulas.add((int(r), col(c.decode())))
+    return merges, formulas
+
+
 def _read_xlsx(source: SourceConfig):
+    """Rows of the sheet as text. Every cell of a merged range holds the range's value; a row
+    whose mapped column holds a formula the workbook has no computed value for (saved by a
+    program that does not calculate) is quarantined as ``formula_without_value``."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
     wb = openpyxl.load_workbook(source.resolved_path, read_only=True, data_only=True)
     try:
         ws = _worksheet(wb, source)
+        merges, formulas = _sheet_layout(wb, ws)
         it = ws.iter_rows(values_only=True)
         header = check_header(source, _xlsx_header(next(it, ())))
         width = len(header)
+        mapped = {i + 1 for i, name in enumerate(header) if name in source.columns}
         numbers, good, bad = [], [], []
         n = 0
-        for values in it:
+        covering: dict[int, list[tuple[int, int, int, int]]] = {}  # sheet row -> the merges over it
+        for m in merges:
+            for r in range(m[0], m[2] + 1):
+                covering.setdefault(r, []).append(m)
+        last_column = max((m[3] for m in merges), default=0)
+        merged: dict[tuple[int, int], object] = {}  # a merge's first cell -> its value
+        for sheet_row, values in enumerate(it, start=2):
+            if sheet_row in covering:
+                values = list(values) + [None] * max(0, last_column - len(values))
+                for r1, c1, r2, c2 in covering[sheet_row]:
+                    if r1 == sheet_row:
+                        merged[(r1, c1)] = values[c1 - 1]
+                    for c in range(c1, c2 + 1):
+                        if (sheet_row, c) != (r1, c1):
+                            values[c - 1] = merged.get((r1, c1))
             if all(v is None for v in values):
                 continue
             n += 1
             cells = [_cell_text(v) for v in values]
             if any(c not in (None, "") for c in cells[width:]):
                 bad.append((source.name, n, None, "bad_field_count", json.dumps(cells, ensure_ascii=False)))
+                continue
+            unknown = [f"{get_column_letter(c)}{sheet_row}" for c in sorted(mapped) if (sheet_row, c) in formulas]
+            if unknown:
+                bad.append((source.name, n, None, "formula_without_value",
+                            json.dumps({"cells": unknown, "row": cells[:width]}, ensure_ascii=False)))
                 continue
             numbers.append(n)
             good.append((cells + [None] * width)[:width])
@@ -253,7 +303,8 @@ def ingest_source(engine: Engine, source: SourceConfig) -> dict:
             "rows_quarantined": read - accepted}
 
 
-INGEST_REASONS = ("bad_field_count", "undecodable", "empty_record_key", "duplicate_record_key")
+INGEST_REASONS = ("bad_field_count", "undecodable", "formula_without_value", "empty_record_key",
+                  "duplicate_record_key")
 
 
 def ingest(engine: Engine, config: Config, progress=None, only: str | None = None,

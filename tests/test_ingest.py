@@ -152,3 +152,27 @@ def test_a_workbook_opening_on_notes_is_read_from_its_data_sheet(tmp_path):
     # a sheet the workbook does not have: the error lists the ones it has
     message = _error(tmp_path, sources + "    sheet: 人员\n")
     assert "no sheet '人员'" in message and "说明, 数据" in message
+
+
+def test_xlsx_merged_cells_and_formulas_without_a_value(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "姓名", "住址", "备注"])
+    ws.append(["H1", "张三", "福田区红荔路1号3栋501", "户主"])
+    ws.append(["H2", "李四", None, None])
+    ws.append(["H3", "王五", None, None])
+    ws.merge_cells("C2:C4")  # one household's address, merged over its three members
+    ws.append(["H4", "=B2&\"之子\"", "罗湖区", None])  # a formula nobody calculated: no value saved
+    ws.append(["H5", "赵六", "南山区", "=1+1"])  # in a column the config does not map: harmless
+    wb.save(tmp_path / "s.xlsx")
+    sources = ("  - name: si\n    department: 测试\n    entity: person\n    path: s.xlsx\n"
+               "    columns: {编号: record_key, 姓名: name, 住址: residence_address}\n")
+    engine = run_ingest(tmp_path, sources)
+    rows = engine.fetchall('SELECT "编号", "住址" FROM raw_si ORDER BY 1')
+    assert rows == [("H1", "福田区红荔路1号3栋501"), ("H2", "福田区红荔路1号3栋501"), ("H3", "福田区红荔路1号3栋501"),
+                    ("H5", "南山区")]
+    (reason, raw), = engine.fetchall("SELECT reason, raw FROM quarantine")
+    assert reason == "formula_without_value" and '"B5"' in raw
+    assert engine.fetchall("SELECT rows_read, rows_accepted, rows_quarantined FROM ingest_sources") == [(5, 4, 1)]
