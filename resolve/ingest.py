@@ -42,7 +42,9 @@ def _cell_text(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        # beyond 2^53 a float has lost the number's last digits (an 18-digit ID typed as a number):
+        # written in exponent form so that no one takes the rounded digits for the number
+        return str(int(value)) if abs(value) < 2**53 else f"{value:.15E}"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
     if isinstance(value, dt.date):

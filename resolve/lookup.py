@@ -155,7 +155,7 @@ _TRIM = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u20
 _SEX_KEY_CHARS = frozenset("男女性")
 _ID_SEPARATORS = re.compile(r"[\t\n\f\r \-_.]")  # RE2's \s is [\t\n\f\r ]
 _ID_KINDS = [(kind, re.compile(pattern, re.ASCII)) for kind, pattern in (
-    ("citizen", r"\d{17}[\dX]"), ("citizen15", r"\d{15}"),
+    ("imprecise", r"\d+E\+?\d+"), ("citizen", r"\d{17}[\dX]"), ("citizen15", r"\d{15}"),
     ("foreign_permanent_residence", r"[A-Z]{3}\d{12}"), ("hk_macao_permit", r"[HM]\d{8}(\d{2})?"),
     ("taiwan_permit", r"\d{8}|T\d{8}"), ("passport", r"[A-Z]{1,2}\d{6,9}"))]
 # RE2's $ is the end of the text (\Z; Python's $ also matches before a final newline); its .
@@ -240,7 +240,7 @@ def _plain_scalars(inputs: dict[str, str | None], snapshot: dt.date) -> dict[str
     beyond ASCII: Cyrillic, accented Latin)."""
     id_clean = id_kind = id18 = None
     if inputs.get("id_number") is not None:
-        id_clean = _upper(_ID_SEPARATORS.sub("", inputs["id_number"].translate(_FOLD))) or None
+        id_clean = _upper(_ID_SEPARATORS.sub("", inputs["id_number"].translate(_FOLD).removeprefix("'"))) or None
     if id_clean is not None:
         id_kind = next((kind for kind, pattern in _ID_KINDS if pattern.fullmatch(id_clean)), "other")
         if id_kind == "citizen":
@@ -259,7 +259,7 @@ def _plain_scalars(inputs: dict[str, str | None], snapshot: dt.date) -> dict[str
     b_date, b_ym, b_year = _date_parts(inputs.get("birth_date"))
     return {
         "id_number": id18, "id_kind": id_kind, "id_valid": id_valid,
-        "other_doc": id_clean if id18 is None and id_kind is not None else None,
+        "other_doc": id_clean if id18 is None and id_kind not in (None, "imprecise") else None,
         "sex": sex,
         "birth_date": b_date if b_date is not None else id_birth,
         "birth_ym": b_ym if b_ym is not None else (f"{id_birth.year:04d}-{id_birth.month:02d}" if id_birth else None),

@@ -176,3 +176,33 @@ def test_xlsx_merged_cells_and_formulas_without_a_value(tmp_path):
     (reason, raw), = engine.fetchall("SELECT reason, raw FROM quarantine")
     assert reason == "formula_without_value" and '"B5"' in raw
     assert engine.fetchall("SELECT rows_read, rows_accepted, rows_quarantined FROM ingest_sources") == [(5, 4, 1)]
+
+
+def test_ids_a_spreadsheet_kept_as_numbers_are_marked_not_trusted(tmp_path):
+    from resolve.standardise.person import standardise_persons
+
+    valid = "440306199001011236"  # 18 digits passing the check character
+    # XLSX and Parquet holding the ID as a floating-point number: the last digits are gone
+    pd.DataFrame({"编号": ["X1", "X2"], "身份证号": [float(valid), float("440306199001011255")],
+                  "姓名": ["张三", "李四"]}).to_parquet(tmp_path / "e.parquet")
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["编号", "身份证号", "姓名"])
+    wb.active.append(["S1", float(valid), "张三"])
+    wb.save(tmp_path / "s.xlsx")
+    # CSV: Excel's exponent form, and the leading apostrophe that keeps the digits as text
+    (tmp_path / "p.csv").write_text("编号,身份证号,姓名\nC1,4.40306E+17,张三\nC2,'" + valid + ",张三\n",
+                                    encoding="utf-8")
+    sources = (source_yaml("edu", "e.parquet") + source_yaml("si", "s.xlsx") + source_yaml("police", "p.csv"))
+    config = load_config(write_config(tmp_path, sources))
+    engine = Engine()
+    ingest(engine, config)
+    standardise_persons(engine, config)
+    rows = {k: (kind, number, valid_, other, raw) for k, kind, number, valid_, other, raw in engine.fetchall(
+        "SELECT record_key, id_kind, id_number, id_valid, other_doc, id_raw FROM std_person")}
+    for key in ("X1", "X2", "S1", "C1"):
+        kind, number, valid_, other, raw = rows[key]
+        assert (kind, number, valid_, other) == ("imprecise", None, False, None), key
+        assert "E+17" in raw.upper()  # what the file held, as it held it
+    assert rows["C2"][:3] == ("citizen", valid, True)

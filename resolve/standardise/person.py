@@ -71,7 +71,8 @@ def person_std_sql(snapshot_date, parsed_table: str, names_table: str, addresses
         SELECT
             rid, source, record_key, row_number,
             id_number AS id_raw, id_kind, id18 AS id_number, id_valid,
-            CASE WHEN id18 IS NULL AND id_kind IS NOT NULL THEN id_clean END AS other_doc,
+            -- a document number; an ID a spreadsheet rounded (imprecise) is kept in id_raw only
+            CASE WHEN id18 IS NULL AND id_kind <> 'imprecise' THEN id_clean END AS other_doc,
             CASE WHEN id_trusted THEN substr(id18, 1, 6) END AS id_region,
             -- a minority or romanised name has no Han surname: its whole pinyin keys its blocks
             n.name_std, nullif(n.surname, '') AS surname, n.given_name, nullif(n.surname_py, '') AS surname_py,

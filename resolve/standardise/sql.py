@@ -22,9 +22,12 @@ _MACROS = [
     "rs_id_check(body) AS substr('10X98765432', (("
     + " + ".join(f"(ascii(substr(body, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(ID_WEIGHTS))
     + ") % 11) + 1, 1)",
-    "rs_id_clean(s) AS nullif(upper(regexp_replace(rs_fold(s), '[\\s\\-_.]', '', 'g')), '')",
+    # separators dropped, and the apostrophe Excel users type to keep a number as text ('4403...)
+    "rs_id_clean(s) AS nullif(upper(regexp_replace(regexp_replace(rs_fold(s), '^''', ''), '[\\s\\-_.]', '', 'g')), '')",
     """rs_id_kind(c) AS CASE
         WHEN c IS NULL THEN NULL
+        -- a number a spreadsheet kept in floating point (4.40306E+17): its last digits are lost
+        WHEN regexp_full_match(c, '\\d+E\\+?\\d+') THEN 'imprecise'
         WHEN regexp_full_match(c, '\\d{17}[\\dX]') THEN 'citizen'
         WHEN regexp_full_match(c, '\\d{15}') THEN 'citizen15'
         WHEN regexp_full_match(c, '[A-Z]{3}\\d{12}') THEN 'foreign_permanent_residence'
