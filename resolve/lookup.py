@@ -161,8 +161,11 @@ _ID_KINDS = [(kind, re.compile(pattern, re.ASCII)) for kind, pattern in (
 # RE2's $ is the end of the text (\Z; Python's $ also matches before a final newline); its .
 # does not match a newline, as Python's does not
 _DATE_TIME_TAIL = re.compile(r"([ T]\d{1,2}:\d{2}.*|[ T]0+)\Z", re.ASCII)
-_DATE_AMBIGUOUS = re.compile(r"\d{5}|\d{7}", re.ASCII)
 _DATE_PARTS = re.compile(r"^(\d{4})(?:[-/.年]?(\d{1,2})(?:[-/.月]?(\d{1,2})日?)?月?)?\Z", re.ASCII)
+_DATE_YY = re.compile(r"(\d{2})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_DATE_DMY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})", re.ASCII)
+_CN_DATE = re.compile("[〇零一二三四五六七八九十]")
+_CN_DATE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _PHONE_SEPARATORS = re.compile("[,;/、，；]")
 _NOT_DIGIT = re.compile("[^0-9]")
 _CN_MOBILE_86 = re.compile(r"861[3-9]\d{9}", re.ASCII)
@@ -203,23 +206,63 @@ def _id_dated(id18: str, snapshot: dt.date) -> bool:
     return "1" <= id18[0] <= "8" and birth is not None and dt.date(1880, 1, 1) <= birth <= snapshot
 
 
+def _date_numerals(text: str) -> str:
+    """rs_date_numerals."""
+    if not _CN_DATE.search(text):
+        return text
+    text = text.translate(_CN_DATE_DIGITS)
+    text = re.sub(r"(\d)十(\d)", r"\1\2", text)
+    text = re.sub(r"(\d)十", r"\g<1>0", text)
+    text = re.sub(r"十(\d)", r"1\1", text)
+    return text.replace("十", "10")
+
+
+def _century(y: str) -> str:
+    """rs_date_century."""
+    return y if len(y) == 4 else ("20" + y if int(y) <= dt.date.today().year % 100 else "19" + y)
+
+
+def _date_ymd(text: str) -> tuple[str, str, str] | None:
+    """rs_date_parts: (y, m, d) as text, m and d possibly empty."""
+    if re.fullmatch(r"\d{5}", text, re.ASCII):
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(text))
+        return f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}"
+    if re.fullmatch(r"\d{7}", text, re.ASCII):
+        return None
+    if found := _DATE_YY.fullmatch(text):
+        return _century(found.group(1)), found.group(2), found.group(3)
+    if found := _DATE_DMY.fullmatch(text):
+        a_, b_, y = found.groups()
+        if int(a_) > 12:
+            return _century(y), b_, a_
+        if int(b_) > 12:
+            return _century(y), a_, b_
+        return _century(y), "", ""
+    found = _DATE_PARTS.search(text)
+    return tuple(g or "" for g in found.groups()) if found else ("", "", "")
+
+
 def _date_parts(raw: str | None) -> tuple[dt.date | None, str | None, int | None]:
+    """(date, 'YYYY-MM', year) as rs_parts_date / rs_parts_ym / rs_parts_year of rs_date_parts."""
     if raw is None:
         return None, None, None
-    text = _DATE_TIME_TAIL.sub("", raw.translate(_FOLD).strip(_TRIM), count=1)
-    if _DATE_AMBIGUOUS.fullmatch(text):
+    text = _date_numerals(_DATE_TIME_TAIL.sub("", raw.translate(_FOLD).strip(_TRIM), count=1))
+    parts = _date_ymd(text)
+    if parts is None:
         return None, None, None
-    found = _DATE_PARTS.search(text)
-    y, m, d = (g or "" for g in found.groups()) if found else ("", "", "")
-    year = int(y) if y and 1800 <= int(y) <= 2200 else None
+    y, m, d = parts
+    if not y or not 1800 <= int(y) <= 2200:
+        return None, None, None
     date = None
-    if year is not None and m and d:
-        try:
-            date = dt.date(year, int(m), int(d))
-        except ValueError:
-            pass
-    ym = f"{year:04d}-{int(m):02d}" if year is not None and m and 1 <= int(m) <= 12 else None
-    return date, ym, year
+    if m:
+        if not 1 <= int(m) <= 12:
+            return None, None, None
+        if d:
+            try:
+                date = dt.date(int(y), int(m), int(d))
+            except ValueError:
+                return None, None, None
+    return date, (f"{int(y):04d}-{int(m):02d}" if m else None), int(y)
 
 
 def _phone(raw: str | None) -> str | None:
@@ -533,6 +576,22 @@ class PersonLookup:
                                "(a name or a document number at least)")
         return inputs
 
+    @staticmethod
+    def _readable(inputs: dict[str, str | None]) -> dict[str, str | None]:
+        """``inputs``, or a ResolveError for a birth date or sex given but unreadable: the caller
+        has to fix it, since a match without it is not the match asked for."""
+        birth = inputs.get("birth_date")
+        if birth is not None and _date_parts(birth)[2] is None:
+            raise ResolveError(f"birth_date {birth!r} is not a date; write it as 1990-01-02, "
+                               "19900102, 1990年1月2日, 1990-01 or 1990")
+        if birth is not None and (found := _DATE_DMY.fullmatch(birth.strip())) and \
+                max(int(found.group(1)), int(found.group(2))) <= 12 and found.group(1) != found.group(2):
+            raise ResolveError(f"birth_date {birth!r} could be day/month or month/day; write the year first, "
+                               "as 1987-06-05")
+        if inputs.get("sex") is not None and _sex(inputs["sex"]) is None:
+            raise ResolveError(f"sex {inputs['sex']!r} is not a sex; write M or F (男, 女)")
+        return inputs
+
     def _address_keys(self, raws: list[str]) -> dict[str, tuple]:
         """raw -> (address, building_key, dwelling_key): from the registry, else from
         build_address_table (cached)."""
@@ -664,7 +723,7 @@ class PersonLookup:
         """Candidate golden persons for ``record`` (canonical field names, see ACCEPTED_FIELDS),
         best first, at most ``limit`` (None: all)."""
         with self._lock:
-            inputs = self._inputs(record)
+            inputs = self._readable(self._inputs(record))
             query = self._standardise_inputs(inputs)
             return self._rank(query, *self._score(query), limit)
 

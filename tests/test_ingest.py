@@ -206,3 +206,28 @@ def test_ids_a_spreadsheet_kept_as_numbers_are_marked_not_trusted(tmp_path):
         assert (kind, number, valid_, other) == ("imprecise", None, False, None), key
         assert "E+17" in raw.upper()  # what the file held, as it held it
     assert rows["C2"][:3] == ("citizen", valid, True)
+
+
+def test_dates_in_the_forms_departments_write(tmp_path):
+    from resolve.standardise.person import standardise_persons
+
+    valid = "440306199001011236"
+    rows = [("D1", "", "90-07-30"), ("D2", "", "30/07/90"), ("D3", "", "07/30/1990"), ("D4", "", "一九九〇年七月三十日"),
+            ("D5", "", "33084"), ("D6", "", "二〇二五年十月"), ("D7", "", "5/6/1987"),
+            # an impossible date beside a valid ID: the ID's birth date, and a year that agrees with it
+            ("D8", valid, "20231345")]
+    (tmp_path / "p.csv").write_text("编号,身份证号,姓名,出生日期\n" + "".join(f"{k},{i},张三,{b}\n" for k, i, b in rows),
+                                    encoding="utf-8")
+    sources = ("  - name: grid\n    department: 测试\n    entity: person\n    path: p.csv\n"
+               "    columns: {编号: record_key, 身份证号: id_number, 姓名: name, 出生日期: birth_date}\n")
+    config = load_config(write_config(tmp_path, sources))
+    engine = Engine()
+    ingest(engine, config)
+    standardise_persons(engine, config)
+    got = {k: (str(d) if d else None, ym, y) for k, d, ym, y in engine.fetchall(
+        "SELECT record_key, birth_date, birth_ym, birth_year FROM std_person")}
+    for key in ("D1", "D2", "D3", "D4", "D5"):
+        assert got[key] == ("1990-07-30", "1990-07", 1990), key
+    assert got["D6"] == (None, "2025-10", 2025)
+    assert got["D7"] == (None, None, 1987)  # day and month could be either way round: the year only
+    assert got["D8"] == ("1990-01-01", "1990-01", 1990)

@@ -316,3 +316,25 @@ def test_errors_name_what_is_accepted(built, registry, tmp_path):
         PersonLookup(tmp_path)
     result = CliRunner().invoke(main, ["lookup", "--registry", str(folder / "out")])
     assert result.exit_code == 1 and "--id-number" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("birth_date", "20231345", "is not a date"), ("birth_date", "5/6/1987", "could be day/month"),
+    ("sex", "女士", "is not a sex")])
+def test_an_unreadable_birth_date_or_sex_is_an_error_not_dropped(registry, field, value, says):
+    with pytest.raises(ResolveError) as exc:
+        registry.match({"name": "张三", field: value})
+    assert says in str(exc.value) and repr(value) in str(exc.value)
+
+
+def test_date_forms_departments_write_read_alike_in_lookup_and_pipeline(registry):
+    queries = [{"name": "张三", "birth_date": b} for b in (
+        "90-07-30", "30/07/90", "07/30/1990", "一九九〇年七月三十日", "33084", "1990-07-30 00:00:00")]
+    plain = [registry.standardise(q) for q in queries]
+    registry.plain_path = False
+    try:
+        by_sql = [registry.standardise(q) for q in queries]
+    finally:
+        registry.plain_path = True
+    assert plain == by_sql
+    assert {str(p["birth_date"]) for p in plain} == {"1990-07-30"}

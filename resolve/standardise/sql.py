@@ -48,19 +48,49 @@ _MACROS = [
         AND rs_id_birth(id18) BETWEEN DATE '1880-01-01' AND snapshot""",
     "rs_id_valid(id18, snapshot) AS rs_id_dated(id18, snapshot) "
     "AND rs_id_check(substr(id18, 1, 17)) = substr(id18, 18, 1)",
-    # dates: text in the common written forms to a struct of year, month, day (month, day may be NULL)
-    "rs_date_text(s) AS regexp_replace(trim(rs_fold(s)), '([ T]\\d{1,2}:\\d{2}.*|[ T]0+)$', '')",
-    # one pattern for every written form: year, then optional month and day with or without
-    # separators (19900102, 1990-1-2, 1990/1/2, 1990.1.2, 1990年1月2日, 1990-01, 199001, 1990)
-    "rs_date_parts(s) AS CASE WHEN NOT regexp_full_match(rs_date_text(s), '\\d{5}|\\d{7}') THEN "
-    "regexp_extract(rs_date_text(s), '^(\\d{4})(?:[-/.年]?(\\d{1,2})(?:[-/.月]?(\\d{1,2})日?)?月?)?$', "
-    "['y', 'm', 'd']) END",
-    "rs_parts_year(p) AS CASE WHEN nullif(p.y, '')::INT BETWEEN 1800 AND 2200 THEN nullif(p.y, '')::INT END",
-    "rs_parts_date(p) AS CASE WHEN rs_parts_year(p) IS NOT NULL AND p.m <> '' AND p.d <> '' "
+    # dates: text in the common written forms to a struct of year, month, day (strings; month and
+    # day may be empty). The time of day is dropped; Chinese numerals read (二〇一四年六月十九日).
+    """rs_date_numerals(t) AS CASE WHEN NOT regexp_matches(t, '[〇零一二三四五六七八九十]') THEN t ELSE
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+            translate(t, '〇零一二三四五六七八九', '00123456789'),
+            '(\\d)十(\\d)', '\\1\\2', 'g'), '(\\d)十', '\\10', 'g'), '十(\\d)', '1\\1', 'g'), '十', '10', 'g') END""",
+    "rs_date_text(s) AS rs_date_numerals(regexp_replace(trim(rs_fold(s)), '([ T]\\d{1,2}:\\d{2}.*|[ T]0+)$', ''))",
+    "rs_date_struct(d) AS {'y': strftime(d, '%Y'), 'm': strftime(d, '%m'), 'd': strftime(d, '%d')}",
+    # a two-digit year: this century's unless that is after this year
+    """rs_date_century(y) AS CASE WHEN length(y) = 4 THEN y
+        WHEN y::INT <= year(current_date) % 100 THEN '20' || y ELSE '19' || y END""",
+    "rs_date_yy(p) AS {'y': rs_date_century(p.y), 'm': p.m, 'd': p.d}",
+    """rs_date_dmy(p) AS CASE
+        WHEN p.a::INT > 12 THEN {'y': rs_date_century(p.y), 'm': p.b, 'd': p.a}
+        WHEN p.b::INT > 12 THEN {'y': rs_date_century(p.y), 'm': p.a, 'd': p.b}
+        ELSE {'y': rs_date_century(p.y), 'm': '', 'd': ''} END""",
+    # Every form, to (y, m, d): year first (19900102, 1990-1-2, 1990/1/2, 1990.1.2, 1990年1月2日,
+    # 1990-01, 199001, 1990); a two-digit year first with dashes (90-07-30: 19xx unless that is in
+    # the future); day or month first with slashes or dots and the year last (20/12/87, 10/19/1970:
+    # a number above 12 tells the day; 5/6/1987 could be either, and keeps its year only); an Excel
+    # serial day number (32874 = 1990-01-01). Other 5- and 7-digit numbers and anything else: NULL.
+    """rs_date_parts(s) AS CASE
+        WHEN regexp_full_match(rs_date_text(s), '\\d{5}')
+            THEN rs_date_struct(DATE '1899-12-30' + rs_date_text(s)::INT)
+        WHEN regexp_full_match(rs_date_text(s), '\\d{7}') THEN NULL
+        WHEN regexp_full_match(rs_date_text(s), '\\d{2}-\\d{1,2}-\\d{1,2}')
+            THEN rs_date_yy(regexp_extract(rs_date_text(s), '^(\\d{2})-(\\d{1,2})-(\\d{1,2})$', ['y', 'm', 'd']))
+        WHEN regexp_full_match(rs_date_text(s), '\\d{1,2}[/.]\\d{1,2}[/.](\\d{2}|\\d{4})')
+            THEN rs_date_dmy(regexp_extract(rs_date_text(s), '^(\\d{1,2})[/.](\\d{1,2})[/.](\\d{2}|\\d{4})$',
+                                            ['a', 'b', 'y']))
+        ELSE regexp_extract(rs_date_text(s), '^(\\d{4})(?:[-/.年]?(\\d{1,2})(?:[-/.月]?(\\d{1,2})日?)?月?)?$',
+                            ['y', 'm', 'd']) END""",
+    # a date that cannot be (20231345, 1990-02-30) gives no year either: the year of an
+    # impossible date is no more trustworthy than its day, and must not disagree with the date
+    """rs_parts_ok(p) AS coalesce(try_cast(p.y AS INT) BETWEEN 1800 AND 2200
+        AND (coalesce(p.m, '') = '' OR (try_cast(p.m AS INT) BETWEEN 1 AND 12
+             AND (coalesce(p.d, '') = '' OR try_strptime(p.y || '-' || p.m || '-' || p.d, '%Y-%m-%d') IS NOT NULL))),
+        false)""",
+    "rs_parts_year(p) AS CASE WHEN rs_parts_ok(p) THEN p.y::INT END",
+    "rs_parts_date(p) AS CASE WHEN rs_parts_ok(p) AND p.m <> '' AND p.d <> '' "
     "THEN try_strptime(p.y || '-' || p.m || '-' || p.d, '%Y-%m-%d')::DATE END",
     # 'YYYY-MM' when the month is known (also for a partial date), else NULL
-    "rs_parts_ym(p) AS CASE WHEN nullif(p.m, '')::INT BETWEEN 1 AND 12 AND rs_parts_year(p) IS NOT NULL "
-    "THEN printf('%04d-%02d', rs_parts_year(p), nullif(p.m, '')::INT) END",
+    "rs_parts_ym(p) AS CASE WHEN rs_parts_ok(p) AND p.m <> '' THEN printf('%04d-%02d', p.y::INT, p.m::INT) END",
     "rs_date(s) AS rs_parts_date(rs_date_parts(s))",
     "rs_date_ym(s) AS rs_parts_ym(rs_date_parts(s))",
     "rs_date_year(s) AS rs_parts_year(rs_date_parts(s))",
