@@ -69,7 +69,8 @@ def test_fifteen_digit_id_matches_its_eighteen_digit_form(engine):
     ("199005", None, "1990-05", 1990),
     ("1990年5月", None, "1990-05", 1990),
     ("1990", None, None, 1990),
-    ("2020-02-30", None, "2020-02", 2020),    # impossible day: no date, month kept
+    ("2020-02-30", None, None, None),         # impossible: no part of it is trusted
+    ("20231345", None, None, None),
     ("unknown", None, None, None),
     (None, None, None, None),
 ])
