@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
@@ -15,8 +16,23 @@ console = Console(stderr=False)
 
 
 def _fail(message: str) -> None:
+    # a byte that is not UTF-8 in an argument (a path) comes back as a surrogate: shown as \xNN
+    message = message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+def _os_problem(exc: OSError) -> str:
+    """An operating-system error as the user can act on it; the previous registry is never
+    touched before the new one is complete (pipeline.run), so it is intact."""
+    where = exc.filename or "the output"
+    if exc.errno == errno.ENOSPC:
+        return (f"no space left on the device writing {where}; free some space or choose another folder "
+                "with --out (any previous registry is intact)")
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"cannot write {where}: permission denied or a read-only file system; choose a folder you can "
+                "write with --out, or fix its permissions (any previous registry is intact)")
+    return f"{exc.strerror or exc}: {where}"
 
 
 class _Group(click.Group):
@@ -25,6 +41,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ResolveError as exc:
             _fail(str(exc))
+        except OSError as exc:
+            _fail(_os_problem(exc))
 
 
 @click.group(cls=_Group)

@@ -161,6 +161,25 @@ def _write_run_info(engine: Engine, config: Config, timings: dict[str, float], n
 LINKED_ENTITIES = ("person", "enterprise", "property")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def _remove_leftovers(out: Path) -> None:
+    """The half-written files (``.<name>.building-<pid>``, with their ``.wal``) of runs that
+    were killed: those of a process that no longer runs, and this process's own."""
+    for path in out.glob(".*.building-*"):
+        pid = path.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+            path.unlink(missing_ok=True)
+
+
 def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
         progress: Callable[[str], None] | None = None, update: str | None = None) -> RunResult:
     """Build ``out_dir/registry.duckdb``; with ``update``, link that source's new delivery to
@@ -170,8 +189,7 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
     final = out / REGISTRY_FILE
     building = out / f".{REGISTRY_FILE}.building-{os.getpid()}"
     model_tmp = out / f".{PERSON_MODEL_FILE}.building-{os.getpid()}"
-    for leftover in (building, model_tmp, Path(str(building) + ".wal")):
-        leftover.unlink(missing_ok=True)
+    _remove_leftovers(out)
     if update is not None:
         if update not in {s.name for s in config.sources}:
             raise ResolveError(f"'{update}' is not a source in {config.config_path}; use one of "
