@@ -194,25 +194,37 @@ def score_pairs(engine: Engine, linker, inputs: ModelInputs, floor: float, evide
 
 
 def train(linker, prior_rules: list[str], em_rules: list[str], u_max_pairs: float, em_max_pairs: float,
-          seed: int) -> list[str]:
+          seed: int, fallback_prior_rules: list[str] | None = None) -> list[str]:
     """Estimate the prior, u by random sampling and m by EM on each rule's block.
 
     A step the data cannot support (no pair agrees on the prior's rule, an EM block with too
-    few pairs) keeps the starting values given in the comparisons; the steps that failed
-    are returned so the run can say so.
+    few pairs) keeps the starting values given in the comparisons, except that the prior is
+    tried on ``fallback_prior_rules`` first (a delivery without IDs: name and birth date); the
+    steps that failed are returned so the run can say so.
     """
     skipped = []
     training = linker.training
-    try:
-        training.estimate_probability_two_random_records_match(prior_rules, recall=0.7)
-    except Exception:  # noqa: BLE001 - keep the settings' prior
-        skipped.append("prior")
+    settings = linker._settings_obj  # the prior is set here (Splink has no public setter)
+    start = settings._probability_two_random_records_match
+    for i, rules in enumerate([prior_rules] + ([fallback_prior_rules] if fallback_prior_rules else [])):
+        try:
+            training.estimate_probability_two_random_records_match(rules, recall=0.7)
+            if not 0 < settings._probability_two_random_records_match < 1:  # no pair agrees on the rules
+                raise ValueError("no estimate")
+            if i:
+                skipped.append(f"prior estimated on {' OR '.join(rules)} (no pair agrees on "
+                               f"{' OR '.join(prior_rules)})")
+            break
+        except Exception:  # noqa: BLE001 - try the next rules, else keep the settings' prior
+            settings._probability_two_random_records_match = start
+    else:
+        skipped.append(f"prior: the starting value (no pair agrees on {' OR '.join(prior_rules)})")
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     for rule in em_rules:
         try:
             training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
         except Exception:  # noqa: BLE001 - too few pairs in the block to train on
-            skipped.append(f"em: {rule}")
+            skipped.append(f"em: {rule} skipped (too few pairs), its levels' starting m kept")
     return skipped
 
 
@@ -277,5 +289,5 @@ def link_entity(engine: Engine, config, inputs: ModelInputs, settings: dict, pri
     linker = inputs.linker(engine, regularise(trained, prior_fallback=settings["probability_two_random_records_match"],
                                               u_floor=u_floor or 1 / link.u_max_pairs))
     score_pairs(engine, linker, inputs, min(0.5, link.low_threshold), evidence_sql, model_out)
-    kept = f"; starting values kept for {', '.join(skipped)}" if skipped else ""
+    kept = "; adapted to the data: " + "; ".join(skipped) if skipped else ""
     return f"trained on {records} records{kept}"

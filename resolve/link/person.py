@@ -23,6 +23,7 @@ from resolve.link.common import (
     regularise,
     score_pairs,
     touching,
+    train,
 )
 from resolve.link.common import else_level as _else
 from resolve.link.common import level as _level
@@ -170,18 +171,16 @@ def person_settings(link_type: str) -> dict:
 INPUTS = ModelInputs("person", MODEL_COLUMNS, BLOCKING_KEYS)
 PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "data" / "person_model.json"
 PRIOR_RULE = "l.id_number = r.id_number AND l.id_valid"
+FALLBACK_PRIOR_RULE = "l.name_py = r.name_py AND l.birth_date = r.birth_date"  # a delivery without IDs
 
 
-def train_person_model(linker, config: Config) -> None:
+def train_person_model(linker, config: Config) -> list[str]:
+    """Prior, u and m (EM on each training block) on the data itself; the steps the data cannot
+    support (no ID in the delivery, every record alike) keep the comparisons' starting values
+    and are returned so the run says so (common.train)."""
     link = config.link
-    training = linker.training
-    training.estimate_probability_two_random_records_match([PRIOR_RULE], recall=0.7)
-    training.estimate_u_using_random_sampling(max_pairs=link.u_max_pairs, seed=link.seed)
-    for rule in TRAINING_BLOCKS:
-        training.estimate_parameters_using_expectation_maximisation(
-            rule, max_pairs=link.em_max_pairs)
-
-
+    return train(linker, [PRIOR_RULE], TRAINING_BLOCKS, link.u_max_pairs, link.em_max_pairs, link.seed,
+                 fallback_prior_rules=[FALLBACK_PRIOR_RULE])
 
 
 def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
@@ -227,8 +226,10 @@ def link_persons(engine: Engine, config: Config, model_out: Path | None = None,
         origin = f"loaded from {model_in}"
     else:
         linker = INPUTS.linker(engine, person_settings("link_and_dedupe"))
-        train_person_model(linker, config)
+        skipped = train_person_model(linker, config)
         linker = INPUTS.linker(engine, regularise(linker.misc.save_model_to_json()))
         origin = f"trained on {records} records"
+        if skipped:
+            origin += "; adapted to the data: " + "; ".join(skipped)
     score_pairs(engine, linker, INPUTS, min(0.5, config.link.low_threshold), IDENTITY_EVIDENCE, model_out)
     return origin
