@@ -248,3 +248,16 @@ def test_name_features_speed_smoke():
     assert len(f) == len(names)
     assert time.perf_counter() - t < 5
     assert not math.isnan(len(f))
+
+
+def test_a_romanised_name_meets_its_han_name_by_pinyin_in_either_order():
+    import pandas as pd
+
+    from resolve.standardise.names import name_features
+
+    forms = ["张波", "BO ZHANG", "Zhang Bo", "ZHANG BO", "ZHANGBO", "Bo Zhang", " bo  zhang "]
+    features = name_features(pd.Series(forms))
+    assert set(features["name_py"]) == {"zhangbo"}
+    # a foreign name, and two words whose order cannot be told, are left as written
+    other = name_features(pd.Series(["JOHN SMITH", "YANG YANG"]))
+    assert list(other["name_std"]) == ["JOHNSMITH", "YANGYANG"]

@@ -261,6 +261,27 @@ _CHAR_TABLE = _CharTable()
 _DOT_RUN = re.compile(DOT + "{2,}")
 
 
+# Common Chinese surnames in pinyin, most common first: a romanised name written given name
+# first (BO ZHANG, Wei Zhang, as passports and foreign forms do) is put surname first when its
+# last word is the more common surname of the two, so that it meets 张波 by pinyin.
+_SURNAME_ORDER = {py: rank for rank, py in enumerate(dict.fromkeys("""
+    wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang
+    xie song tang han feng deng cao peng zeng xiao tian dong yuan pan cai jiang yu du ye cheng su
+    wei lv ding ren shen yao lu cui zhong tan fan jin shi liao jia xia fu fang bai zou meng xiong
+    qin qiu yin xue yan duan lei hou long tao gu mao hao gong shao wan qian dai mo kong xiang""".split()))}
+_TWO_LATIN_WORDS = re.compile(r"\s*([A-Za-z]+)\s+([A-Za-z]+)\s*")
+
+
+def _surname_first(text: str) -> str:
+    """Two Latin words, the last the more common Chinese surname: swapped (BO ZHANG -> ZHANG BO)."""
+    found = _TWO_LATIN_WORDS.fullmatch(text)
+    if found:
+        first, last = found.group(1).lower(), found.group(2).lower()
+        if _SURNAME_ORDER.get(last, len(_SURNAME_ORDER)) < _SURNAME_ORDER.get(first, len(_SURNAME_ORDER)):
+            return f"{found.group(2)} {found.group(1)}"
+    return text
+
+
 def normalise_name(raw: str | None) -> str | None:
     """Canonical form of a person's name, or None when nothing name-like is left.
 
@@ -273,7 +294,7 @@ def normalise_name(raw: str | None) -> str | None:
         if isinstance(raw, float) and raw != raw:  # NaN
             return None
         raw = str(raw)
-    s = unicodedata.normalize("NFKC", raw).translate(_CHAR_TABLE)
+    s = _surname_first(unicodedata.normalize("NFKC", raw)).translate(_CHAR_TABLE)
     if DOT in s:
         s = _DOT_RUN.sub(DOT, s).strip(DOT)
     return s or None
