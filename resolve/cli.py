@@ -94,6 +94,8 @@ def _run_and_summarise(config, out_dir: str, model: str | None = None, update: s
     for entity, plural in (("person", "persons"), ("enterprise", "enterprises"), ("property", "properties")):
         console.print(f"golden {plural}: {c['golden_' + plural]:,} from {c[entity + '_records']:,} records")
     console.print(f"quarantined: {c['quarantined']:,} rows")
+    for entity, origin in result.models.items():
+        console.print(f"{entity} model: {origin}")
     for status, n in c.get("overrides", {}).items():
         console.print(f"overrides {status}: {n:,}")
     console.print("stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))

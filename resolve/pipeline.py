@@ -53,6 +53,7 @@ class RunResult:
     sources: pd.DataFrame
     counts: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
+    models: dict[str, str] = field(default_factory=dict)  # entity -> where its model came from, and why
 
 
 def check_nothing_lost(engine: Engine) -> pd.DataFrame:
@@ -246,4 +247,5 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
     start = time.perf_counter()
     build_report(final, out)
     timings["report"] = time.perf_counter() - start
-    return RunResult(registry=final, sources=sources, counts=counts, timings=timings)
+    models = {k.removesuffix("_model"): v for k, v in notes.items() if k.endswith("_model")}
+    return RunResult(registry=final, sources=sources, counts=counts, timings=timings, models=models)

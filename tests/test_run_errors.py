@@ -67,3 +67,9 @@ def test_a_byte_that_is_not_utf8_in_an_argument_is_shown_not_raised(tmp_path):
     result = invoke("run", str(tmp_path / "\udcff.yaml"), "--out", tmp_path / "out")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "\\xff.yaml: config file not found" in result.output
+
+
+def test_a_small_delivery_says_which_model_it_used_and_why(tmp_path):
+    result = invoke("run", MINI, "--out", tmp_path / "out")
+    assert result.exit_code == 0
+    assert "person model: packaged model" in result.output and "fewer than link.min_training_records" in result.output
