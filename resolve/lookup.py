@@ -155,7 +155,7 @@ _TRIM = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u20
 _SEX_KEY_CHARS = frozenset("男女性")
 _ID_SEPARATORS = re.compile(r"[\t\n\f\r \-_.]")  # RE2's \s is [\t\n\f\r ]
 _ID_KINDS = [(kind, re.compile(pattern, re.ASCII)) for kind, pattern in (
-    ("imprecise", r"\d+E\+?\d+"), ("citizen", r"\d{17}[\dX]"), ("citizen15", r"\d{15}"),
+    ("imprecise", r"\d+E\+?\d+|\d{16,17}"), ("citizen", r"\d{17}[\dX]"), ("citizen15", r"\d{15}"),
     ("foreign_permanent_residence", r"[A-Z]{3}\d{12}"), ("hk_macao_permit", r"[HM]\d{8}(\d{2})?"),
     ("taiwan_permit", r"\d{8}|T\d{8}"), ("passport", r"[A-Z]{1,2}\d{6,9}"))]
 # RE2's $ is the end of the text (\Z; Python's $ also matches before a final newline); its .

@@ -192,8 +192,8 @@ def test_ids_a_spreadsheet_kept_as_numbers_are_marked_not_trusted(tmp_path):
     wb.active.append(["S1", float(valid), "张三"])
     wb.save(tmp_path / "s.xlsx")
     # CSV: Excel's exponent form, and the leading apostrophe that keeps the digits as text
-    (tmp_path / "p.csv").write_text("编号,身份证号,姓名\nC1,4.40306E+17,张三\nC2,'" + valid + ",张三\n",
-                                    encoding="utf-8")
+    (tmp_path / "p.csv").write_text("编号,身份证号,姓名\nC1,4.40306E+17,张三\nC2,'" + valid + ",张三\n"
+                                    "C3," + valid[1:] + ",张三\n", encoding="utf-8")
     sources = (source_yaml("edu", "e.parquet") + source_yaml("si", "s.xlsx") + source_yaml("police", "p.csv"))
     config = load_config(write_config(tmp_path, sources))
     engine = Engine()
@@ -206,6 +206,8 @@ def test_ids_a_spreadsheet_kept_as_numbers_are_marked_not_trusted(tmp_path):
         assert (kind, number, valid_, other) == ("imprecise", None, False, None), key
         assert "E+17" in raw.upper()  # what the file held, as it held it
     assert rows["C2"][:3] == ("citizen", valid, True)
+    # an ID that lost its leading digit: marked, kept as written, not a document to link by
+    assert rows["C3"] == ("imprecise", None, False, None, valid[1:])
 
 
 def test_dates_in_the_forms_departments_write(tmp_path):

@@ -28,6 +28,8 @@ _MACROS = [
         WHEN c IS NULL THEN NULL
         -- a number a spreadsheet kept in floating point (4.40306E+17): its last digits are lost
         WHEN regexp_full_match(c, '\\d+E\\+?\\d+') THEN 'imprecise'
+        -- 16 or 17 digits: a citizen ID that lost a digit (a spreadsheet dropped its leading one)
+        WHEN regexp_full_match(c, '\\d{16,17}') THEN 'imprecise'
         WHEN regexp_full_match(c, '\\d{17}[\\dX]') THEN 'citizen'
         WHEN regexp_full_match(c, '\\d{15}') THEN 'citizen15'
         WHEN regexp_full_match(c, '[A-Z]{3}\\d{12}') THEN 'foreign_permanent_residence'
