@@ -1,3 +1,4 @@
+import duckdb
 import pytest
 
 from resolve.engine import Engine
@@ -25,3 +26,26 @@ def write_config(folder, sources_yaml: str, extra: str = "") -> str:
     path = folder / "config.yaml"
     path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory):
+    """A person model trained on a generated city, as a steward reuses last month's model on a
+    small delivery (the hand-made fixture cities are too small to train on)."""
+    from resolve.config import load_config
+    from resolve.pipeline import run
+    from resolve.synth import generate_city
+
+    folder = tmp_path_factory.mktemp("trained")
+    generate_city(folder / "city", seed=31, n_persons=3000)
+    run(load_config(folder / "city" / "config.yaml"), folder / "out")
+    return folder / "out" / "person_model.json"
+
+
+def run_fixture_city(config_path, folder, model):
+    """Run a fixture city's config with ``model``; its registry opened read-only."""
+    from resolve.config import load_config
+    from resolve.pipeline import run
+
+    run(load_config(config_path), folder / "out", model=model)
+    return duckdb.connect(str(folder / "out" / "registry.duckdb"), read_only=True)

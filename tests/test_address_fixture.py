@@ -15,12 +15,9 @@ where only a building, several properties or nothing fit.
 import csv
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from resolve.config import load_config
-from resolve.pipeline import run
-from resolve.synth import generate_city
+from tests.conftest import run_fixture_city
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "addresses"
 SOURCE = "grid_survey"
@@ -43,12 +40,8 @@ def _read(name):
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("addresses")
-    generate_city(folder / "city", seed=31, n_persons=3000)
-    run(load_config(folder / "city" / "config.yaml"), folder / "trained")
-    run(load_config(FIXTURE / "config.yaml"), folder / "out", model=folder / "trained" / "person_model.json")
-    con = duckdb.connect(str(folder / "out" / "registry.duckdb"), read_only=True)
+def registry(tmp_path_factory, trained_model):
+    con = run_fixture_city(FIXTURE / "config.yaml", tmp_path_factory.mktemp("addresses"), trained_model)
     yield con
     con.close()
 

@@ -205,6 +205,18 @@ def test_plain_text_reading_agrees_with_the_pipeline_sql(registry, records):
     assert plain == by_sql
 
 
+def read_both_ways(registry, queries):
+    """The queries as the plain-text path reads them, checked equal to the SQL's reading."""
+    plain = [registry.standardise(q) for q in queries]
+    registry.plain_path = False
+    try:
+        by_sql = [registry.standardise(q) for q in queries]
+    finally:
+        registry.plain_path = True
+    assert plain == by_sql
+    return plain
+
+
 UNUSUAL = [
     # a tab inside the sex field: the SQL's trim() keeps it, so the sex is unknown
     {"name": "张三", "sex": "\t男", "birth_date": "1990\u00a0-01-02"},
@@ -220,13 +232,7 @@ UNUSUAL = [
 def test_unusual_text_is_read_as_the_sql_reads_it(registry):
     got = registry.standardise(UNUSUAL[0])
     assert got["sex"] is None and got["birth_date"] is None
-    by_plain = [registry.standardise(q) for q in UNUSUAL]
-    registry.plain_path = False
-    try:
-        by_sql = [registry.standardise(q) for q in UNUSUAL]
-    finally:
-        registry.plain_path = True
-    assert by_plain == by_sql
+    read_both_ways(registry, UNUSUAL)
     # only an ID with a letter beyond ASCII (whose upper() DuckDB and Python disagree on) takes the SQL
     with pytest.raises(lookup_module._NotPlain):
         lookup_module._plain_scalars({"id_number": "é12345678"}, registry.snapshot_date)
@@ -330,11 +336,5 @@ def test_an_unreadable_birth_date_or_sex_is_an_error_not_dropped(registry, field
 def test_date_forms_departments_write_read_alike_in_lookup_and_pipeline(registry):
     queries = [{"name": "张三", "birth_date": b} for b in (
         "90-07-30", "30/07/90", "07/30/1990", "一九九〇年七月三十日", "33084", "1990-07-30 00:00:00")]
-    plain = [registry.standardise(q) for q in queries]
-    registry.plain_path = False
-    try:
-        by_sql = [registry.standardise(q) for q in queries]
-    finally:
-        registry.plain_path = True
-    assert plain == by_sql
+    plain = read_both_ways(registry, queries)
     assert {str(p["birth_date"]) for p in plain} == {"1990-07-30"}

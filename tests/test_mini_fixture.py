@@ -7,23 +7,16 @@ steward would reuse last month's model on a small delivery.
 import csv
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from resolve.config import load_config
-from resolve.pipeline import run
-from resolve.synth import generate_city
+from tests.conftest import run_fixture_city
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mini")
-    generate_city(folder / "city", seed=31, n_persons=3000)
-    run(load_config(folder / "city" / "config.yaml"), folder / "trained")
-    run(load_config(MINI / "config.yaml"), folder / "out", model=folder / "trained" / "person_model.json")
-    con = duckdb.connect(str(folder / "out" / "registry.duckdb"), read_only=True)
+def registry(tmp_path_factory, trained_model):
+    con = run_fixture_city(MINI / "config.yaml", tmp_path_factory.mktemp("mini"), trained_model)
     yield con
     con.close()
 
