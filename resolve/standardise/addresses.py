@@ -36,7 +36,14 @@ import pandas as pd
 from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.standardise import divisions as dv
-from resolve.standardise.places import NAME_TABLE, correct_place_names, fill_places
+from resolve.standardise.places import (
+    NAME_TABLE,
+    NAMED,
+    correct_place_names,
+    fill_places,
+    place_names_sql,
+    rekeyed,
+)
 
 PROVINCES = {
     "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
@@ -825,20 +832,15 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
     row takes). The library is ``std_place_name`` (the names of std_property's places), or the
     table itself while the library is being built. Building and dwelling keys are rewritten."""
     t = quote_ident(table)
-    names = (NAME_TABLE if engine.has_table(NAME_TABLE) else
-             f"(SELECT name, kind, district_code, count(*) AS n FROM ("
-             f"SELECT road AS name, 'road' AS kind, district_code FROM {t} WHERE road IS NOT NULL "
-             f"UNION ALL SELECT poi, 'poi', district_code FROM {t} WHERE poi IS NOT NULL AND door_number IS NULL) "
-             f"GROUP BY ALL)")
-    for column, kind, where in (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL")):
+    names = NAME_TABLE if engine.has_table(NAME_TABLE) else f"({place_names_sql(t)})"
+    for column, kind, where in NAMED:
         road, poi = ("s.short_name", "t.poi") if column == "road" else ("t.road", "s.short_name")
         village = (f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _VILLAGE)}) FROM written"
                    if column == "road" else "")
         engine.execute(f"""
             UPDATE {t} AS t SET {column} = s.short_name,
                    district_code = coalesce(t.district_code, s.district_code), district = coalesce(t.district, s.district),
-                   building_key = rs_building_key({road}, t.door_number, {poi}, t.building, t.room),
-                   dwelling_key = rs_dwelling_key({road}, t.door_number, {poi}, t.building, t.room)
+                   {rekeyed(road, "t.door_number", poi)}
             FROM (
                 WITH written AS (
                     SELECT DISTINCT {column} AS name FROM {t} t WHERE in_city AND {column} IS NOT NULL AND {where}

@@ -45,6 +45,24 @@ ALIAS_TABLE = "std_place_alias"
 NAME_TABLE = "std_place_name"
 LIBRARY_TABLES = (ALIAS_TABLE, NAME_TABLE)
 DOMINANCE = 0.9  # the share of a name's records that must give one place for it to be an alias
+# the names a place is written by: a road (a village and its lane too), and an estate's name where
+# no door number is written; (column, kind, the rows that have it, on alias t)
+NAMED = (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL"))
+
+
+def place_names_sql(table: str, where: str = "true") -> str:
+    """(name, kind, district_code, n): the names (NAMED) the rows of ``table`` write, with how
+    many rows write each; std_place_name, or the table itself while the library is built."""
+    rows = " UNION ALL ".join(
+        f"SELECT {column} AS name, '{kind}' AS kind, district_code FROM {table} t "
+        f"WHERE {column} IS NOT NULL AND {has} AND {where}" for column, kind, has in NAMED)
+    return f"SELECT name, kind, district_code, count(*) AS n FROM ({rows}) GROUP BY ALL"
+
+
+def rekeyed(road: str, door: str, poi: str) -> str:
+    """The SET clause rewriting a row's (alias t) building and dwelling keys for a new place."""
+    return (f"building_key = rs_building_key({road}, {door}, {poi}, t.building, t.room), "
+            f"dwelling_key = rs_dwelling_key({road}, {door}, {poi}, t.building, t.room)")
 
 
 def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
@@ -75,10 +93,9 @@ def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
         WHERE n >= {DOMINANCE} * n_name
           AND name NOT IN (SELECT rs_place(road, door_number, NULL) FROM {t} WHERE door_from_columns)""")
     engine.create_table(NAME_TABLE, f"""
-        SELECT name, kind, district_code, count(*) AS n FROM (
-            SELECT road AS name, 'road' AS kind, district_code FROM {t} WHERE road IS NOT NULL AND in_city
-            UNION ALL SELECT poi, 'poi', district_code FROM {t} WHERE poi IS NOT NULL AND door_number IS NULL AND in_city
-            UNION ALL SELECT name, 'poi', district_code FROM {ALIAS_TABLE} WHERE building IS NULL)
+        SELECT name, kind, district_code, sum(n)::BIGINT AS n FROM (
+            {place_names_sql(t, "in_city")}
+            UNION ALL SELECT name, 'poi', district_code, count(*) FROM {ALIAS_TABLE} WHERE building IS NULL GROUP BY ALL)
         GROUP BY ALL""")
 
 
@@ -96,9 +113,7 @@ def fill_places(engine: Engine, table: str) -> None:
         return
     t = quote_ident(table)
     engine.execute(f"""
-        UPDATE {t} AS t SET road = f.road, door_number = f.door_number,
-               building_key = rs_building_key(f.road, f.door_number, t.poi, t.building, t.room),
-               dwelling_key = rs_dwelling_key(f.road, f.door_number, t.poi, t.building, t.room)
+        UPDATE {t} AS t SET road = f.road, door_number = f.door_number, {rekeyed("f.road", "f.door_number", "t.poi")}
         FROM (
             SELECT name, building, district_code, arg_max(road, level) AS road, arg_max(door_number, level) AS door_number
             FROM (
@@ -124,9 +139,6 @@ def fill_places(engine: Engine, table: str) -> None:
 # a direction and the like never for another (莲花一村 / 莲花二村, 上沙村 / 下沙村, 东路 / 西路: 高新 /
 # 高兴 is a typo), nor left out or added (固戍村 / 固戍新村)
 _KEPT = "'[0-9A-Za-z零〇一二两三四五六七八九十百东西南北中上下前后内外新老旧大小]'"
-# the names correct_place_names reads: a road (a village and lane too), an estate's name where no
-# door number is written
-_NAMED = (("road", "road", "true"), ("poi", "poi", "t.door_number IS NULL"))
 
 
 def _variants(rows: str) -> str:
@@ -135,7 +147,7 @@ def _variants(rows: str) -> str:
     return f"""SELECT name, district_code, i, substr(name, i, 1) AS ch,
                       substr(name, 1, i - 1) || '*' || substr(name, i + 1) AS variant,
                       substr(name, 1, i - 1) || substr(name, i + 1) AS shorter
-               FROM (SELECT *, unnest(range(1, length(name) + 1)) AS i FROM ({rows}) WHERE length(name) >= 3)"""
+               FROM (SELECT *, unnest(range(1, length(name) + 1)) AS i FROM {rows} WHERE length(name) >= 3)"""
 
 
 def correct_place_names(engine: Engine, table: str) -> None:
@@ -150,10 +162,8 @@ def correct_place_names(engine: Engine, table: str) -> None:
     own flats, stay two."""
     library = not engine.has_table(NAME_TABLE)
     t = quote_ident(table)
-    names = (f"(SELECT {column} AS name, '{kind}' AS kind, district_code, count(*) AS n FROM {t} t "
-             f"WHERE {column} IS NOT NULL AND {where} GROUP BY ALL)" if library else NAME_TABLE
-             for column, kind, where in _NAMED)
-    for (column, kind, where), named in zip(_NAMED, names):
+    named = f"({place_names_sql(t)})" if library else NAME_TABLE
+    for column, kind, where in NAMED:
         road, poi = ("f.known", "t.poi") if column == "road" else ("t.road", "f.known")
         written = f"""SELECT DISTINCT t.{column} AS name, t.district_code FROM {t} t
                       WHERE t.in_city AND t.{column} IS NOT NULL AND {where} AND NOT EXISTS (
@@ -166,22 +176,23 @@ def correct_place_names(engine: Engine, table: str) -> None:
         engine.execute(f"""
             UPDATE {t} AS t SET {column} = f.known,
                    {"" if library else "name_as_written = coalesce(t.name_as_written, f.name),"}
-                   building_key = rs_building_key({road}, t.door_number, {poi}, t.building, t.room),
-                   dwelling_key = rs_dwelling_key({road}, t.door_number, {poi}, t.building, t.room)
+                   {rekeyed(road, "t.door_number", poi)}
             FROM (
+                WITH written AS ({written}), known AS ({known}),
+                     wv AS ({_variants("written")}), kv AS ({_variants("known")})
                 SELECT name, district_code, min(known) AS known
                 FROM (  -- one character replaced, left out or added
                     SELECT w.name, w.district_code, k.name AS known, k.district_code AS known_district
-                    FROM ({_variants(written)}) w JOIN ({_variants(known)}) k ON k.variant = w.variant
+                    FROM wv w JOIN kv k ON k.variant = w.variant
                     WHERE NOT regexp_matches(w.ch || k.ch, '[0-9A-Za-z]')
                       AND NOT (regexp_matches(w.ch, {_KEPT}) AND regexp_matches(k.ch, {_KEPT}))
                     UNION ALL
                     SELECT w.name, w.district_code, k.name, k.district_code
-                    FROM ({written}) w JOIN ({_variants(known)}) k ON k.shorter = w.name
+                    FROM written w JOIN kv k ON k.shorter = w.name
                     WHERE NOT regexp_matches(k.ch, {_KEPT})
                     UNION ALL
                     SELECT w.name, w.district_code, k.name, k.district_code
-                    FROM ({_variants(written)}) w JOIN ({known}) k ON w.shorter = k.name
+                    FROM wv w JOIN known k ON w.shorter = k.name
                     WHERE NOT regexp_matches(w.ch, {_KEPT})
                 ) c(name, district_code, known, known_district)
                 WHERE known <> name AND (district_code IS NULL OR known_district = district_code)
