@@ -62,7 +62,9 @@ def main() -> None:
               help="Folder for registry.duckdb and the saved model.")
 @click.option("--model", type=click.Path(dir_okay=False), default=None,
               help="Reuse a person_model.json from an earlier run instead of training.")
-def run(config_path: str, out_dir: str, model: str | None) -> None:
+@click.option("--permissions", type=click.Choice(["owner", "group", "all"]), default=None,
+              help="Who may read what is written (default: the config's output.permissions, owner only).")
+def run(config_path: str, out_dir: str, model: str | None, permissions: str | None) -> None:
     """Build DIR/registry.duckdb from the sources CONFIG names.
 
     Paths in CONFIG are relative to CONFIG's folder, whatever the working directory.
@@ -75,14 +77,15 @@ def run(config_path: str, out_dir: str, model: str | None) -> None:
     from resolve.config import load_config
 
     config = load_config(config_path)
-    _run_and_summarise(config, out_dir, model=model)
+    _run_and_summarise(config, out_dir, model=model, permissions=permissions)
 
 
-def _run_and_summarise(config, out_dir: str, model: str | None = None, update: str | None = None) -> None:
+def _run_and_summarise(config, out_dir: str, model: str | None = None, update: str | None = None,
+                       permissions: str | None = None) -> None:
     from resolve.pipeline import run as run_pipeline
 
     with console.status("starting") as status:
-        result = run_pipeline(config, out_dir, model=model, update=update,
+        result = run_pipeline(config, out_dir, model=model, update=update, permissions=permissions,
                               progress=lambda msg: status.update(f"[bold]{msg}[/]"))
     table = Table(title=f"{config.city} registry ({config.snapshot_date})")
     for col in ("source", "entity", "read", "linked", "quarantined"):
@@ -108,7 +111,9 @@ def _run_and_summarise(config, out_dir: str, model: str | None = None, update: s
 @click.option("--source", required=True, help="The source whose new delivery CONFIG now points at.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="The folder of the registry to update (an earlier `resolve run --out`).")
-def update(config_path: str, source: str, out_dir: str) -> None:
+@click.option("--permissions", type=click.Choice(["owner", "group", "all"]), default=None,
+              help="Who may read what is written (default: the config's output.permissions, owner only).")
+def update(config_path: str, source: str, out_dir: str, permissions: str | None) -> None:
     """Link one department's new delivery to the existing registry in DIR.
 
     Uses the models saved beside the registry (nothing is retrained) and scores only the
@@ -121,7 +126,7 @@ def update(config_path: str, source: str, out_dir: str) -> None:
     """
     from resolve.config import load_config
 
-    _run_and_summarise(load_config(config_path), out_dir, update=source)
+    _run_and_summarise(load_config(config_path), out_dir, update=source, permissions=permissions)
 
 
 @main.group()
@@ -175,20 +180,24 @@ def override_add(config_path, kind, records, entity_id, attribute, value, status
 @click.option("--registry", "registry_dir", required=True, type=click.Path(),
               help="The folder `resolve run --out` wrote (or its registry.duckdb).")
 @click.option("--unmasked", is_flag=True, default=False,
-              help="Show full citizen IDs and phone numbers (masked by default).")
-def report(registry_dir: str, unmasked: bool) -> None:
+              help="Show full citizen IDs and phone numbers, in DIR/report-unmasked/ (masked by default).")
+@click.option("--permissions", type=click.Choice(["owner", "group", "all"]), default="owner", show_default=True,
+              help="Who may read the report's files.")
+def report(registry_dir: str, unmasked: bool, permissions: str) -> None:
     """Rebuild DIR/report/index.html and its drill-down files from an existing registry.
+
+    The report is built in a fresh folder and swapped in whole. With --unmasked it goes to
+    DIR/report-unmasked/ instead, never into the masked report/ that is shared.
 
     \b
     Example:
         resolve report --registry out/demo
     """
-    from resolve.pipeline import REGISTRY_FILE
-    from resolve.report import build_report
+    from resolve.report import publish_report
 
     path = Path(registry_dir)
-    registry = path / REGISTRY_FILE if path.is_dir() else path
-    index = build_report(registry, registry.parent, unmasked=unmasked)
+    out = path if path.is_dir() or not path.suffix else path.parent
+    index = publish_report(out, unmasked=unmasked, permissions=permissions)
     console.print(f"report: {index.resolve()}")
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from resolve.errors import ConfigError
 
@@ -97,7 +97,7 @@ class LinkConfig(_Strict):
     u_max_pairs: float = Field(1e6, gt=0, description="random pairs sampled to estimate u")
     em_max_pairs: float = Field(5e5, gt=0, description="blocked pairs used per EM session")
     min_training_records: int = Field(
-        2000, ge=0, description="fewer person records than this use the packaged model instead of training")
+        2000, ge=0, description="fewer person records than this are scored with the documented starting values (prior estimated) instead of training")
     seed: int = 42
     valid_ids_never_merge: bool = Field(
         True, description="two different check-valid citizen IDs are two people, whatever else agrees")
@@ -113,11 +113,65 @@ class SurvivorshipConfig(_Strict):
     property: dict[str, list[str]] = Field(default_factory=dict)
 
 
+# The columns of recon_<entity>_facts a figure's `where` and `district` may name (reconcile
+# checks that the tables it builds have exactly these).
+FACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "person": ("person_id", "status", "sex", "n_sources", "sources", "alive", "deceased", "moved_out", "age",
+               "registered_in_city", "registered_district_code", "stated_resident", "stated_outside",
+               "lives_in_non_dwelling", "resident_in_city", "resident_basis", "residence_district_code"),
+    "enterprise": ("enterprise_id", "status", "active", "is_branch", "is_individual_business", "known_from",
+                   "district_code"),
+    "property": ("property_id", "use", "is_dwelling", "district_code", "area", "residents", "enterprises"),
+}
+
+
+def figure_condition(where: str, columns: tuple[str, ...]) -> str:
+    """A figure's ``where`` parsed and written back as SQL, or ValueError with the reason.
+
+    Only the facts table's columns, literals, comparisons (=, <>, <, >, IS, IN, BETWEEN, LIKE)
+    and boolean and arithmetic operators are allowed: no function, no subquery, no second
+    statement, so a config cannot read files or change the registry."""
+    import sqlglot
+    from sqlglot import exp
+
+    allowed = (exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.And, exp.Or, exp.Not,
+               exp.Paren, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Between,
+               exp.Like, exp.ILike, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Neg, exp.Tuple)
+    try:
+        statements = sqlglot.parse(where, read="duckdb")
+    except sqlglot.errors.SqlglotError as exc:
+        raise ValueError(f"not a valid SQL condition: {str(exc).splitlines()[0]}") from None
+    if len(statements) != 1 or statements[0] is None:
+        raise ValueError("only one condition is allowed (no ';' and no second statement)")
+    for node in statements[0].walk():
+        if not isinstance(node, allowed):
+            raise ValueError(f"'{node.sql(dialect='duckdb')[:60]}' is not allowed: use the facts table's columns, "
+                             "literals, comparisons and AND / OR / NOT / + - * / only")
+        if isinstance(node, exp.Column):
+            if node.table or node.name not in columns:
+                raise ValueError(f"'{node.sql(dialect='duckdb')}' is not a column of the facts table; use one of "
+                                 f"{', '.join(columns)}")
+    return statements[0].sql(dialect="duckdb")
+
+
 class FigureConfig(_Strict):
     label: str = Field(description="the figure's name in reports, e.g. 户籍人口")
     entity: Literal["person", "enterprise", "property"]
-    where: str = Field(description="SQL condition over recon_<entity>_facts: who is counted")
+    where: str = Field(description="condition over recon_<entity>_facts: who is counted (its columns, literals, "
+                                   "comparisons, AND / OR / NOT and arithmetic; nothing else)")
     district: str = Field(description="the recon_<entity>_facts column that places a counted entity in a district")
+
+    @model_validator(mode="after")
+    def _safe(self) -> FigureConfig:
+        columns = FACT_COLUMNS[self.entity]
+        if self.district not in columns:
+            raise ValueError(f"district '{self.district}' is not a column of recon_{self.entity}_facts; use one of "
+                             f"{', '.join(c for c in columns if 'district' in c)}")
+        try:
+            self.where = figure_condition(self.where, columns)
+        except ValueError as exc:
+            raise ValueError(f"where: {exc}") from None
+        return self
 
 
 DEFAULT_FIGURES: dict[str, dict] = {
@@ -156,6 +210,12 @@ class RelationsConfig(_Strict):
         10, ge=1, description="more enterprises registered at one property than this is a cluster registration")
 
 
+class OutputConfig(_Strict):
+    permissions: Literal["owner", "group", "all"] = Field(
+        "owner", description="who may read the registry and report: owner only (files 600, folders 700), "
+                             "the owner's group too (640 / 750), or every user of the machine (644 / 755)")
+
+
 class Config(_Strict):
     city: str
     region_code: str
@@ -165,6 +225,7 @@ class Config(_Strict):
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
     relations: RelationsConfig = Field(default_factory=RelationsConfig)
     reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
     overrides: str | None = Field(
         None, description="folder of the override log (*.jsonl), relative to the config; every rebuild applies it")
 
@@ -283,6 +344,8 @@ def load_config(path: str | Path, check_files: bool = True) -> Config:
                 problem(loc[:-1], f"missing required key '{loc[-1]}'; add it")
             elif err["type"] == "extra_forbidden":
                 problem(loc, f"unknown key '{loc[-1]}'; remove it or check its spelling")
+            elif err["type"] == "value_error":
+                problem(loc, str(err.get("ctx", {}).get("error", err["msg"])))
             elif err["type"] == "literal_error":
                 problem(loc, f"{err['msg'].lower()}, got {err['input']!r}")
             else:

@@ -9,7 +9,6 @@ so an interrupted or failed run leaves the previous registry as it was.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +34,8 @@ from resolve.link.property import link_properties
 from resolve.overrides import load_overrides, write_log, write_status
 from resolve.reconcile import reconcile
 from resolve.relate import relate
-from resolve.report import build_report
+from resolve.outputs import building, commit, committing, output_folder, remove
+from resolve.report import REPORT_FOLDER, build_report
 from resolve.standardise.enterprise import standardise_enterprises
 from resolve.standardise.person import standardise_persons
 from resolve.standardise.property import standardise_properties
@@ -162,35 +162,24 @@ def _write_run_info(engine: Engine, config: Config, timings: dict[str, float], n
 LINKED_ENTITIES = ("person", "enterprise", "property")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: alive
-        return True
-    return True
-
-
-def _remove_leftovers(out: Path) -> None:
-    """The half-written files (``.<name>.building-<pid>``, with their ``.wal``) of runs that
-    were killed: those of a process that no longer runs, and this process's own."""
-    for path in out.glob(".*.building-*"):
-        pid = path.name.rsplit("-", 1)[-1].removesuffix(".wal")
-        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
-            path.unlink(missing_ok=True)
-
-
 def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
-        progress: Callable[[str], None] | None = None, update: str | None = None) -> RunResult:
-    """Build ``out_dir/registry.duckdb``; with ``update``, link that source's new delivery to
-    the registry already there with its saved models instead of rebuilding from scratch."""
+        progress: Callable[[str], None] | None = None, update: str | None = None,
+        permissions: str | None = None) -> RunResult:
+    """Build ``out_dir/registry.duckdb``, its models and its report; with ``update``, link that
+    source's new delivery to the registry already there with its saved models instead of
+    rebuilding from scratch. Registry, models and report are built beside the old ones and
+    replace them together (resolve/outputs.py): a failed run changes nothing."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_folder(out, permissions or config.output.permissions):
+        return _run(config, out, model, progress, update, permissions or config.output.permissions)
+
+
+def _run(config: Config, out: Path, model: str | Path | None, progress: Callable[[str], None] | None,
+         update: str | None, permissions: str) -> RunResult:
     final = out / REGISTRY_FILE
-    building = out / f".{REGISTRY_FILE}.building-{os.getpid()}"
-    model_tmp = out / f".{PERSON_MODEL_FILE}.building-{os.getpid()}"
-    _remove_leftovers(out)
+    registry = building(out, REGISTRY_FILE)
+    models = {name: building(out, name) for name in MODEL_FILES.values()}
+    report = building(out, REPORT_FOLDER)
     if update is not None:
         if update not in {s.name for s in config.sources}:
             raise ResolveError(f"'{update}' is not a source in {config.config_path}; use one of "
@@ -208,7 +197,7 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
     try:
         if final.exists():  # its IDs are carried over
             engine.attach(final, PREVIOUS)
-        timings, notes = build_registry(engine, config, model_out=None if update else model_tmp,
+        timings, notes = build_registry(engine, config, model_out=None if update else models[PERSON_MODEL_FILE],
                                         model_in=Path(model) if model else None, progress=progress, update=update)
         if update:
             notes["update"] = update
@@ -227,25 +216,21 @@ def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
             progress("write registry")
         start = time.perf_counter()
         _write_run_info(engine, config, timings, notes)
-        engine.persist(building)
+        engine.persist(registry)
         timings["write"] = time.perf_counter() - start
+        engine.close()
+        if progress:
+            progress("report")
+        start = time.perf_counter()
+        build_report(registry, report)  # from the new registry, before anything is replaced
+        timings["report"] = time.perf_counter() - start
+        commit(out, [(registry, final), *((models[n], out / n) for n in MODEL_FILES.values()),
+                     (report, out / REPORT_FOLDER)], permissions)
     except BaseException:
         engine.close()
-        building.unlink(missing_ok=True)
-        Path(str(building) + ".wal").unlink(missing_ok=True)
-        for name in MODEL_FILES.values():
-            (out / f".{name}.building-{os.getpid()}").unlink(missing_ok=True)
+        if not committing(out):  # else they are moved into place by the next command
+            for path in [registry, Path(str(registry) + ".wal"), report, *models.values()]:
+                remove(path)
         raise
-    engine.close()
-    os.replace(building, final)
-    for name in MODEL_FILES.values():
-        built = out / f".{name}.building-{os.getpid()}"
-        if built.exists():
-            os.replace(built, out / name)
-    if progress:
-        progress("report")
-    start = time.perf_counter()
-    build_report(final, out)
-    timings["report"] = time.perf_counter() - start
-    models = {k.removesuffix("_model"): v for k, v in notes.items() if k.endswith("_model")}
-    return RunResult(registry=final, sources=sources, counts=counts, timings=timings, models=models)
+    models_used = {k.removesuffix("_model"): v for k, v in notes.items() if k.endswith("_model")}
+    return RunResult(registry=final, sources=sources, counts=counts, timings=timings, models=models_used)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import pandas as pd
 
 from resolve.cluster import cluster_registries
-from resolve.config import Config
+from resolve.config import FACT_COLUMNS, Config
 from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.estimate import estimate_residents
 from resolve.relate import active_occupants_sql
@@ -283,10 +283,19 @@ def overlaps(engine: Engine) -> None:
         SELECT sources, n_sources, count(*) AS persons FROM person_golden GROUP BY ALL ORDER BY persons DESC""")
 
 
+def _check_fact_columns(engine: Engine) -> None:
+    """The facts tables hold the columns config.FACT_COLUMNS promises figures' conditions."""
+    for entity, promised in FACT_COLUMNS.items():
+        built = tuple(r[0] for r in engine.fetchall(f"SELECT column_name FROM (DESCRIBE recon_{entity}_facts)"))
+        if set(built) != set(promised):
+            raise AssertionError(f"recon_{entity}_facts columns {built} differ from config.FACT_COLUMNS {promised}")
+
+
 def reconcile(engine: Engine, config: Config) -> None:
     person_facts(engine, config)
     enterprise_facts(engine)
     property_facts(engine)
+    _check_fact_columns(engine)
     estimate_residents(engine, config)
     _alternative_clusters(engine, config)
     figures(engine, config)

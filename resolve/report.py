@@ -11,6 +11,8 @@ behind that count. Citizen IDs and phone numbers are masked (440304********123X,
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
 import shutil
@@ -31,6 +33,47 @@ MASK_SQL = {
     "phone": "CASE WHEN length({c}::VARCHAR) >= 7 THEN left({c}::VARCHAR, 3) || repeat('*', length({c}::VARCHAR) - 7) "
              "|| right({c}::VARCHAR, 4) ELSE {c}::VARCHAR END",
 }
+# Masked by what a value is, in any text of the page and its files (a record key that is a
+# pupil's ID, a phone in an address or a JSON detail): a citizen ID of 18 characters, one of
+# 15 digits whose middle reads as a date, a mobile number; never the digits after a decimal
+# point. Each pattern is one regular
+# expression both DuckDB (RE2, no look-around: the digits either side are captured) and
+# Python apply, twice, so a value right after another is masked too.
+_EDGE = "(^|[^0-9.])", "([^0-9]|$)"  # the digits of a decimal fraction are no ID
+VALUE_MASKS = [
+    (_EDGE[0] + "([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])" + _EDGE[1], r"\1\2********\3\4"),
+    (_EDGE[0] + "([0-9]{6})[0-9]{2}(?:0[1-9]|1[0-2])[0-3]([0-9]{4})" + _EDGE[1], r"\1\2*****\3\4"),
+    (_EDGE[0] + "(1[3-9][0-9])[0-9]{4}([0-9]{4})" + _EDGE[1], r"\1\2****\3\4"),
+]
+
+
+def mask_sql(expr: str) -> str:
+    """``expr`` (a VARCHAR) with every ID and mobile number in it masked."""
+    for pattern, replacement in VALUE_MASKS * 2:
+        expr = f"regexp_replace({expr}, {quote_literal(pattern)}, {quote_literal(replacement)}, 'g')"
+    return expr
+
+
+def mask_text(text: str) -> str:
+    for pattern, replacement in VALUE_MASKS * 2:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def _masked_column(name: str, column_type: str) -> str | None:
+    """The select expression that masks a drill-down column, or None to keep it as it is."""
+    c = quote_ident(name)
+    if name in MASKED_COLUMNS:
+        return mask_sql(MASK_SQL[MASKED_COLUMNS[name]].format(c=c))
+    if column_type in ("VARCHAR", "JSON"):
+        return mask_sql(f"{c}::VARCHAR") + ("::JSON" if column_type == "JSON" else "")
+    if column_type == "VARCHAR[]":
+        return f"list_transform({c}, lambda x: {mask_sql('x')})"
+    kept = ("BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+            "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "DATE", "TIME", "TIMESTAMP", "INTERVAL", "UUID")
+    if column_type.startswith(kept):
+        return None
+    return mask_sql(f"{c}::VARCHAR")  # anything else (a struct, a large number) as masked text
 
 STEP_LABELS = {
     "read": "读取记录", "quarantined": "隔离（无法读取）", "duplicate_in_source": "本部门内重复",
@@ -57,14 +100,26 @@ td:first-child,th:first-child{text-align:left}.cards{display:flex;flex-wrap:wrap
 a{color:#0b63c4;text-decoration:none}a:hover{text-decoration:underline}
 svg text{font-size:11px;fill:#1f2933}.note{font-size:12px;color:#6b7785}
 input{padding:4px 8px;border:1px solid #c9d1da;border-radius:4px;margin:4px 0}
-code{background:#f1f3f6;padding:1px 4px;border-radius:3px}
+code{background:#f1f3f6;padding:1px 4px;border-radius:3px}td.l{text-align:left}
 """
 
 SCRIPT = """
 function filterDisputes(){var q=document.getElementById('dispute-filter').value.toLowerCase();
 var rows=document.querySelectorAll('#disputes tbody tr');for(var i=0;i<rows.length;i++){
 rows[i].style.display=rows[i].textContent.toLowerCase().indexOf(q)>=0?'':'none';}}
+document.addEventListener('DOMContentLoaded',function(){var f=document.getElementById('dispute-filter');
+if(f){f.addEventListener('input',filterDisputes);}});
 """
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+# Nothing runs or loads but the page's own style and script, by their hashes: no inline
+# handler, no inline style attribute, no file fetched.
+CSP = (f"default-src 'none'; style-src {_sha256(CSS)}; script-src {_sha256(SCRIPT)}; img-src data:; "
+       "base-uri 'none'; form-action 'none'")
 
 
 @dataclass
@@ -82,9 +137,10 @@ class _Writer:
         name = re.sub(r"[^0-9A-Za-z_\-]", "_", name)
         path = self.folder / "data" / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        columns = [r[0] for r in self.con.execute(f"DESCRIBE ({sql})").fetchall()]
-        masked = [f"{MASK_SQL[MASKED_COLUMNS[c]].format(c=quote_ident(c))} AS {quote_ident(c)}"
-                  for c in columns if c in MASKED_COLUMNS and not self.unmasked]
+        columns = self.con.execute(f"DESCRIBE ({sql})").fetchall()
+        masked = [] if self.unmasked else [
+            f"{expr} AS {quote_ident(name)}" for name, kind, *_ in columns
+            if (expr := _masked_column(name, kind)) is not None]
         select = f"SELECT * REPLACE ({', '.join(masked)}) FROM ({sql})" if masked else sql
         body, parquet = path.with_suffix(".csv.part"), quote_literal(str(path.with_suffix(".parquet")))
         rows = self.con.execute(f"COPY ({select}) TO {parquet} (FORMAT parquet)").fetchone()[0]
@@ -96,6 +152,11 @@ class _Writer:
         href = f"data/{name}.csv"
         self.counts[href] = rows
         return href, rows
+
+    def text(self, value) -> str:
+        """A config or data string as the page shows it: escaped, IDs and phones masked."""
+        text = "" if value is None else str(value)
+        return html.escape(text if self.unmasked else mask_text(text))
 
     def link(self, name: str, sql: str, shown: int | None = None) -> str:
         """A count linked to its drill-down file; the file's rows are the count shown."""
@@ -168,8 +229,33 @@ def _figure_rows_sql(con, figure: str, district: str | None) -> str:
     return f"{facts} ORDER BY 1"
 
 
-def build_report(registry: Path, out_dir: Path, unmasked: bool = False) -> Path:
-    """Write ``out_dir/report/index.html`` and its drill-down files from ``registry``."""
+REPORT_FOLDER = "report"
+UNMASKED_FOLDER = "report-unmasked"  # never the folder a masked report is shared from
+
+
+def publish_report(out: Path, unmasked: bool = False, permissions: str = "owner") -> Path:
+    """Rebuild ``out``'s report from its registry in a fresh folder and swap it in whole:
+    ``report/`` (masked) or ``report-unmasked/``, so no file of an earlier report survives."""
+    from resolve.outputs import building, commit, committing, output_folder, remove
+
+    registry = out / "registry.duckdb"
+    if not registry.exists():
+        raise ResolveError(f"{registry}: no registry here; run `resolve run CONFIG --out DIR` first")
+    name = UNMASKED_FOLDER if unmasked else REPORT_FOLDER
+    with output_folder(out, permissions):
+        folder = building(out, name)
+        try:
+            build_report(registry, folder, unmasked=unmasked)
+            commit(out, [(folder, out / name)], permissions)
+        except BaseException:
+            if not committing(out):
+                remove(folder)
+            raise
+    return out / name / "index.html"
+
+
+def build_report(registry: Path, folder: Path, unmasked: bool = False) -> Path:
+    """Write ``folder/index.html`` and its drill-down files from ``registry``."""
     if not registry.exists():
         raise ResolveError(f"{registry}: no registry here; run `resolve run CONFIG --out DIR` first")
     con = duckdb.connect(str(registry), read_only=True)
@@ -178,24 +264,22 @@ def build_report(registry: Path, out_dir: Path, unmasked: bool = False) -> Path:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "recon_figures" not in tables:
             raise ResolveError(f"{registry}: no recon_figures table; rebuild it with this version's `resolve run`")
-        folder = out_dir / "report"
         folder.mkdir(parents=True, exist_ok=True)
         w = _Writer(con, folder, unmasked)
         info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
         page = [_figures_section(con, w), _waterfall_section(con, w), _overlap_section(con, w),
                 _dispute_section(con, w), _district_section(con, w), _estimate_section(con, w, tables),
                 _override_section(con, w, tables),
-                _reproduce_section(info, unmasked)]
+                _reproduce_section(w, info)]
     finally:
         con.close()
     title = f"{info.get('city', '')} 人口与法人、房屋基础库 对账报告"
     document = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; '
-        'script-src \'unsafe-inline\'; img-src data:">'
-        f"<title>{html.escape(title)}</title><style>{CSS}</style><script>{SCRIPT}</script></head><body>"
-        f"<header><h1>{html.escape(title)}</h1><p>数据截止 {html.escape(info.get('snapshot_date', ''))} · "
-        f"生成于 {html.escape(info.get('finished_at', ''))} · 身份证号与电话{'未' if unmasked else '已'}脱敏 · "
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f"<title>{w.text(title)}</title><style>{CSS}</style><script>{SCRIPT}</script></head><body>"
+        f"<header><h1>{w.text(title)}</h1><p>数据截止 {w.text(info.get('snapshot_date', ''))} · "
+        f"生成于 {w.text(info.get('finished_at', ''))} · 身份证号与电话{'未' if unmasked else '已'}脱敏 · "
         "Reconciliation report: agreed figures, source waterfalls, overlaps, disputes</p></header>"
         f"<main>{''.join(page)}</main></body></html>")
     index = folder / "index.html"
@@ -210,7 +294,7 @@ def _figures_section(con, w: _Writer) -> str:
     cards = []
     for figure, label, value, low, high, uncertain in rows:
         link = w.link(f"figure_{figure}", _figure_rows_sql(con, figure, None), value)
-        cards.append(f'<div class="card" data-figure="{figure}"><div>{html.escape(label)} <small>{figure}</small></div>'
+        cards.append(f'<div class="card" data-figure="{w.text(figure)}"><div>{w.text(label)} <small>{w.text(figure)}</small></div>'
                      f'<div class="v">{link}</div><div class="r">区间 {low:,} – {high:,}（阈值上下限）· '
                      f'成员不确定的实体 {uncertain:,}</div></div>')
     return ('<section id="figures"><h2>一致口径数据 <small>Agreed figures, whole city</small></h2>'
@@ -229,16 +313,16 @@ def _waterfall_section(con, w: _Writer) -> str:
         cells = []
         for step, n in steps:
             if step == "read":
-                cells.append(f"<tr><td>{STEP_LABELS[step]}</td><td>{n:,}</td></tr>")
+                cells.append(f"<tr><td>{w.text(STEP_LABELS[step])}</td><td>{n:,}</td></tr>")
                 continue
             link = w.link(f"waterfall_{source}_{figure}_{step}", f"""
                 SELECT source, record_key, row_number, entity_id, according_to FROM recon_waterfall_records
                 WHERE source = {quote_literal(source)} AND figure = {quote_literal(figure)}
                   AND step = {quote_literal(step)} ORDER BY row_number""", n)
-            cells.append(f"<tr><td>{STEP_LABELS.get(step, step)}</td><td>{link}</td></tr>")
-        parts.append(f'<h3>{html.escape(source)} → {html.escape(labels.get(figure, figure))} <small>{figure}</small></h3>'
-                     f'<p class="note">{html.escape(sentences.get((source, figure), ""))}</p>'
-                     f'<div class="waterfall" data-source="{source}" data-figure="{figure}">'
+            cells.append(f"<tr><td>{w.text(STEP_LABELS.get(step, step))}</td><td>{link}</td></tr>")
+        parts.append(f'<h3>{w.text(source)} → {w.text(labels.get(figure, figure))} <small>{w.text(figure)}</small></h3>'
+                     f'<p class="note">{w.text(sentences.get((source, figure), ""))}</p>'
+                     f'<div class="waterfall" data-source="{w.text(source)}" data-figure="{w.text(figure)}">'
                      f'{_waterfall_chart(steps)}</div><table><tr><th>步骤 step</th><th>记录数</th></tr>'
                      f'{"".join(cells)}</table>')
     return ('<section id="waterfalls"><h2>各部门数据流 <small>From each department\'s rows to the agreed '
@@ -252,7 +336,7 @@ def _overlap_section(con, w: _Writer) -> str:
         link = w.link(f"overlap_{sources.replace(',', '+')}", f"""
             SELECT {_person_columns()} FROM person_golden g WHERE g.sources = {quote_literal(sources)}
             ORDER BY g.person_id""", n)
-        table.append(f"<tr><td>{html.escape(sources.replace(',', ' + '))}</td><td>{link}</td></tr>")
+        table.append(f"<tr><td>{w.text(sources.replace(',', ' + '))}</td><td>{link}</td></tr>")
     chart = _bar_chart([(s.replace(",", "+")[:28], n) for s, n in rows], width=760)
     return ('<section id="overlaps"><h2>来源重叠 <small>How many persons each combination of sources '
             f'confirms</small></h2><div class="overlap-chart">{chart}</div><table><tr><th>来源组合</th>'
@@ -262,18 +346,18 @@ def _overlap_section(con, w: _Writer) -> str:
 def _dispute_section(con, w: _Writer) -> str:
     counts = con.execute("SELECT reason, count(*) FROM recon_disputes GROUP BY 1 ORDER BY 2 DESC").fetchall()
     summary = "".join(
-        f"<tr><td>{REASON_LABELS.get(r, r)} <small>{r}</small></td><td>"
+        f"<tr><td>{w.text(REASON_LABELS.get(r, r))} <small>{w.text(r)}</small></td><td>"
         f"{w.link(f'disputes_{r}', f'SELECT * FROM recon_disputes WHERE reason = {quote_literal(r)} ORDER BY entity_id', n)}"
         "</td></tr>" for r, n in counts)
     rows = con.execute("SELECT kind, reason, entity_id, detail, match_probability FROM recon_disputes "
                        "ORDER BY reason, entity_id LIMIT 300").fetchall()
     body = "".join(
-        f"<tr><td>{REASON_LABELS.get(reason, reason)}</td><td>{html.escape(entity)}</td>"
-        f"<td style='text-align:left'>{html.escape(detail or '')}</td>"
+        f"<tr><td>{w.text(REASON_LABELS.get(reason, reason))}</td><td>{w.text(entity)}</td>"
+        f"<td class='l'>{w.text(detail)}</td>"
         f"<td>{'' if p is None else f'{p:.3f}'}</td></tr>" for _kind, reason, entity, detail, p in rows)
     return ('<section id="disputes-section"><h2>争议清单 <small>Disputes, with reason codes and match '
             f'explanations</small></h2><table>{summary}</table>'
-            '<input id="dispute-filter" placeholder="筛选 filter…" oninput="filterDisputes()">'
+            '<input id="dispute-filter" placeholder="筛选 filter…">'
             '<table id="disputes"><thead><tr><th>原因</th><th>实体</th><th>详情</th><th>匹配概率</th></tr></thead>'
             f'<tbody>{body}</tbody></table><p class="note">页面显示前 300 条；完整清单见上方链接。</p></section>')
 
@@ -285,17 +369,17 @@ def _district_section(con, w: _Writer) -> str:
                                            "WHERE district_code IS NOT NULL ORDER BY 1").fetchall()]
     values = {(f, d): v for f, d, v in con.execute(
         "SELECT figure, district_code, value FROM recon_figures WHERE district_code IS NOT NULL").fetchall()}
-    head = "".join(f"<th>{html.escape(labels.get(f, f))}</th>" for f in figures)
+    head = "".join(f"<th>{w.text(labels.get(f, f))}</th>" for f in figures)
     body = []
     for d in districts:
         cells = []
         for f in figures:
             v = values.get((f, d))
             cells.append(f"<td>{w.link(f'figure_{f}_{d}', _figure_rows_sql(con, f, d), v)}</td>" if v else "<td>0</td>")
-        body.append(f"<tr><td>{d}</td>{''.join(cells)}</tr>")
+        body.append(f"<tr><td>{w.text(d)}</td>{''.join(cells)}</tr>")
     separation = con.execute("SELECT registered_district_code, residence_district_code, persons FROM "
                              "recon_separation ORDER BY persons DESC LIMIT 20").fetchall()
-    sep = "".join(f"<tr><td>{a}</td><td>{b}</td><td>{n:,}</td></tr>" for a, b, n in separation)
+    sep = "".join(f"<tr><td>{w.text(a)}</td><td>{w.text(b)}</td><td>{n:,}</td></tr>" for a, b, n in separation)
     return ('<section id="districts"><h2>分区统计 <small>Per district (GB/T 2260 codes)</small></h2>'
             f'<table><tr><th>区划代码</th>{head}</tr>{"".join(body)}</table>'
             '<h3>人户分离 <small>registered in one district, living in another</small></h3>'
@@ -311,13 +395,13 @@ def _estimate_section(con, w: _Writer, tables: set[str]) -> str:
         return "—" if v is None else f"{v:,}"
 
     body = "".join(
-        f"<tr><td>{d or '全市 city'}</td><td>{n(c)}</td><td>{n(e)}</td>"
+        f"<tr><td>{w.text(d or '全市 city')}</td><td>{n(c)}</td><td>{n(e)}</td>"
         f"<td>{'—' if se is None else f'± {1.96 * se:,.0f}'}</td>"
         f"<td>{n(f)}</td><td>{n(o)}</td><td>{n(u)}</td></tr>" for d, c, e, se, f, o, u in rows)
     classes = con.execute("SELECT kind, recency, persons, found, residency_rate, basis FROM recon_resident_classes "
                           "ORDER BY kind, recency").fetchall()
-    cls = "".join(f"<tr><td>{k}</td><td>{r}</td><td>{n:,}</td><td>{f:,}</td>"
-                  f"<td>{'' if rate is None else f'{rate:.3f}'}</td><td>{b}</td></tr>"
+    cls = "".join(f"<tr><td>{w.text(k)}</td><td>{w.text(r)}</td><td>{n:,}</td><td>{f:,}</td>"
+                  f"<td>{'' if rate is None else f'{rate:.3f}'}</td><td>{w.text(b)}</td></tr>"
                   for k, r, n, f, rate, b in classes)
     n_rows = con.execute("SELECT count(*) FROM recon_person_estimate").fetchone()[0]
     link = w.link("resident_estimate_persons", "SELECT * FROM recon_person_estimate ORDER BY person_id, district_code",
@@ -345,7 +429,7 @@ def _override_section(con, w: _Writer, tables: set[str]) -> str:
         return ('<section id="overrides"><h2>人工更正 <small>Overrides</small></h2>'
                 '<p class="note">更正日志为空。The override log is empty.</p></section>')
     summary = "".join(
-        f"<tr><td>{OVERRIDE_LABELS.get(s, s)} <small>{s}</small></td><td>"
+        f"<tr><td>{w.text(OVERRIDE_LABELS.get(s, s))} <small>{w.text(s)}</small></td><td>"
         f"{w.link(f'overrides_{s}', f'SELECT * FROM override_status WHERE status = {quote_literal(s)} ORDER BY file, line', n)}"
         "</td></tr>" for s, n in counts)
     lineage = " UNION ALL ".join(
@@ -357,7 +441,7 @@ def _override_section(con, w: _Writer, tables: set[str]) -> str:
     rows = con.execute("""SELECT override_id, kind, status, detail, array_to_string(records, ' '), entity_id,
                                  author, date, reason, evidence FROM override_status WHERE status <> 'applied'
                           ORDER BY file, line LIMIT 300""").fetchall()
-    body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(v or ''))}</td>" for v in r)
+    body = "".join("<tr>" + "".join(f"<td class='l'>{w.text(v or '')}</td>" for v in r)
                    + "</tr>" for r in rows)
     return ('<section id="overrides"><h2>人工更正 <small>Overrides: how every entry of the log fared</small></h2>'
             f'<table>{summary}</table><p>来自更正的黄金记录取值 golden values set by an override: {values}</p>'
@@ -367,11 +451,10 @@ def _override_section(con, w: _Writer, tables: set[str]) -> str:
             f'{body}</table></section>')
 
 
-def _reproduce_section(info: dict, unmasked: bool) -> str:
-    config = html.escape(info.get("config", "CONFIG"))
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td style='text-align:left'>{html.escape(str(v))}</td></tr>"
-                   for k, v in info.items())
+def _reproduce_section(w: _Writer, info: dict) -> str:
+    config = w.text(info.get("config", "CONFIG"))
+    rows = "".join(f"<tr><td>{w.text(k)}</td><td class='l'>{w.text(v)}</td></tr>" for k, v in info.items())
     return ('<section id="reproduce"><h2>如何复现 <small>How to reproduce</small></h2>'
             f'<p><code>resolve run {config} --out DIR</code> 重新构建登记库与本报告；'
-            f'<code>resolve report --registry DIR{" --unmasked" if unmasked else ""}</code> 仅重建报告。</p>'
+            f'<code>resolve report --registry DIR{" --unmasked" if w.unmasked else ""}</code> 仅重建报告。</p>'
             f'<table>{rows}</table></section>')

@@ -142,8 +142,13 @@ def test_name_with_a_wrong_birth_date_is_no_match(registry, records):
                      if sum(x != y for x, y in zip(f"{d:02d}", f"{true.day:02d}")) == 2
                      and true.replace(day=d) not in dates)
         found = registry.match({"name": row["name"], "birth_date": wrong.isoformat()}, limit=10)
+        right = registry.match({"name": row["name"], "birth_date": true.isoformat()}, limit=10)
         returned += len(found)
-        assert all(c.match_probability < 0.5 for c in found), (row["name"], wrong, found[:1])
+        # a name alone, its date wrong in two digits, never reaches the link threshold (with a
+        # name this city holds once it may come close: a real date error is not impossible)
+        assert all(c.match_probability < 0.95 for c in found), (row["name"], wrong, found[:1])
+        score = {c.person_id: c.match_probability for c in right}
+        assert all(c.match_probability < score.get(c.person_id, 1.0) for c in found)
     assert returned > 0  # the blocks did find them: they scored low
 
 

@@ -35,6 +35,20 @@ def test_every_record_lands_with_its_person(registry):
     assert partition(got) == partition(expected)
 
 
+def test_the_starting_values_alone_find_every_person(tmp_path):
+    """No model trained anywhere: the documented starting values score the hand-made city."""
+    con = run_fixture_city(MINI / "config.yaml", tmp_path, None)
+    try:
+        got = [((s, k), p) for s, k, p in con.execute("SELECT source, record_key, person_id FROM person_xref").fetchall()]
+        origin = con.execute("SELECT value FROM run_info WHERE key = 'person_model'").fetchall()[0][0]
+    finally:
+        con.close()
+    with open(MINI / "expected_persons.csv", encoding="utf-8") as fh:
+        expected = [((r["source"], r["record_key"]), r["person"]) for r in csv.DictReader(fh)]
+    assert origin.startswith("starting values")
+    assert partition(got) == partition(expected)
+
+
 def test_twins_surveyed_without_ids_stay_apart(registry):
     refused = registry.execute("""
         SELECT a.record_key, b.record_key, r.reason FROM cluster_person_refused r

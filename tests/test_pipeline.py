@@ -1,6 +1,7 @@
 """End to end on generated cities the model was never developed on: other seeds, other shapes."""
 
 import json
+import math
 from pathlib import Path
 
 import duckdb
@@ -147,7 +148,7 @@ def test_failed_run_leaves_the_previous_registry(built, tmp_path, monkeypatch):
     with pytest.raises(ResolveError):
         run(config, out)
     assert (out / "registry.duckdb").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["enterprise_model.json", "person_model.json",
+    assert sorted(p.name for p in out.iterdir()) == [".resolve.lock", "enterprise_model.json", "person_model.json",
                                                      "property_model.json", "registry.duckdb", "report"]
 
 
@@ -212,7 +213,7 @@ def test_a_config_of_one_entity_builds_every_contract_table(tmp_path):
         con.close()
 
 
-def test_a_small_delivery_uses_the_packaged_model(tmp_path):
+def test_a_small_delivery_is_scored_with_the_starting_values(tmp_path):
     from tests.conftest import write_config
 
     (tmp_path / "p.csv").write_text("编号,身份证号,姓名,出生日期\n1,11010519491231002X,张三,19491231\n"
@@ -227,23 +228,76 @@ def test_a_small_delivery_uses_the_packaged_model(tmp_path):
     origin = con.execute("SELECT value FROM run_info WHERE key = 'person_model'").fetchall()[0][0]
     con.close()
     assert ids["1"] == ids["3"] and len({ids["1"], ids["2"], ids["4"]}) == 3
-    assert origin.startswith("packaged model (4 records")
+    assert origin.startswith("starting values (4 records")
 
 
-def test_packaged_model_matches_the_current_comparisons():
-    from resolve.link.person import PACKAGED_MODEL, person_settings
+def test_a_brother_and_sister_with_names_that_sound_alike_stay_two_people(tmp_path):
+    from tests.conftest import write_config
 
-    packaged = json.loads(PACKAGED_MODEL.read_text(encoding="utf-8"))
-    current = person_settings("link_and_dedupe")
-    assert [c["output_column_name"] for c in packaged["comparisons"]] == \
-        [c["output_column_name"] for c in current["comparisons"]]
-    for theirs, ours in zip(packaged["comparisons"], current["comparisons"]):
-        assert [(lv["label_for_charts"], lv["sql_condition"]) for lv in theirs["comparison_levels"]] == \
-            [(lv["label_for_charts"], lv["sql_condition"]) for lv in ours["comparison_levels"]], \
-            f"{ours['output_column_name']}: regenerate resolve/data/person_model.json from a demo run"
-    assert [r["blocking_rule"] for r in packaged["blocking_rules_to_generate_predictions"]] == \
-        current["blocking_rules_to_generate_predictions"]
-    assert packaged["probability_two_random_records_match"] > 0
+    def with_check(body):  # GB 11643 check character
+        weights = [2 ** (17 - i) % 11 for i in range(17)]
+        return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+
+    brother = with_check("44030620071117085")
+    (tmp_path / "hukou.csv").write_text(
+        "编号,身份证号,姓名,性别,出生日期,住址\n"
+        f"H1,{brother},黄雪林,男,2007-11-17,深圳市福田区福华路12号3栋502\n", encoding="utf-8")
+    (tmp_path / "survey.csv").write_text(
+        "编号,身份证号,姓名,性别,出生日期,住址\n"
+        "S1,,黄雪琳,男,2007-11-17,深圳市福田区福华路12号3栋502\n"     # the brother, a homophone typed
+        "S2,,黄雪铃,女,2007-11-17,深圳市福田区福华路12号3栋502\n",    # his twin sister
+        encoding="utf-8")
+    columns = "    columns: {编号: record_key, 身份证号: id_number, 姓名: name, 性别: sex, 出生日期: birth_date, 住址: residence_address}\n"
+    config = load_config(write_config(tmp_path, (
+        "  - name: hukou\n    department: 公安户籍\n    entity: person\n    path: hukou.csv\n" + columns +
+        "  - name: survey\n    department: 网格采集\n    entity: person\n    path: survey.csv\n" + columns)))
+    result = run(config, tmp_path / "out")
+    con = duckdb.connect(str(result.registry), read_only=True)
+    ids = dict(con.execute("SELECT record_key, person_id FROM person_xref").fetchall())
+    con.close()
+    assert ids["H1"] == ids["S1"]
+    assert ids["S2"] != ids["H1"]
+
+
+def test_every_starting_value_is_set_and_says_why():
+    from resolve.link.person import COMPARISONS, person_settings
+
+    for written, used in zip(COMPARISONS, person_settings("link_and_dedupe")["comparisons"]):
+        levels = [lv for lv in used["comparison_levels"] if not lv.get("is_null_level")]
+        assert all("why" not in lv for lv in used["comparison_levels"])  # Splink never sees the reasons
+        assert sum(lv["m_probability"] for lv in levels) == pytest.approx(1.0), written["output_column_name"]
+        assert sum(lv["u_probability"] for lv in levels) == pytest.approx(1.0), written["output_column_name"]
+        assert all(lv.get("why") for lv in written["comparison_levels"] if not lv.get("is_null_level"))
+
+
+def test_the_starting_weights_rank_the_evidence_as_the_domain_does():
+    from resolve.link.person import person_settings
+
+    weights = {}
+    for comparison in person_settings("link_and_dedupe")["comparisons"]:
+        for lv in comparison["comparison_levels"]:
+            if not lv.get("is_null_level"):
+                weights[lv["label_for_charts"]] = math.log2(lv["m_probability"] / lv["u_probability"])
+    # a same valid ID is the strongest evidence there is; a mistyped digit never outweighs it
+    assert all(weights["same valid ID"] > weights[k] for k in weights if k != "same valid ID")
+    assert weights["one digit off or transposed"] < weights["same valid ID"] - 5
+    names = ["same name", "same pinyin (homophone)", "fuzzy pinyin", "given name one character apart",
+             "same surname"]
+    assert [weights[k] for k in names] == sorted((weights[k] for k in names), reverse=True)
+    births = ["same date", "partial date agrees", "one digit off or day/month swapped", "same year"]
+    assert [weights[k] for k in births] == sorted((weights[k] for k in births), reverse=True)
+    # what a household shares (phone, address) is weaker than a name and a birth date together
+    assert weights["same phone"] + weights["same address"] < weights["same name"] + weights["same date"] + 5
+    assert weights["same sex"] < 1.5 and weights["same surname"] < 0
+
+
+def test_the_registry_shows_each_starting_value_beside_the_trained_one(built):
+    folder, _ = built
+    rows = query(folder, "SELECT comparison, label, m_probability, starting_m, starting_u, why "
+                         "FROM link_person_model WHERE comparison = 'id_number'")
+    valid = next(r for r in rows if r[1] == "same valid ID")
+    assert valid[3] == pytest.approx(0.94) and valid[4] == pytest.approx(1e-7) and "mistyped" in valid[5]
+    assert all(r[5] for r in rows)
 
 
 def test_every_waterfall_balances_and_every_figure_is_a_direct_count(built):
@@ -355,9 +409,19 @@ def test_report_masks_personal_data_unless_asked(built, tmp_path):
     shutil.copy(folder / "out" / "registry.duckdb", tmp_path / "registry.duckdb")
     result = CliRunner().invoke(main, ["report", "--registry", str(tmp_path), "--unmasked"])
     assert result.exit_code == 0, result.output
-    full = pd.read_parquet(tmp_path / "report" / "data" / "figure_registered_population.parquet")
+    full = pd.read_parquet(tmp_path / "report-unmasked" / "data" / "figure_registered_population.parquet")
     assert full["id_number"].dropna().str.fullmatch(r"\d{17}[\dX]").mean() > 0.9
     assert not full["phone"].dropna().str.contains("*", regex=False).any()
+
+
+def test_no_report_file_of_a_generated_city_shows_an_id_or_a_mobile_number(built):
+    from tests.test_outputs_safe import ID18, MOBILE, every_text
+
+    folder, _ = built
+    texts = every_text(folder / "out" / "report")
+    assert len(texts) > 20
+    assert {n: (ID18.findall(t) + MOBILE.findall(t))[:3] for n, t in texts.items()
+            if ID18.search(t) or MOBILE.search(t)} == {}
 
 
 def test_report_renders_in_a_real_browser_without_the_network(built):
@@ -378,6 +442,8 @@ def test_report_renders_in_a_real_browser_without_the_network(built):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.on("request", lambda r: requests.append(r.url))
+            blocked = []  # what the content security policy refused: the page's own style or script
+            page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
             page.goto(report.as_uri())
             page.wait_for_load_state("load")
             figures = {page.locator(".card").nth(i).get_attribute("data-figure")
@@ -388,9 +454,15 @@ def test_report_renders_in_a_real_browser_without_the_network(built):
                                   "AND district_code IS NULL")[0][0]
             assert int(shown.replace(",", "")) == value
             assert page.locator(".waterfall svg rect").count() > 10 and page.locator(".overlap-chart svg").count() == 1
+            # the inline style applied (the policy allows it by its hash)
+            assert page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor") \
+                == "rgb(18, 53, 91)"
             page.fill("#dispute-filter", "deceased")
             visible = page.locator("#disputes tbody tr:visible").count()
             assert 0 < visible <= page.locator("#disputes tbody tr").count()
+            page.fill("#dispute-filter", "no such dispute")
+            assert page.locator("#disputes tbody tr:visible").count() == 0  # the script ran and filtered
+            assert blocked == []
             shot = report.parent / "screenshot.png"
             page.screenshot(path=str(shot), full_page=False)
         finally:

@@ -30,6 +30,24 @@ def else_level(**extra) -> dict:
     return level("ELSE", "all other", **extra)
 
 
+def starting(m: float, u: float | None, why: str) -> dict:
+    """A level's starting m and u probabilities and the reason for them. ``u=None`` on the
+    ELSE level means the rest (one minus the other levels' u)."""
+    return {"m_probability": m, **({} if u is None else {"u_probability": u}), "why": why}
+
+
+def _complete(comparison: dict) -> dict:
+    """The comparison as Splink reads it: reasons dropped, an ELSE level's missing m or u set
+    to the rest when every other level has one."""
+    levels = [{k: v for k, v in lv.items() if k != "why"} for lv in comparison["comparison_levels"]]
+    scored = [lv for lv in levels if not lv.get("is_null_level")]
+    for key in ("m_probability", "u_probability"):
+        rest = [lv for lv in scored if key not in lv]
+        if len(rest) == 1 and rest[0]["sql_condition"] == "ELSE" and len(scored) > 1:
+            rest[0][key] = max(1.0 - sum(lv[key] for lv in scored if key in lv), 0.0)
+    return {**comparison, "comparison_levels": levels}
+
+
 def exact_comparison(column: str, label: str, m_same: float | None = None, name: str | None = None) -> dict:
     """null / the same value / anything else: a code, a district, a use, a sex, a phone."""
     m = {} if m_same is None else {"m_probability": m_same}
@@ -51,7 +69,7 @@ def model_settings(comparisons: list[dict], blocking_rules: list[str], prior: fl
     return {
         "link_type": link_type,
         "unique_id_column_name": "rid",
-        "comparisons": comparisons,
+        "comparisons": [_complete(c) for c in comparisons],
         "blocking_rules_to_generate_predictions": blocking_rules,
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
@@ -151,20 +169,30 @@ def remove_matches_from_u(model: dict) -> dict:
     return model
 
 
-def model_parameters(model: dict) -> pd.DataFrame:
-    """One row per comparison level: its m and u probabilities and match weight (log2 m/u)."""
+def model_parameters(model: dict, starting_from: list[dict] | None = None) -> pd.DataFrame:
+    """One row per comparison level: its m and u probabilities and match weight (log2 m/u),
+    beside the starting values it began from and why they were set so (``starting_from``:
+    the comparisons as written, reasons included)."""
+    start = {}
+    for comparison in starting_from or []:
+        for used, written in zip(_complete(comparison)["comparison_levels"], comparison["comparison_levels"]):
+            start[(comparison["output_column_name"], used["label_for_charts"])] = {**used, "why": written.get("why")}
     rows = []
     for comparison in model["comparisons"]:
         for i, lv in enumerate(comparison["comparison_levels"]):
             if lv.get("is_null_level"):
                 continue
             m, u = lv.get("m_probability"), lv.get("u_probability")
+            first = start.get((comparison["output_column_name"], lv["label_for_charts"]), {})
             rows.append({"comparison": comparison["output_column_name"], "level": i,
                          "label": lv["label_for_charts"], "m_probability": m, "u_probability": u,
-                         "match_weight": math.log2(m / u) if m and u else None})
+                         "match_weight": math.log2(m / u) if m and u else None,
+                         "starting_m": first.get("m_probability"), "starting_u": first.get("u_probability"),
+                         "why": first.get("why")})
     rows.append({"comparison": "prior", "level": 0, "label": "probability two random records match",
                  "m_probability": model["probability_two_random_records_match"], "u_probability": None,
-                 "match_weight": None})
+                 "match_weight": None, "starting_m": None, "starting_u": None,
+                 "why": "estimated on the delivery: pairs agreeing on a deterministic rule, recall 0.7"})
     return pd.DataFrame(rows)
 
 
@@ -175,12 +203,12 @@ def empty_pairs(engine: Engine, entity: str) -> None:
 
 
 def score_pairs(engine: Engine, linker, inputs: ModelInputs, floor: float, evidence_sql: str,
-                model_out: Path | None = None) -> dict:
+                model_out: Path | None = None, starting_from: list[dict] | None = None) -> dict:
     """Save the model, write ``link_<entity>_model`` and ``pairs_<entity>`` (each pair once,
     rid_l < rid_r, with ``identity_evidence``: may clustering follow this link at all)."""
     entity = inputs.entity
     model = linker.misc.save_model_to_json(str(model_out) if model_out else None, overwrite=True)
-    engine.create_table_from_frame(f"link_{entity}_model", model_parameters(model))
+    engine.create_table_from_frame(f"link_{entity}_model", model_parameters(model, starting_from))
     predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
     engine.create_table(f"pairs_{entity}", f"""
         SELECT least(p.rid_l, p.rid_r) AS rid_l, greatest(p.rid_l, p.rid_r) AS rid_r,
@@ -191,6 +219,22 @@ def score_pairs(engine: Engine, linker, inputs: ModelInputs, floor: float, evide
     linker.table_management.delete_tables_created_by_splink_from_db()
     inputs.drop_views(engine)
     return model
+
+
+def estimate_prior(linker, rule_sets: list[list[str]]) -> int | None:
+    """Estimate the prior on the first of ``rule_sets`` some pair agrees on (recall 0.7) and
+    return its index; None where none does (the settings' prior kept)."""
+    settings = linker._settings_obj  # the prior is set here (Splink has no public setter)
+    start = settings._probability_two_random_records_match
+    for i, rules in enumerate(rule_sets):
+        try:
+            linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
+            if 0 < settings._probability_two_random_records_match < 1:
+                return i
+        except Exception:  # noqa: BLE001 - no pair agrees on the rules: try the next
+            pass
+        settings._probability_two_random_records_match = start
+    return None
 
 
 def train(linker, prior_rules: list[str], em_rules: list[str], u_max_pairs: float, em_max_pairs: float,
@@ -204,21 +248,13 @@ def train(linker, prior_rules: list[str], em_rules: list[str], u_max_pairs: floa
     """
     skipped = []
     training = linker.training
-    settings = linker._settings_obj  # the prior is set here (Splink has no public setter)
-    start = settings._probability_two_random_records_match
-    for i, rules in enumerate([prior_rules] + ([fallback_prior_rules] if fallback_prior_rules else [])):
-        try:
-            training.estimate_probability_two_random_records_match(rules, recall=0.7)
-            if not 0 < settings._probability_two_random_records_match < 1:  # no pair agrees on the rules
-                raise ValueError("no estimate")
-            if i:
-                skipped.append(f"prior estimated on {' OR '.join(rules)} (no pair agrees on "
-                               f"{' OR '.join(prior_rules)})")
-            break
-        except Exception:  # noqa: BLE001 - try the next rules, else keep the settings' prior
-            settings._probability_two_random_records_match = start
-    else:
+    tried = [prior_rules] + ([fallback_prior_rules] if fallback_prior_rules else [])
+    used = estimate_prior(linker, tried)
+    if used is None:
         skipped.append(f"prior: the starting value (no pair agrees on {' OR '.join(prior_rules)})")
+    elif used:
+        skipped.append(f"prior estimated on {' OR '.join(tried[used])} (no pair agrees on "
+                       f"{' OR '.join(prior_rules)})")
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     for rule in em_rules:
         try:
@@ -281,13 +317,13 @@ def link_entity(engine: Engine, config, inputs: ModelInputs, settings: dict, pri
     link = config.link
     if model_in is not None:
         score_pairs(engine, inputs.linker(engine, load_model(model_in)), inputs, min(0.5, link.low_threshold),
-                    evidence_sql, model_out)
+                    evidence_sql, model_out, settings["comparisons"])
         return f"loaded from {model_in}"
     linker = inputs.linker(engine, settings)
     skipped = train(linker, prior_rules, training_blocks, link.u_max_pairs, link.em_max_pairs, link.seed)
     trained = remove_matches_from_u(linker.misc.save_model_to_json())
     linker = inputs.linker(engine, regularise(trained, prior_fallback=settings["probability_two_random_records_match"],
                                               u_floor=u_floor or 1 / link.u_max_pairs))
-    score_pairs(engine, linker, inputs, min(0.5, link.low_threshold), evidence_sql, model_out)
+    score_pairs(engine, linker, inputs, min(0.5, link.low_threshold), evidence_sql, model_out, settings["comparisons"])
     kept = "; adapted to the data: " + "; ".join(skipped) if skipped else ""
     return f"trained on {records} records{kept}"
