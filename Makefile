@@ -25,12 +25,16 @@ demo: install
 	@echo "report:   $(abspath $(DEMO_OUT))/report/index.html"
 
 # The report is tested in a real browser: Debian's Chromium (Playwright drives it, and never
-# downloads a browser of its own). Where it cannot be installed the browser test says so and
-# is skipped.
+# downloads a browser of its own), with Debian's CJK font so that Chinese renders as text, not
+# boxes. Where Chromium cannot be installed the browser test says so and is skipped; without
+# the font it fails.
 browser:
 	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null 2>&1 \
 		|| (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1) \
 		|| echo "chromium could not be installed: the browser test will be skipped"
+	@fc-list :lang=zh 2>/dev/null | grep -q . || apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 \
+		|| (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1) \
+		|| echo "fonts-noto-cjk could not be installed: the browser test will fail on missing glyphs"
 
 test: install browser
 	$(BIN)/python -m pytest -q

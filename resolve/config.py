@@ -113,6 +113,13 @@ class SurvivorshipConfig(_Strict):
     property: dict[str, list[str]] = Field(default_factory=dict)
 
 
+# The district of every figure's row for the entities no district is known for: the
+# districts' rows add up to the city's (district_code NULL).
+UNKNOWN_DISTRICT = "unknown"
+# recon_figures' row for the survey-calibrated estimate of the resident population (its low
+# and high the 95 % interval), beside resident_population, the counted list
+ESTIMATE_FIGURE, ESTIMATE_LABEL = "resident_population_estimate", "实有人口（调查校准估计）"
+
 # The columns of recon_<entity>_facts a figure's `where` and `district` may name (reconcile
 # checks that the tables it builds have exactly these).
 FACT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -414,6 +421,9 @@ def _check_config(config: Config, path: Path, problem, check_files: bool) -> Non
                 if rule not in SURVIVORSHIP_RULES:
                     problem(("survivorship", entity, attribute),
                             f"unknown rule '{rule}'; use any of {', '.join(SURVIVORSHIP_RULES)}")
+    if ESTIMATE_FIGURE in config.reconcile.figures:
+        problem(("reconcile", "figures", ESTIMATE_FIGURE), f"'{ESTIMATE_FIGURE}' is the survey-calibrated "
+                "estimate every run adds; give your figure another name")
     link = config.link
     if not link.low_threshold <= link.threshold <= link.high_threshold:
         problem(("link",), "thresholds must satisfy low_threshold <= threshold <= high_threshold")

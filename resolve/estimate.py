@@ -41,7 +41,10 @@ Writes
 - ``recon_resident_estimate(district_code, counted, estimate, found_by_survey, survey_only,
   unseen, find_rate)``: one row per district and the city (district_code NULL);
 - ``recon_person_estimate(person_id, district_code, probability)``: each golden person's
-  expected share of a resident, by district (a person may be spread over districts).
+  expected share of a resident, by district (a person may be spread over districts);
+- ``recon_resident_members(person_id, kind, recency, found, has_other, home_district,
+  survey_district)``: every alive person's evidence class and survey finding (the classes
+  count those another department knows: ``has_other``).
 
 Without survey sources, or without reference persons the survey found, the estimate is the
 count and ``recon_resident_classes.basis`` says ``counted``.
@@ -49,7 +52,7 @@ count and ``recon_resident_classes.basis`` says ``counted``.
 
 from __future__ import annotations
 
-from resolve.config import Config
+from resolve.config import UNKNOWN_DISTRICT, Config
 from resolve.engine import Engine, quote_literal
 
 MIN_REFERENCE = 50
@@ -251,7 +254,7 @@ def estimate_residents(engine: Engine, config: Config) -> None:
             FROM recon_person_estimate e LEFT JOIN phi p USING (district_code)
             GROUP BY GROUPING SETS ((e.district_code, e.kind, e.recency), (e.kind, e.recency))
         ), totals AS (
-            SELECT CASE WHEN g.is_city = 0 THEN g.district_code END AS district_code, g.is_city,
+            SELECT CASE WHEN g.is_city = 0 THEN coalesce(g.district_code, {unknown}) END AS district_code, g.is_city,
                    sum(g.expected + g.unseen) AS estimate, sum(g.survey_only) AS survey_only, sum(g.unseen) AS unseen,
                    sqrt(sum(g.own_var + g.unseen_var + g.dp_dr * g.dp_dr * coalesce(c.rate_var, 0))
                         + pow(sum(CASE WHEN c.scales THEN g.expected + g.unseen ELSE 0 END) / any_value(f.find_rate), 2)
@@ -260,10 +263,12 @@ def estimate_residents(engine: Engine, config: Config) -> None:
             LEFT JOIN city_phi f ON true
             GROUP BY g.district_code, g.is_city
         ), found AS (
-            SELECT survey_district AS district_code, grouping(survey_district) AS is_city, count(*) AS n
+            SELECT CASE WHEN grouping(survey_district) = 0 THEN coalesce(survey_district, {unknown}) END
+                       AS district_code, grouping(survey_district) AS is_city, count(*) AS n
             FROM tmp_est_person WHERE found GROUP BY ROLLUP (survey_district)
         ), counted AS (
-            SELECT residence_district_code AS district_code, grouping(residence_district_code) AS is_city, count(*) AS n
+            SELECT CASE WHEN grouping(residence_district_code) = 0 THEN coalesce(residence_district_code, {unknown})
+                        END AS district_code, grouping(residence_district_code) AS is_city, count(*) AS n
             FROM recon_person_facts WHERE alive AND resident_in_city GROUP BY ROLLUP (residence_district_code)
         )
         SELECT t.district_code, coalesce(c.n, 0) AS counted, round(t.estimate)::BIGINT AS estimate,
@@ -273,7 +278,9 @@ def estimate_residents(engine: Engine, config: Config) -> None:
         LEFT JOIN counted c ON c.district_code IS NOT DISTINCT FROM t.district_code AND c.is_city = t.is_city
         LEFT JOIN found f ON f.district_code IS NOT DISTINCT FROM t.district_code AND f.is_city = t.is_city
         LEFT JOIN tmp_est_find_rate p ON p.district_code IS NOT DISTINCT FROM t.district_code
-        WHERE t.district_code IS NOT NULL OR t.is_city = 1
-        ORDER BY t.district_code NULLS FIRST""")
+        ORDER BY t.district_code NULLS FIRST""".replace("{unknown}", quote_literal(UNKNOWN_DISTRICT)))
+    engine.create_table("recon_resident_members", """
+        SELECT person_id, kind, recency, found, has_other, home_district, survey_district
+        FROM tmp_est_person ORDER BY person_id""")
     for name in ("tmp_est_person", "tmp_est_member", "tmp_est_find_rate"):
         engine.drop(name)

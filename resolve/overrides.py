@@ -221,10 +221,11 @@ def append_override(config: Config, data: dict) -> Override:
     return entry
 
 
-def check_against_registry(entry: Override, registry: Path) -> None:
+def check_against_registry(entry: Override, registry: Path | str) -> None:
     """Refuse an entry whose records or entity the registry does not hold."""
     import duckdb
 
+    registry = Path(registry)
     if not registry.exists():
         raise ResolveError(f"{registry}: no registry here to check the override against")
     con = duckdb.connect(str(registry), read_only=True)

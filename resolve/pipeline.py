@@ -201,6 +201,9 @@ def _run(config: Config, out: Path, model: str | Path | None, progress: Callable
                                         model_in=Path(model) if model else None, progress=progress, update=update)
         if update:
             notes["update"] = update
+        notes["command"] = (f"resolve update {config.config_path} --source {update} --out {out.resolve()}" if update
+                            else f"resolve run {config.config_path} --out {out.resolve()}"
+                            + (f" --model {Path(model).resolve()}" if model else ""))
         sources = check_nothing_lost(engine)
         counts = {
             "golden_persons": engine.scalar("SELECT count(*) FROM person_golden"),

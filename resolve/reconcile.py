@@ -25,12 +25,14 @@ from __future__ import annotations
 import pandas as pd
 
 from resolve.cluster import cluster_registries
-from resolve.config import FACT_COLUMNS, Config
+from resolve.config import ESTIMATE_FIGURE, ESTIMATE_LABEL, FACT_COLUMNS, UNKNOWN_DISTRICT, Config
 from resolve.engine import Engine, quote_ident, quote_literal
 from resolve.estimate import estimate_residents
+from resolve.labels import COMPARISONS, QUARANTINE_REASONS, SEX, STATUS, case_sql
 from resolve.relate import active_occupants_sql
 
 ENTITIES = ("person", "enterprise", "property")
+
 
 
 def person_facts(engine: Engine, config: Config) -> None:
@@ -130,6 +132,7 @@ def figures(engine: Engine, config: Config) -> None:
         "figure": list(defs), "label": [f.label for f in defs.values()], "entity": [f.entity for f in defs.values()],
         "where_sql": [f.where for f in defs.values()], "district_column": [f.district for f in defs.values()]}))
     selects = []
+    unknown = quote_literal(UNKNOWN_DISTRICT)
     for name, figure in config.reconcile.figures.items():
         key = f"{figure.entity}_id"
         counted = (f"SELECT {key}, {quote_ident(figure.district)}::VARCHAR AS district_code "
@@ -164,14 +167,21 @@ def figures(engine: Engine, config: Config) -> None:
                 UNION ALL SELECT 'uncertain', district_code FROM uncertain
             )
             -- the city-wide row (district_code NULL) counts every entity, the district rows
-            -- those a district is known for
+            -- add up to it: those no district is known for have a row of their own
             SELECT {quote_literal(name)} AS figure, district_code,
                    count(*) FILTER (WHERE part = 'value') AS value, count(*) FILTER (WHERE part = 'low') AS low,
                    count(*) FILTER (WHERE part = 'high') AS high,
                    count(*) FILTER (WHERE part = 'uncertain') AS uncertain, {quote_literal(figure.label)} AS label
-            FROM (SELECT part, district_code FROM parts WHERE district_code IS NOT NULL
+            FROM (SELECT part, coalesce(district_code, {unknown}) AS district_code FROM parts
                   UNION ALL SELECT part, NULL FROM parts)
             GROUP BY district_code""")
+    # the survey-calibrated estimate beside the list, low and high its 95 % interval
+    selects.append(f"""
+        SELECT {quote_literal(ESTIMATE_FIGURE)} AS figure, district_code, value,
+               greatest(round(value - 1.96 * coalesce(standard_error, 0)), 0)::BIGINT AS low,
+               round(value + 1.96 * coalesce(standard_error, 0))::BIGINT AS high, NULL::BIGINT AS uncertain,
+               {quote_literal(ESTIMATE_LABEL)} AS label
+        FROM (SELECT *, coalesce(estimate, counted, 0) AS value FROM recon_resident_estimate)""")
     engine.create_table("recon_figures", " UNION ALL ".join(f"SELECT * FROM ({s})" for s in selects)
                         + " ORDER BY figure, district_code NULLS FIRST")
 
@@ -252,28 +262,35 @@ def waterfalls(engine: Engine, config: Config) -> None:
             GROUP BY ALL)
         GROUP BY ALL
         ORDER BY source, figure, step_order""")
-    phrases = {"quarantined": "{n:,} could not be read", "duplicate_in_source": "{n:,} are duplicates within it",
-               "deceased": "{n:,} are deceased according to {by}", "moved_out": "{n:,} moved out according to {by}",
-               "lives_outside_city": "{n:,} live outside the city according to {by}",
-               "not_a_dwelling": "{n:,} are placed at a property that is not a dwelling",
-               "no_address_in_city": "{n:,} have no current address in the city",
-               "out_of_scope": "{n:,} fall outside the figure's definition"}
+    phrases = {"quarantined": "{n:,} 条被隔离（{by}）", "duplicate_in_source": "{n:,} 条是本部门内的重复记录",
+               "deceased": "{n:,} 条所指的人已死亡（据{by}）", "moved_out": "{n:,} 条所指的人已迁出（据{by}）",
+               "lives_outside_city": "{n:,} 条所指的人居住在市外（据{by}）",
+               "not_a_dwelling": "{n:,} 条所指的人登记居住在非住宅房屋",
+               "no_address_in_city": "{n:,} 条所指的人在市内没有有效地址",
+               "out_of_scope": "{n:,} 条不在该口径之内"}
     labels = dict(engine.fetchall("SELECT figure, label FROM recon_figure_definitions"))
+    departments = dict(engine.fetchall("SELECT source, department FROM ingest_sources"))
+    who = {**departments, **QUARANTINE_REASONS}
     sentences = []
     flows: dict = {}
     for source, figure, step, n, by in engine.fetchall(
-            "SELECT source, figure, step, records, according_to FROM recon_waterfall ORDER BY source, figure, step_order"):
+            "SELECT w.source, w.figure, w.step, w.records, string_agg(r.according_to || ' ' || r.n, ', ' "
+            "ORDER BY r.n DESC, r.according_to) FROM recon_waterfall w LEFT JOIN (SELECT source, figure, step, "
+            "according_to, count(*) AS n FROM recon_waterfall_records WHERE according_to IS NOT NULL GROUP BY ALL) r "
+            "USING (source, figure, step) GROUP BY ALL ORDER BY w.source, w.figure, any_value(w.step_order)"):
         flows.setdefault((source, figure), []).append((step, n, by))
     for (source, figure), steps in flows.items():
         parts = []
         for step, n, by in steps:
             if step == "read":
-                parts.append(f"{source} counts {n:,} records")
+                head = f"{departments.get(source, source)}共读取 {n:,} 条记录"
             elif step == "counted":
-                parts.append(f"{n:,} count towards {labels.get(figure, figure)} ({figure})")
+                parts.append(f"{n:,} 条计入{labels.get(figure, figure)}")
             elif n:
-                parts.append(phrases[step].format(n=n, by=by or "the golden record"))
-        sentences.append((source, figure, "; ".join(parts) + "."))
+                named = "、".join(f"{who.get(code, code)} {count}" for code, _, count in
+                                 (item.rpartition(" ") for item in (by or "").split(", ") if item)) or "黄金记录"
+                parts.append(phrases[step].format(n=n, by=named))
+        sentences.append((source, figure, head + "：" + "；".join(parts) + "。"))
     engine.create_table_from_frame("recon_explanations", pd.DataFrame(sentences, columns=["source", "figure", "sentence"]))
     engine.drop("tmp_person_evidence")
 
@@ -309,7 +326,9 @@ def reconcile(engine: Engine, config: Config) -> None:
 
 
 def _values_by_source(column: str) -> str:
-    return f"list(DISTINCT s.source || ': ' || {column}::VARCHAR ORDER BY s.source || ': ' || {column}::VARCHAR)"
+    """Each department's value: 公安局户籍：1990-01-01."""
+    return (f"list(DISTINCT s.department || '：' || {column}::VARCHAR "
+            f"ORDER BY s.department || '：' || {column}::VARCHAR)")
 
 
 def disputes(engine: Engine, config: Config) -> None:
@@ -320,39 +339,47 @@ def disputes(engine: Engine, config: Config) -> None:
     ``recon_separation`` counts 人户分离: people registered in one district and living in another.
     """
     link = config.link
-    mw = [r[0] for r in engine.fetchall(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'pairs_person' "
-        "AND column_name LIKE 'mw\\_%' ESCAPE '\\' ORDER BY ordinal_position")]
+    # this registry's columns only (DESCRIBE reads the workspace, never an attached registry)
+    mw = [r[0] for r in engine.fetchall("SELECT column_name FROM (DESCRIBE pairs_person)") if r[0].startswith("mw_")]
     weights = ", ".join(f"'{c[3:]}', round({c}, 2)" for c in mw) or "'none', 0"
+    # the same weights in words: 身份证号 +14.0，姓名 +12.7
+    said = "''" if not mw else "concat_ws('，', " + ", ".join(
+        f"CASE WHEN round({c}, 1) <> 0 THEN {quote_literal(COMPARISONS.get(c[3:], c[3:]) + ' ')} || "
+        f"CASE WHEN {c} > 0 THEN '+' ELSE '' END || round({c}, 1)::VARCHAR END" for c in mw) + ", '')"
     engine.create_table("recon_dispute_explanations", f"""
         SELECT a.person_id AS entity_id, b.person_id AS other_entity_id, p.rid_l, p.rid_r,
                a.source || '|' || a.record_key AS record_l, b.source || '|' || b.record_key AS record_r,
-               p.match_probability, p.match_weight, json_object({weights})::VARCHAR AS weights
+               p.match_probability, p.match_weight, json_object({weights})::VARCHAR AS weights,
+               da.department || ' ' || a.record_key || ' 与 ' || db.department || ' ' || b.record_key
+                   || '：' || {said} AS explanation
         FROM pairs_person p JOIN person_xref a ON a.rid = p.rid_l JOIN person_xref b ON b.rid = p.rid_r
+        JOIN ingest_sources da ON da.source = a.source JOIN ingest_sources db ON db.source = b.source
         WHERE p.match_probability >= {link.low_threshold} AND p.match_probability < {link.high_threshold}""")
     engine.create_table("recon_disputes", f"""
-        WITH members AS (SELECT x.person_id, s.* FROM person_xref x JOIN std_person s USING (rid))
+        WITH members AS (SELECT x.person_id, s.*, i.department FROM person_xref x JOIN std_person s USING (rid)
+                         JOIN ingest_sources i ON i.source = s.source)
         SELECT 'conflict' AS kind, 'birth_date_conflict' AS reason, s.person_id AS entity_id,
-               array_to_string({_values_by_source('s.birth_date')}, '; ') AS detail, NULL::DOUBLE AS match_probability
+               array_to_string({_values_by_source('s.birth_date')}, '；') AS detail, NULL::DOUBLE AS match_probability
         FROM members s GROUP BY s.person_id HAVING count(DISTINCT s.birth_date) > 1
         UNION ALL
-        SELECT 'conflict', 'sex_conflict', s.person_id, array_to_string({_values_by_source('s.sex')}, '; '), NULL
+        SELECT 'conflict', 'sex_conflict', s.person_id,
+               array_to_string({_values_by_source(case_sql('s.sex', SEX))}, '；'), NULL
         FROM members s GROUP BY s.person_id HAVING count(DISTINCT s.sex) > 1
         UNION ALL
-        SELECT 'conflict', 'status_conflict', s.person_id, array_to_string({_values_by_source('s.status')}, '; '), NULL
+        SELECT 'conflict', 'status_conflict', s.person_id,
+               array_to_string({_values_by_source(case_sql('s.status', STATUS))}, '；'), NULL
         FROM members s GROUP BY s.person_id
         HAVING count(DISTINCT s.status) > 1 AND bool_or(s.status = 'deceased')
         UNION ALL
         SELECT 'conflict', 'residence_conflict', r.person_id,
-               n_properties || ' properties in ' || n_evidence || ' residence statements', NULL
+               n_evidence || ' 条居住登记指向 ' || n_properties || ' 处不同房屋', NULL
         FROM person_residence r WHERE n_properties > 1
         UNION ALL
-        SELECT 'merge', 'merged_near_threshold', e.entity_id, e.record_l || ' ~ ' || e.record_r || ' ' || e.weights,
-               e.match_probability
+        SELECT 'merge', 'merged_near_threshold', e.entity_id, e.explanation, e.match_probability
         FROM recon_dispute_explanations e WHERE e.entity_id = e.other_entity_id
         UNION ALL
         SELECT 'near_match', 'nearly_matched_another_person', e.entity_id,
-               e.record_l || ' ~ ' || e.record_r || ' (' || e.other_entity_id || ') ' || e.weights, e.match_probability
+               e.explanation || '（另一人 ' || e.other_entity_id || '）', e.match_probability
         FROM recon_dispute_explanations e WHERE e.entity_id <> e.other_entity_id
         ORDER BY kind, reason, entity_id""")
     engine.create_table("recon_separation", """

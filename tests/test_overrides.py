@@ -247,6 +247,9 @@ def test_update_agrees_with_a_full_rebuild(delivered):
         assert agreement["agreement"] >= 0.999, (entity, agreement)
     info = dict(q(delivered["updated"], "SELECT key, value FROM run_info"))
     assert info["update"] == "grid_survey" and "loaded from" in info["person_model"]
+    # the report says how to rebuild it: the update, as it was run
+    assert info["command"].startswith("resolve update ") and "--source grid_survey" in info["command"]
+    assert info["command"] in (delivered["updated"] / "report" / "index.html").read_text(encoding="utf-8")
     # every source's rows are accounted for after the update, the new delivery's included
     rows = q(delivered["updated"], "SELECT source, rows_read FROM ingest_sources WHERE source = 'grid_survey'")
     linked = q(delivered["updated"], "SELECT count(*) FROM person_xref WHERE source = 'grid_survey'")[0][0]

@@ -321,14 +321,63 @@ def test_every_waterfall_balances_and_every_figure_is_a_direct_count(built):
         value, low, high = query(folder, f"""SELECT value, low, high FROM recon_figures
                                             WHERE figure = '{name}' AND district_code IS NULL""")[0]
         assert value == direct and low <= value <= high, name
+    departments = {s.name: s.department for s in config.sources}
     sentences = dict(((s, f), t) for s, f, t in query(folder, "SELECT source, figure, sentence FROM recon_explanations"))
     for (source, figure), flow in by_flow.items():
-        assert sentences[(source, figure)].startswith(f"{source} counts {flow['read']:,} records")
+        assert sentences[(source, figure)].startswith(f"{departments[source]}共读取 {flow['read']:,} 条记录")
         if flow["deceased"]:
-            assert "deceased according to" in sentences[(source, figure)]
+            assert "条所指的人已死亡（据" in sentences[(source, figure)]
+        if flow["quarantined"]:
+            assert "条被隔离（" in sentences[(source, figure)]
     districts = {r[0] for r in query(folder, "SELECT DISTINCT district_code FROM recon_figures "
                                              "WHERE district_code IS NOT NULL")}
-    assert districts and all(d.startswith("4403") and len(d) == 6 for d in districts)
+    assert districts and all((d.startswith("4403") and len(d) == 6) or d == "unknown" for d in districts)
+
+
+def test_the_districts_of_every_figure_add_up_to_the_city(built):
+    folder, _ = built
+    rows = query(folder, "SELECT figure, district_code, value, low, high FROM recon_figures")
+    city = {f: v for f, d, v, _, _ in rows if d is None}
+    districts: dict = {}
+    for figure, district, value, low, high in rows:
+        if district is not None:
+            districts[figure] = districts.get(figure, 0) + value
+        assert low <= value <= high, (figure, district)
+    assert "resident_population_estimate" in city and set(districts) == set(city)
+    for figure, total in districts.items():
+        if figure == "resident_population_estimate":  # each district's estimate rounded on its own
+            assert abs(total - city[figure]) <= len({d for f, d, *_ in rows if f == figure})
+        else:
+            assert total == city[figure], figure
+    # the estimate's row is the resident estimate, its interval the 95 % margin
+    estimate, se = query(folder, "SELECT estimate, standard_error FROM recon_resident_estimate "
+                                 "WHERE district_code IS NULL")[0]
+    value, low, high = query(folder, "SELECT value, low, high FROM recon_figures WHERE figure = "
+                                     "'resident_population_estimate' AND district_code IS NULL")[0]
+    assert value == estimate and low == pytest.approx(estimate - 1.96 * se, abs=1) \
+        and high == pytest.approx(estimate + 1.96 * se, abs=1)
+
+
+def test_a_rebuild_into_the_same_folder_explains_each_pair_once(built, tmp_path):
+    import json
+    import shutil
+
+    folder, _ = built
+    out = tmp_path / "out"
+    shutil.copytree(folder / "out", out)
+    run(load_config(folder / "city" / "config.yaml"), out)  # the previous registry is attached
+    con = duckdb.connect(str(out / "registry.duckdb"), read_only=True)
+    try:
+        weights = [r[0] for r in con.execute("SELECT weights FROM recon_dispute_explanations").fetchall()]
+        info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
+    finally:
+        con.close()
+    assert weights
+    for text in weights:
+        keys = json.loads(text, object_pairs_hook=lambda pairs: [k for k, _ in pairs])
+        assert len(keys) == len(set(keys)), keys
+    assert info["command"] == f"resolve run {folder / 'city' / 'config.yaml'} --out {out.resolve()}"
+    assert info["command"] in (out / "report" / "index.html").read_text(encoding="utf-8")
 
 
 def test_registered_population_agrees_with_the_truth(built):
@@ -382,17 +431,38 @@ def test_report_is_offline_and_every_count_is_its_drill_down_file(built):
     # nothing is fetched: no script, style, font or image source outside the page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     assert "@import" not in page and "url(" not in page
-    for section in ("figures", "waterfalls", "overlaps", "disputes-section", "districts", "reproduce"):
+    for section in ("figures", "waterfalls", "overlaps", "disputes-section", "districts", "estimate",
+                    "non-dwellings", "reproduce"):
         assert f'id="{section}"' in page
     assert "户籍人口" in page and "实有人口" in page and page.count("<svg") >= 3
+    # Chinese first: departments by name, districts by name and code, no English step or reason codes shown
+    config = load_config(folder / "city" / "config.yaml")
+    assert all(s.department in page for s in config.sources)
+    assert "福田区 <small>440304</small>" in page
+    visible = re.sub(r"<small>[^<]*</small>|<[^>]+>", " ", page.split("<main>", 1)[1])
+    for code in ("duplicate_in_source", "lives_outside_city", "merged_near_threshold", "bad_field_count",
+                 "quarantined", "according to", "counts towards"):
+        assert code not in visible, code
+    # the lead figure is the estimate with its interval, the list beside it
+    lead = re.search(r'<div class="card lead" data-figure="resident_population_estimate">(.*?)</div></div>', page)
+    assert lead and "95% 区间" in lead.group(1) and "名单" in page
+    # the properties that are not dwellings but have residents, each linked to its residents
+    n = query(folder, "SELECT count(*) FROM recon_property_facts WHERE NOT is_dwelling AND residents > 0")[0][0]
+    assert f'href="data/non_dwellings_with_residents.csv" data-rows="{n}"' in page
     links = re.findall(r'<a href="(data/[^"]+\.csv)" data-rows="(\d+)">([\d,]+)</a>', page)
     assert len(links) > 20
     for href, rows, shown in links:
         with open(report.parent / href, encoding="utf-8-sig", newline="") as fh:
             assert sum(1 for _ in csv.reader(fh)) - 1 == int(rows) == int(shown.replace(",", "")), href
     # the agreed figures on the page are the registry's
-    for figure, value in query(folder, "SELECT figure, value FROM recon_figures WHERE district_code IS NULL"):
+    for figure, value in query(folder, "SELECT figure, value FROM recon_figures WHERE district_code IS NULL "
+                                       "AND figure <> 'resident_population_estimate'"):
         assert f'href="data/figure_{figure}.csv" data-rows="{value}"' in page
+    # every count of the waterfalls and of 人户分离 is a link, rows read included
+    for source, figure, step, n in query(folder, "SELECT source, figure, step, records FROM recon_waterfall"):
+        assert f'href="data/waterfall_{source}_{figure}_{step}.csv" data-rows="{n}"' in page
+    for a, b, n in query(folder, "SELECT * FROM recon_separation ORDER BY persons DESC LIMIT 20"):
+        assert f'href="data/separation_{a}_{b}.csv" data-rows="{n}"' in page
 
 
 def test_report_masks_personal_data_unless_asked(built, tmp_path):
@@ -457,15 +527,33 @@ def test_report_renders_in_a_real_browser_without_the_network(built):
             # the inline style applied (the policy allows it by its hash)
             assert page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor") \
                 == "rgb(18, 53, 91)"
-            page.fill("#dispute-filter", "deceased")
+            rows = page.locator("#disputes tbody tr").count()
+            assert page.locator("#disputes tbody tr:visible").count() == min(rows, 25)  # one page at a time
+            page.fill("#dispute-filter", "死亡")
             visible = page.locator("#disputes tbody tr:visible").count()
-            assert 0 < visible <= page.locator("#disputes tbody tr").count()
+            assert 0 < visible <= 25
             page.fill("#dispute-filter", "no such dispute")
             assert page.locator("#disputes tbody tr:visible").count() == 0  # the script ran and filtered
             assert blocked == []
-            shot = report.parent / "screenshot.png"
-            page.screenshot(path=str(shot), full_page=False)
+            # Chinese renders as glyphs: three different characters drawn in the page's font differ
+            # (a missing font draws the same empty box for all three)
+            drawn = page.evaluate("""() => {
+                const c = document.createElement('canvas'); c.width = 48; c.height = 48;
+                const x = c.getContext('2d'); const font = getComputedStyle(document.body).fontFamily;
+                return ['户', '籍', '口'].map(ch => { x.clearRect(0, 0, 48, 48); x.font = '32px ' + font;
+                    x.fillText(ch, 4, 38); return Array.from(x.getImageData(0, 0, 48, 48).data).join(','); }); }""")
+            assert len(set(drawn)) == 3, "Chinese characters render as boxes: install fonts-noto-cjk (make browser)"
+            # no element wider than the page, no section's content wider than its card
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            sections = page.locator("section")
+            shots = []
+            for i in range(sections.count()):
+                section = sections.nth(i)
+                assert section.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), section.get_attribute("id")
+                shot = report.parent / f"screenshot-{section.get_attribute('id')}.png"
+                section.screenshot(path=str(shot))
+                shots.append(shot)
         finally:
             browser.close()
-    assert shot.stat().st_size > 10_000
+    assert len(shots) >= 8 and all(shot.stat().st_size > 2_000 for shot in shots)
     assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
