@@ -12,7 +12,7 @@ DEMO_OUT := out/demo
 $(BIN)/resolve: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	touch $(BIN)/resolve
 
 install: $(BIN)/resolve

@@ -105,10 +105,10 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
             f"SELECT rid, {exprs} FROM std_{entity} WHERE {nonnull}")}
     evidence = evidence_column or "true"
     rule = f"coalesce({rule_column}, false)" if rule_column else "(rid_l < 0)"  # no rule: never true
-    edges = engine.con.execute(f"""
+    edges = engine.columns(f"""
         SELECT rid_l, rid_r, match_probability, match_weight, {evidence} AS evidence FROM pairs_{entity}
         WHERE match_probability >= ? OR {rule}
-        ORDER BY {rule} DESC, match_weight DESC, rid_l, rid_r""", [threshold]).fetchnumpy()
+        ORDER BY {rule} DESC, match_weight DESC, rid_l, rid_r""", [threshold])
     comps = _Components(anchors, reasons, rules.apart)
     refused = []
     for override, l, r in rules.same:

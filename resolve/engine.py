@@ -7,6 +7,7 @@ parameters.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,16 @@ class Engine:
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         rows = self.fetchall(sql, params)
         return rows[0][0] if rows else None
+
+    def columns(self, sql: str, params: list[Any] | None = None) -> dict[str, Any]:
+        """The result by column, each a NumPy array (for the Python loops over many rows)."""
+        return self.con.execute(sql, params or []).fetchnumpy()
+
+    def insert_rows(self, table: str, rows: list[tuple]) -> None:
+        """Append Python tuples to ``table`` (its columns in order)."""
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            self.con.executemany(f"INSERT INTO {quote_ident(table)} VALUES ({marks})", rows)
 
     def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
@@ -110,3 +121,250 @@ class Engine:
 
     def close(self) -> None:
         self.con.close()
+
+
+# What sqlglot does not translate from DuckDB to Spark, rewritten here; each is tested on both
+# engines (tests/test_spark.py).
+# strptime's %m and %d take one or two digits; Java's M and d do, MM and dd take two
+_STRFTIME_TO_JAVA = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%M": "m", "%S": "s"}
+# A macro's parameters are STRING on Spark unless named here: (macro, parameter) -> Spark type.
+SPARK_MACRO_TYPES = {
+    ("rs_date_struct", "d"): "DATE", ("rs_id_dated", "snapshot"): "DATE", ("rs_id_valid", "snapshot"): "DATE",
+    ("rs_date_dmy", "p"): "STRUCT<a: STRING, b: STRING, y: STRING>",
+    **{(m, "p"): "STRUCT<y: STRING, m: STRING, d: STRING>"
+       for m in ("rs_date_yy", "rs_parts_ok", "rs_parts_year", "rs_parts_date", "rs_parts_ym")},
+}
+
+
+def _java_format(fmt: str) -> str:
+    """A strptime format as a Java pattern: fields written side by side (%Y%m%d) are fixed
+    width, fields between separators (%Y-%m-%d) take one or two digits."""
+    compact = re.fullmatch(r"(%[A-Za-z])+", fmt) is not None
+    for c, java in _STRFTIME_TO_JAVA.items():
+        fmt = fmt.replace(c, java if java == "yyyy" or not compact else java * 2)
+    return fmt
+
+
+def _spark_node(node):
+    """One DuckDB construct rewritten for Spark, or the node as it is. A node replaced by a new
+    one is not descended into by sqlglot's transform, so its parts are translated here (``_t``)."""
+    from sqlglot import exp
+
+    def _t(part):
+        return part.copy().transform(_spark_node)
+
+    if isinstance(node, exp.Window) and isinstance(node.this, exp.Count) and isinstance(node.this.this, exp.Distinct) \
+            and len(node.this.this.expressions) == 1:
+        # count(DISTINCT x) OVER (...): size(collect_set(x) OVER (...)), both leave NULLs out
+        window = node.copy()
+        window.set("this", exp.Anonymous(this="collect_set", expressions=[node.this.this.expressions[0].copy()]))
+        return exp.Anonymous(this="size", expressions=[_t(window)])
+    if isinstance(node, exp.Split) and isinstance(node.expression, exp.Literal) and node.expression.this == "":
+        # string_split(s, ''): the characters (Spark's split on an empty pattern, no trailing '')
+        return exp.Anonymous(this="split", expressions=[_t(node.this), exp.Literal.string("")])
+    if isinstance(node, exp.RegexpFullMatch) and isinstance(node.expression, exp.Literal):
+        return exp.RegexpLike(this=_t(node.this), expression=exp.Literal.string(f"^(?:{node.expression.this})$"))
+    if isinstance(node, exp.RegexpExtract) and isinstance(node.args.get("group"), exp.Array):
+        # a struct of the named groups: named_struct('y', regexp_extract(s, p, 1), ...)
+        names = [n.this for n in node.args["group"].expressions]
+        parts = []
+        for i, name in enumerate(names, start=1):
+            parts += [exp.Literal.string(name), exp.RegexpExtract(this=_t(node.this), expression=_t(node.expression),
+                                                                  group=exp.Literal.number(i))]
+        return exp.Anonymous(this="named_struct", expressions=parts)
+    if isinstance(node, exp.RegexpReplace):
+        flags = node.args.get("modifiers")
+        pattern = node.expression.this if isinstance(node.expression, exp.Literal) else ""
+        if not (flags is not None and "g" in flags.name) and not pattern.startswith("^") \
+                and not pattern.endswith("$"):
+            raise NotImplementedError(f"regexp_replace of the first match only ({node.sql()}): Spark replaces "
+                                      "every match; anchor the pattern or replace every match ('g')")
+        node.set("modifiers", None)
+        replacement = node.args.get("replacement")
+        if isinstance(replacement, exp.Literal):  # backreferences: \1 in DuckDB (RE2), $1 in Java
+            text = re.sub(r"\\(\d)", r"$\1", replacement.this.replace("$", "\\$"))
+            node.set("replacement", exp.Literal.string(text))
+        return node
+    if isinstance(node, exp.Anonymous):
+        name = node.name.lower()
+        args = [_t(a) for a in node.expressions]
+        if name == "try_strptime" and len(args) == 2 and isinstance(args[1], exp.Literal):
+            return exp.Anonymous(this="try_to_timestamp",
+                                 expressions=[args[0], exp.Literal.string(_java_format(args[1].this))])
+        if name in ("suffix", "prefix"):
+            return exp.Anonymous(this="endswith" if name == "suffix" else "startswith", expressions=args)
+        if name == "list_reduce" and len(args) == 3:  # list_reduce(list, f, initial) = aggregate(list, initial, f)
+            return exp.Anonymous(this="aggregate", expressions=[args[0], args[2], args[1]])
+    return node
+
+
+def to_spark_expression(sql: str) -> str:
+    import sqlglot
+
+    return sqlglot.parse_one(sql, read="duckdb").transform(_spark_node).sql(dialect="spark")
+
+
+def to_spark(sql: str) -> list[str]:
+    """A DuckDB statement as the Spark SQL statements that do the same: sqlglot translates the
+    syntax and functions, ``_spark_node`` what it does not; a table created or replaced becomes
+    a drop and a Parquet table; a macro a temporary SQL function."""
+    import re
+
+    import sqlglot
+    from sqlglot import exp
+
+    macro = re.match(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?MACRO\s+(\w+)\s*\(([^)]*)\)\s+AS\s+(.*)\Z", sql, re.S | re.I)
+    if macro:
+        name, params, body = macro.group(1), [p.strip() for p in macro.group(2).split(",") if p.strip()], macro.group(3)
+        typed = ", ".join(f"{p} {SPARK_MACRO_TYPES.get((name, p), 'STRING')}" for p in params)
+        return [f"CREATE OR REPLACE TEMPORARY FUNCTION {name}({typed}) RETURN {to_spark_expression(body)}"]
+    statement = sqlglot.parse_one(sql, read="duckdb").transform(_spark_node)
+    if isinstance(statement, exp.Create) and statement.args.get("replace") and statement.kind == "TABLE":
+        name = statement.this.this if isinstance(statement.this, exp.Schema) else statement.this
+        statement.set("replace", False)
+        properties = statement.args.get("properties") or exp.Properties(expressions=[])
+        properties.append("expressions", exp.FileFormatProperty(this=exp.var("PARQUET")))
+        statement.set("properties", properties)
+        return [f"DROP TABLE IF EXISTS {name.sql(dialect='spark')}", statement.sql(dialect="spark")]
+    return [statement.sql(dialect="spark")]
+
+
+class SparkEngine(Engine):
+    """The same seam on Spark: every statement the stages write for DuckDB is translated
+    (``to_spark``) and run by a Spark session; tables are Parquet tables in its warehouse.
+    pyspark is an optional extra (``pip install -e '.[spark]'``), imported only here."""
+
+    dialect = "spark"
+
+    def __init__(self, master: str = "local[*]", warehouse: str | Path | None = None, session=None):
+        if session is None:
+            import tempfile
+
+            from pyspark.sql import SparkSession
+
+            self.warehouse = str(warehouse or tempfile.mkdtemp(prefix="resolve-spark-"))
+            session = (SparkSession.builder.master(master).appName("resolve")
+                       .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+                       .config("spark.sql.warehouse.dir", self.warehouse)
+                       .config("spark.sql.session.timeZone", "UTC")
+                       # a cast in a CASE branch not taken must not fail the statement (as in DuckDB)
+                       .config("spark.sql.ansi.enabled", "false").getOrCreate())
+        self.spark = session
+        self.path = "spark"
+
+    def _run(self, sql: str, params: list[Any] | None = None):
+        import sqlglot
+        from sqlglot import exp
+
+        if sql.lstrip()[:6].upper() in ("UPDATE", "DELETE"):
+            statement = sqlglot.parse_one(sql, read="duckdb")
+            if isinstance(statement, exp.Update):
+                return self._update(statement, params)
+            return self._delete(statement, params)
+        result = None
+        for statement in to_spark(sql):
+            result = self.spark.sql(statement, args=list(params) if params else None)
+        return result
+
+    def _delete(self, delete, params):
+        """DELETE as a rewrite of the table without the rows the condition holds for."""
+        if delete.args.get("using"):
+            raise NotImplementedError(f"DELETE ... USING on Spark: {delete.sql()[:200]}")
+        table, alias = delete.this.name, delete.this.alias_or_name
+        where = delete.args.get("where")
+        keep = f"WHERE NOT coalesce({where.this.transform(_spark_node).sql(dialect='spark')}, false)" if where else \
+            "WHERE false"
+        staged = f"{table}__kept"
+        self.spark.sql(f"DROP TABLE IF EXISTS `{staged}`")
+        self.spark.sql(f"CREATE TABLE `{staged}` USING PARQUET AS SELECT {alias}.* FROM `{table}` AS {alias} {keep}",
+                       args=list(params) if params else None)
+        self.spark.sql(f"DROP TABLE `{table}`")
+        self.spark.sql(f"ALTER TABLE `{staged}` RENAME TO `{table}`")
+
+    def _update(self, update, params):
+        """UPDATE (with or without FROM) as a rewrite of the table: Spark's Parquet tables take
+        no UPDATE. The rows the UPDATE's own FROM and WHERE select (by a row number added for
+        the purpose) take the new values; the others keep theirs."""
+        table, alias = update.this.name, update.this.alias_or_name
+        sets = {eq.this.name: eq.expression.transform(_spark_node).sql(dialect="spark") for eq in update.expressions}
+        source = update.args.get("from_")
+        where = update.args.get("where")
+        args = list(params) if params else None
+        base, changed, staged = f"{table}__base", f"{table}__changed", f"{table}__updated"
+        for name in (base, changed, staged):
+            self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
+        self.spark.sql(f"CREATE TABLE `{base}` USING PARQUET AS "
+                       f"SELECT monotonically_increasing_id() AS __rid, * FROM `{table}`")
+        # the FROM clause printed whole (its subquery's CTE stays inside it), joined by comma
+        joined = ", " + source.transform(_spark_node).sql(dialect="spark").removeprefix("FROM ") \
+            if source is not None else ""
+        condition = f"WHERE {where.this.transform(_spark_node).sql(dialect='spark')}" if where is not None else ""
+        values = ", ".join(f"{expr} AS `{column}`" for column, expr in sets.items())
+        self.spark.sql(f"CREATE TABLE `{changed}` USING PARQUET AS SELECT * FROM ("
+                       f"SELECT {alias}.__rid, {values}, row_number() OVER (PARTITION BY {alias}.__rid ORDER BY 1) AS __n "
+                       f"FROM `{base}` AS {alias}{joined} {condition}) WHERE __n = 1", args=args)
+        columns = [f.name for f in self.spark.table(table).schema.fields]
+        select = ", ".join(f"CASE WHEN u.__rid IS NOT NULL THEN u.`{c}` ELSE b.`{c}` END AS `{c}`" if c in sets
+                           else f"b.`{c}`" for c in columns)
+        self.spark.sql(f"CREATE TABLE `{staged}` USING PARQUET AS SELECT {select} FROM `{base}` b "
+                       f"LEFT JOIN `{changed}` u ON u.__rid = b.__rid")
+        for name in (table, base, changed):
+            self.spark.sql(f"DROP TABLE `{name}`")
+        self.spark.sql(f"ALTER TABLE `{staged}` RENAME TO `{table}`")
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> None:
+        self._run(sql, params)
+
+    def fetchall(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        return [tuple(row) for row in self._run(sql, params).collect()]
+
+    def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        return self._run(sql, params).toPandas()
+
+    def columns(self, sql: str, params: list[Any] | None = None) -> dict[str, Any]:
+        frame = self.df(sql, params)
+        return {c: frame[c].to_numpy() for c in frame.columns}
+
+    def insert_rows(self, table: str, rows: list[tuple]) -> None:
+        if rows:
+            schema = self.spark.table(table).schema
+            self.spark.createDataFrame(rows, schema).write.insertInto(table)
+
+    def create_table(self, name: str, sql: str, params: list[Any] | None = None) -> None:
+        self.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS {sql}", params)
+
+    def create_table_from_frame(self, name: str, frame) -> None:
+        import pyarrow as pa
+
+        table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+        self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
+        self.spark.createDataFrame(table).write.format("parquet").saveAsTable(name)  # Arrow keeps the types
+
+    def has_table(self, name: str) -> bool:
+        return self.spark.catalog.tableExists(name)
+
+    def tables(self) -> list[str]:
+        return sorted(t.name for t in self.spark.catalog.listTables() if not t.isTemporary)
+
+    def drop(self, name: str) -> None:
+        self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
+        self.spark.sql(f"DROP VIEW IF EXISTS `{name}`")
+
+    def attach(self, path: str | Path, alias: str) -> None:
+        raise NotImplementedError("a previous registry on Spark is read from its Parquet folder (not yet)")
+
+    def persist(self, path: str | Path, skip_prefixes: tuple[str, ...] = ("__splink", "tmp_")) -> list[str]:
+        """Write every table to ``path/<table>.parquet`` (the registry as Parquet)."""
+        kept = [t for t in self.tables() if not t.startswith(skip_prefixes)]
+        for table in kept:
+            self.spark.table(table).write.mode("overwrite").parquet(str(Path(path) / f"{table}.parquet"))
+        return kept
+
+    def splink_api(self):
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=self.spark)
+
+    def close(self) -> None:
+        for table in self.tables():
+            self.drop(table)

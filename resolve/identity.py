@@ -66,8 +66,8 @@ def assign_stable_ids(engine: Engine, entity: str, run: int, at: dt.datetime) ->
     engine.create_table("tmp_id_overlap", f"""
         SELECT c.{key} AS provisional, o.old_id, count(*) AS shared
         FROM cluster_{entity} c JOIN ({old}) o USING (member) GROUP BY ALL""")
-    overlap = engine.con.execute("SELECT provisional, old_id, shared FROM tmp_id_overlap "
-                                 "ORDER BY shared DESC, old_id, provisional").fetchnumpy()
+    overlap = engine.columns("SELECT provisional, old_id, shared FROM tmp_id_overlap "
+                             "ORDER BY shared DESC, old_id, provisional")
     given: dict[str, str] = {}
     taken: set[str] = set()
     for provisional, old_id in zip(overlap["provisional"].tolist(), overlap["old_id"].tolist()):

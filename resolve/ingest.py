@@ -276,7 +276,7 @@ def ingest_source(engine: Engine, source: SourceConfig) -> dict:
         raise ResolveError(f"{source.resolved_path}: record_key column '{key_column}' is missing; "
                            f"the file's columns are {header}")
     if bad:
-        engine.con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)", bad)
+        engine.insert_rows("quarantine", bad)
     cells = ", ".join(f"nullif(trim({quote_ident(c)}), '') AS {quote_ident(c)}" for c in header)
     key = quote_ident(key_column)
     engine.create_table_from_frame("tmp_ingest", table)

@@ -25,6 +25,8 @@ DISPUTE_REASONS = {
 }
 STATUS = {"active": "正常", "deceased": "死亡", "moved_out": "迁出", "deregistered": "注销", "revoked": "吊销"}
 SEX = {"M": "男", "F": "女"}
+USES = {"residential": "住宅", "commercial": "商业", "office": "办公", "industrial": "工业", "public_toilet": "公厕",
+        "power_room": "配电房", "other": "其他"}
 COMPARISONS = {"id_number": "身份证号", "other_doc": "其他证件", "name": "姓名", "birth_date": "出生日期",
                "sex": "性别", "phone": "电话", "address": "地址", "tf_adj_name": "姓名常见度"}
 EVIDENCE_KINDS = {"statement": "有市内居住登记", "registration": "仅有市内户籍", "outside": "仅有市外居住地",

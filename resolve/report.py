@@ -33,6 +33,7 @@ from resolve.labels import (
     RECENCY,
     STEPS,
     UNKNOWN_DISTRICT_LABEL,
+    USES,
     label,
 )
 
@@ -574,7 +575,7 @@ def _non_dwelling_section(con, w: _Writer, tables: set[str]) -> str:
                     FROM person_xref x WHERE x.person_id = g.person_id) AS records
             FROM person_residence r JOIN person_golden g USING (person_id)
             WHERE r.property_id = {quote_literal(pid)} AND g.status = 'active' ORDER BY g.person_id""", residents)
-        body.append(f"<tr><td class='l'>{w.text(address)}</td><td>{w.text(use)}</td><td>{w.district(district)}</td>"
+        body.append(f"<tr><td class='l'>{w.text(address)}</td><td>{w.text(label(USES, use))}</td><td>{w.district(district)}</td>"
                     f"<td>{who}</td></tr>")
     return ('<section id="non-dwellings"><h2>登记有居民的非住宅 <small>公厕、配电房等不应有人居住</small></h2>'
             f'<p>共 {listing} 处。这些人不计入实有人口名单（居住地非住宅），其记录需核实。</p>'

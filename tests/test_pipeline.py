@@ -363,6 +363,8 @@ def test_a_rebuild_into_the_same_folder_explains_each_pair_once(built, tmp_path)
     import shutil
 
     folder, _ = built
+    if folder.name.startswith("city-alt"):
+        pytest.skip("one shape is enough: the rebuild reads the previous registry the same way")
     out = tmp_path / "out"
     shutil.copytree(folder / "out", out)
     run(load_config(folder / "city" / "config.yaml"), out)  # the previous registry is attached

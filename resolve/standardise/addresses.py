@@ -658,7 +658,7 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
     """
     region_code = str(region_code)
     dv.register_division_tables(engine, region_code)
-    engine.create_table("ref_region", "SELECT ?::VARCHAR AS region_code, ?::VARCHAR AS city, ?::VARCHAR AS province",
+    engine.create_table("ref_region", "SELECT CAST(? AS VARCHAR) AS region_code, CAST(? AS VARCHAR) AS city, CAST(? AS VARCHAR) AS province",
                         [region_code, city, PROVINCES.get(region_code[:2], city)])
     # what follows the administrative prefix (build_address_table cuts the same way, in steps)
     with_towns = quote_literal(admin_pattern(region_code))
