@@ -53,6 +53,10 @@ class Engine:
         """The result by column, each a NumPy array (for the Python loops over many rows)."""
         return self.con.execute(sql, params or []).fetchnumpy()
 
+    def column_names(self, table: str) -> list[str]:
+        """The columns of this workspace's ``table`` (never an attached registry's), in order."""
+        return [r[0] for r in self.fetchall(f"SELECT column_name FROM (DESCRIBE {quote_ident(table)})")]
+
     def insert_rows(self, table: str, rows: list[tuple]) -> None:
         """Append Python tuples to ``table`` (its columns in order)."""
         if rows:
@@ -195,6 +199,10 @@ def _spark_node(node):
             return exp.Anonymous(this="endswith" if name == "suffix" else "startswith", expressions=args)
         if name == "list_reduce" and len(args) == 3:  # list_reduce(list, f, initial) = aggregate(list, initial, f)
             return exp.Anonymous(this="aggregate", expressions=[args[0], args[2], args[1]])
+        if name == "to_json" and len(args) == 1:  # DuckDB writes a NULL field as null; Spark leaves it out
+            options = exp.Anonymous(this="map", expressions=[exp.Literal.string("ignoreNullFields"),
+                                                              exp.Literal.string("false")])
+            return exp.Anonymous(this="to_json", expressions=[args[0], options])
     return node
 
 
@@ -324,6 +332,9 @@ class SparkEngine(Engine):
     def columns(self, sql: str, params: list[Any] | None = None) -> dict[str, Any]:
         frame = self.df(sql, params)
         return {c: frame[c].to_numpy() for c in frame.columns}
+
+    def column_names(self, table: str) -> list[str]:
+        return list(self.spark.table(table).columns)
 
     def insert_rows(self, table: str, rows: list[tuple]) -> None:
         if rows:

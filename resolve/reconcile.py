@@ -303,7 +303,7 @@ def overlaps(engine: Engine) -> None:
 def _check_fact_columns(engine: Engine) -> None:
     """The facts tables hold the columns config.FACT_COLUMNS promises figures' conditions."""
     for entity, promised in FACT_COLUMNS.items():
-        built = tuple(r[0] for r in engine.fetchall(f"SELECT column_name FROM (DESCRIBE recon_{entity}_facts)"))
+        built = tuple(engine.column_names(f"recon_{entity}_facts"))
         if set(built) != set(promised):
             raise AssertionError(f"recon_{entity}_facts columns {built} differ from config.FACT_COLUMNS {promised}")
 
@@ -339,8 +339,8 @@ def disputes(engine: Engine, config: Config) -> None:
     ``recon_separation`` counts 人户分离: people registered in one district and living in another.
     """
     link = config.link
-    # this registry's columns only (DESCRIBE reads the workspace, never an attached registry)
-    mw = [r[0] for r in engine.fetchall("SELECT column_name FROM (DESCRIBE pairs_person)") if r[0].startswith("mw_")]
+    # this registry's columns only, never an attached previous registry's
+    mw = [c for c in engine.column_names("pairs_person") if c.startswith("mw_")]
     weights = ", ".join(f"'{c[3:]}', round({c}, 2)" for c in mw) or "'none', 0"
     # the same weights in words: 身份证号 +14.0，姓名 +12.7
     said = "''" if not mw else "concat_ws('，', " + ", ".join(

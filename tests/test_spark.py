@@ -50,6 +50,8 @@ def both(spark, sql):
     # count(DISTINCT) over a window
     "SELECT k, count(DISTINCT v) OVER (PARTITION BY k) FROM (VALUES ('a', 1), ('a', 1), ('a', 2), ('b', NULL)) t(k, v) "
     "ORDER BY k",
+    # to_json of a struct keeps its NULL fields
+    "SELECT to_json(struct_pack(a := 1, b := NULL::VARCHAR))::VARCHAR",
     # suffix / prefix, and regexp_replace of every match with a backreference
     "SELECT suffix('3栋501室', '室'), prefix('第3栋', '第'), regexp_replace('a1b22', '(\\d+)', '<\\1>', 'g')",
 ])
@@ -80,8 +82,9 @@ def test_update_delete_and_macros_rewrite_the_table(spark):
         duck.close()
 
 
-def test_ingest_and_standardise_give_the_same_tables_on_spark(spark):
+def test_ingest_and_every_standardiser_give_the_same_tables_on_spark(spark):
     from resolve.ingest import ingest
+    from resolve.standardise.enterprise import standardise_enterprises
     from resolve.standardise.person import standardise_persons
     from resolve.standardise.property import standardise_properties
 
@@ -92,7 +95,9 @@ def test_ingest_and_standardise_give_the_same_tables_on_spark(spark):
             ingest(engine, config)
             standardise_properties(engine, config)
             standardise_persons(engine, config)
-        for table in ("quarantine", "ingest_sources", "raw_grid_survey", "std_person"):
+            standardise_enterprises(engine, config)  # the employers the payroll names
+        assert duck.scalar("SELECT count(*) FROM std_enterprise") > 0
+        for table in ("quarantine", "ingest_sources", "raw_grid_survey", "std_enterprise", "std_person"):
             columns = ", ".join(quote_ident(c) for c, *_ in duck.fetchall(f"DESCRIBE {table}"))
             mine = sorted(map(repr, duck.fetchall(f"SELECT {columns} FROM {table}")))
             theirs = sorted(map(repr, spark.fetchall(f"SELECT {columns} FROM {table}")))

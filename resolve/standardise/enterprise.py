@@ -50,8 +50,7 @@ def _mention_sql(engine: Engine) -> list[str]:
     cols = {"person": set(), "property": set()}
     for entity in cols:
         if engine.has_table(f"std_{entity}"):
-            cols[entity] = {r[0] for r in engine.fetchall(
-                f"SELECT column_name FROM information_schema.columns WHERE table_name = 'std_{entity}'")}
+            cols[entity] = set(engine.column_names(f"std_{entity}"))
     if {"employer_name", "employer_uscc"} <= cols["person"]:
         out.append("SELECT source, 'employer' AS mention, employer_name AS name, employer_uscc AS uscc, "
                    "count(*) AS mention_count FROM std_person "
