@@ -117,6 +117,10 @@ class Engine:
             self.execute("DETACH registry_out")
         return kept
 
+    def splink_settings(self, settings: dict) -> dict:
+        """Splink settings as this engine runs them (the stages write them for DuckDB)."""
+        return settings
+
     def splink_api(self):
         """The Splink database API bound to this engine's connection."""
         from splink import DuckDBAPI
@@ -250,14 +254,19 @@ class SparkEngine(Engine):
 
             from pyspark.sql import SparkSession
 
+            from splink.backends.spark import similarity_jar_location
+
             self.warehouse = str(warehouse or tempfile.mkdtemp(prefix="resolve-spark-"))
             session = (SparkSession.builder.master(master).appName("resolve")
+                       .config("spark.jars", similarity_jar_location())  # Splink's string similarities
                        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
                        .config("spark.sql.warehouse.dir", self.warehouse)
                        .config("spark.sql.session.timeZone", "UTC")
                        # a cast in a CASE branch not taken must not fail the statement (as in DuckDB)
                        .config("spark.sql.ansi.enabled", "false").getOrCreate())
         self.spark = session
+        # Splink breaks long lineages by checkpointing
+        self.spark.sparkContext.setCheckpointDir(str(Path(getattr(self, "warehouse", "/tmp")) / "checkpoints"))
         self.path = "spark"
 
     def _run(self, sql: str, params: list[Any] | None = None):
@@ -370,6 +379,22 @@ class SparkEngine(Engine):
         for table in kept:
             self.spark.table(table).write.mode("overwrite").parquet(str(Path(path) / f"{table}.parquet"))
         return kept
+
+    def splink_settings(self, settings: dict) -> dict:
+        """Splink settings written for DuckDB with every SQL condition and blocking rule in Spark's."""
+        import copy
+
+        settings = copy.deepcopy(settings)
+        for comparison in settings.get("comparisons", []):
+            for level in comparison["comparison_levels"]:
+                if level["sql_condition"] != "ELSE":
+                    level["sql_condition"] = to_spark_expression(level["sql_condition"])
+        rules = settings.get("blocking_rules_to_generate_predictions", [])
+        settings["blocking_rules_to_generate_predictions"] = [
+            {**r, "blocking_rule": to_spark_expression(r["blocking_rule"])} if isinstance(r, dict)
+            else to_spark_expression(r) for r in rules]
+        settings["sql_dialect"] = "spark"
+        return settings
 
     def splink_api(self):
         from splink import SparkAPI

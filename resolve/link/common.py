@@ -109,7 +109,8 @@ class ModelInputs:
             engine.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS SELECT {cols} FROM std_{self.entity} "
                            f"WHERE source = {quote_literal(name)} AND {self.where}")
             tables.append(api.register(view, dataset_display_name=name))
-        settings = dict(settings, link_type="link_and_dedupe" if len(tables) > 1 else "dedupe_only")
+        settings = engine.splink_settings(dict(settings, link_type="link_and_dedupe" if len(tables) > 1
+                                               else "dedupe_only"))
         return Linker(tables if len(tables) > 1 else tables[0], settings, log_level="ERROR")
 
     def drop_views(self, engine: Engine) -> None:
