@@ -35,7 +35,8 @@ _COMPATIBLE = """(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)
 # library has one; one character of the place's name apart; a building with one property; the
 # one flat of the room at the place where the address leaves the building out.
 CONFIDENCE = {"exact": 0.99, "unit_missing": 0.9, "one_character": 0.75, "whole_building": 0.85,
-              "building": 0.9, "tied": 0.9, "building_missing": 0.8}
+              "building": 0.9, "building_missing": 0.8, "statements_agree": 0.85,
+              "registered_property": 0.9, "owned_property": 0.9, "household": 0.8}
 # how many of district and unit an address and a library record agree on
 _AGREEMENT = "(a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT"
 
@@ -213,33 +214,101 @@ def _best_evidence(engine: Engine, config: Config, role: str, entity: str, rules
         WHERE rank = 1""")
 
 
-def disambiguate_residences(engine: Engine) -> None:
-    """A residence address that fits several properties (a flat number without its unit)
-    resolves to the one candidate the person is otherwise tied to: their registered
-    property or a property they own (``resolved_by`` says which)."""
+def settle_residences(engine: Engine, config: Config) -> None:
+    """Residence addresses that do not name one flat are settled where the person's own
+    records or household do. A statement admits properties: an ``ambiguous`` one its
+    candidates (502 without its unit); a ``building`` one without a room or descriptor the
+    building's flats that fit the unit and floor it gives (1栋2单元, 2楼), and any property the
+    library holds there without a room (that could be any flat). Among the properties every
+    such statement of the person admits,
+
+    - the only one, where two or more statements and one naming a room agree
+      (1栋2单元 and 1栋403: 2单元403), is ``statements_agree``;
+    - else the only one the person is tied to: their ``registered_property``, an
+      ``owned_property``, or the residence of a ``household`` member (someone registered at
+      the same property, a household of no more than ``relations.max_residents_per_dwelling``,
+      whose own statement names the flat).
+
+    Each settled statement gets the property, ``resolved_by`` and its confidence."""
+    limit = config.relations.max_residents_per_dwelling
+    engine.create_table("tmp_admitted", """
+        WITH library AS (
+            SELECT c.property_id, s.building_key,
+                   list(DISTINCT s.unit) FILTER (WHERE s.unit IS NOT NULL) AS units,
+                   list(DISTINCT s.floor) FILTER (WHERE s.floor IS NOT NULL) AS floors,
+                   bool_or(s.room IS NOT NULL) AS has_room
+            FROM std_property s JOIN cluster_property c USING (rid)
+            WHERE s.building_key IS NOT NULL GROUP BY ALL
+        ), parts AS (
+            SELECT address, any_value(unit) AS unit, any_value(floor) AS floor, any_value(room) AS room,
+                   any_value(descriptor) AS descriptor
+            FROM std_person_addresses GROUP BY address
+        ), open AS (
+            SELECT a.entity_id, a.source, a.record_key, a.resolution, a.building_key, a.candidates,
+                   p.unit, p.floor, p.room, p.descriptor
+            FROM address_resolution a JOIN parts p USING (address)
+            WHERE a.entity = 'person' AND a.role = 'residence' AND a.resolution IN ('ambiguous', 'building')
+        )
+        SELECT entity_id, source, record_key, concat_ws(chr(31), source, record_key) AS statement,
+               true AS names_room, unnest(candidates) AS property_id
+        FROM open WHERE resolution = 'ambiguous'
+        UNION ALL
+        SELECT o.entity_id, o.source, o.record_key, concat_ws(chr(31), o.source, o.record_key), false, l.property_id
+        FROM open o JOIN library l ON l.building_key = o.building_key
+         AND (NOT l.has_room OR ((o.unit IS NULL OR len(l.units) = 0 OR list_contains(l.units, o.unit))
+                                 AND (o.floor IS NULL OR list_contains(l.floors, o.floor))))
+        WHERE o.resolution = 'building' AND o.room IS NULL AND o.descriptor IS NULL""")
+    engine.create_table("tmp_settled", f"""
+        WITH statements AS (
+            SELECT *, count(DISTINCT statement) OVER (PARTITION BY entity_id) AS n_statements,
+                   bool_or(names_room) OVER (PARTITION BY entity_id) AS any_room
+            FROM tmp_admitted
+        ), common AS (  -- the properties every statement of the person admits
+            SELECT entity_id, property_id, any_value(n_statements) AS n_statements, bool_or(any_room) AS any_room
+            FROM statements GROUP BY entity_id, property_id
+            HAVING count(DISTINCT statement) = any_value(n_statements)
+        ), agree AS (
+            SELECT entity_id, min(property_id) AS property_id, 'statements_agree' AS resolved_by
+            FROM common WHERE n_statements >= 2 AND any_room GROUP BY entity_id HAVING count(*) = 1
+        ), households AS (
+            SELECT property_id, list(person_id) AS members FROM person_registered_property
+            GROUP BY property_id HAVING count(*) BETWEEN 2 AND {limit}
+        ), ties AS (
+            SELECT person_id, property_id, 1 AS rank, 'registered_property' AS tie FROM person_registered_property
+            UNION ALL
+            SELECT person_id, property_id, 2, 'owned_property' FROM property_owner WHERE person_id IS NOT NULL AND current
+            UNION ALL
+            SELECT r.person_id, a.property_id, 3, 'household'
+            FROM person_registered_property r JOIN households h USING (property_id)
+            JOIN address_resolution a ON a.entity = 'person' AND a.role = 'residence' AND a.resolution = 'resolved'
+             AND list_contains(h.members, a.entity_id) AND a.entity_id <> r.person_id
+        ), tied AS (
+            SELECT c.entity_id, min(t.property_id) AS property_id, arg_min(t.tie, t.rank) AS resolved_by
+            FROM common c JOIN ties t ON t.person_id = c.entity_id AND t.property_id = c.property_id
+            WHERE c.entity_id NOT IN (SELECT entity_id FROM agree)
+            GROUP BY c.entity_id HAVING count(DISTINCT t.property_id) = 1
+        )
+        SELECT * FROM agree UNION ALL SELECT * FROM tied""")
+    confidence = " ".join(f"WHEN '{k}' THEN {CONFIDENCE[k]}"
+                          for k in ("statements_agree", "registered_property", "owned_property", "household"))
     engine.execute(f"""
-        UPDATE address_resolution a SET property_id = d.property_id, resolution = 'resolved', resolved_by = d.tie,
-               confidence = {CONFIDENCE["tied"]}
-        FROM (
-            SELECT r.source, r.record_key, min(t.property_id) AS property_id, min(t.tie) AS tie
-            FROM address_resolution r
-            JOIN (SELECT person_id, property_id, 'registered_property' AS tie FROM person_registered_property
-                  UNION ALL SELECT person_id, property_id, 'owned_property' FROM property_owner
-                  WHERE person_id IS NOT NULL AND current) t ON t.person_id = r.entity_id AND list_contains(r.candidates, t.property_id)
-            WHERE r.entity = 'person' AND r.role = 'residence' AND r.resolution = 'ambiguous'
-            GROUP BY r.source, r.record_key HAVING count(DISTINCT t.property_id) = 1
-        ) d
-        WHERE a.entity = 'person' AND a.role = 'residence' AND a.source = d.source AND a.record_key = d.record_key""")
+        UPDATE address_resolution a SET property_id = s.property_id, resolution = 'resolved',
+               resolved_by = s.resolved_by, confidence = CASE s.resolved_by {confidence} END
+        FROM (SELECT DISTINCT d.source, d.record_key, t.property_id, t.resolved_by
+              FROM tmp_settled t JOIN tmp_admitted d ON d.entity_id = t.entity_id AND d.property_id = t.property_id) s
+        WHERE a.entity = 'person' AND a.role = 'residence' AND a.source = s.source AND a.record_key = s.record_key""")
+    engine.drop("tmp_admitted")
+    engine.drop("tmp_settled")
 
 
 def relate_people(engine: Engine, config: Config) -> None:
-    """Registered property, then the residence (registration and ownership settle an
-    ambiguous residence address), then employers."""
+    """Registered property, then the residence (the person's other statements, registration,
+    ownership and household settle an address that does not name one flat), then employers."""
     if not engine.has_table("person_golden"):
         return
     rules = person_rules(config)
     _best_evidence(engine, config, "registered", "person", rules["registered_address"], "person_registered_property")
-    disambiguate_residences(engine)
+    settle_residences(engine, config)
     # Only a stated residence counts: on the demo city a household-registration address
     # stood for the residence of people nobody surveyed in 72% of cases, too few to guess by.
     _best_evidence(engine, config, "residence", "person", rules["residence_address"], "person_residence")
