@@ -7,6 +7,7 @@ parameters.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,11 @@ def quote_ident(name: str) -> str:
 
 def quote_literal(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def date_literal(day: dt.date, years_before: float = 0) -> str:
+    """``DATE 'YYYY-MM-DD'``: ``day``, or ``years_before`` years of 365.25 days before it."""
+    return f"DATE '{(day - dt.timedelta(days=round(years_before * 365.25))).isoformat()}'"
 
 
 class Engine:
@@ -93,6 +99,12 @@ class Engine:
         """Attach another database file, read-only, as ``alias`` (a previous registry)."""
         self.execute(f"ATTACH {quote_literal(str(path))} AS {quote_ident(alias)} (READ_ONLY)")
 
+    def attached_columns(self, alias: str, table: str) -> list[str]:
+        """The columns of ``alias.table`` in an attached registry (none when it is not there)."""
+        return [r[0] for r in self.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ? "
+            "ORDER BY ordinal_position", [alias, table])]
+
     def tables(self) -> list[str]:
         return [r[0] for r in self.fetchall(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
@@ -153,6 +165,44 @@ def _java_format(fmt: str) -> str:
     return fmt
 
 
+def _keep_nulls():
+    from sqlglot import exp
+
+    return exp.Anonymous(this="map", expressions=[exp.Literal.string("ignoreNullFields"), exp.Literal.string("false")])
+
+
+def _list(aggregate, where, translate):
+    """``list(x [ORDER BY k, ...]) [FILTER (WHERE c)]`` for Spark: NULL where no row is
+    collected (Spark's collect_list gives an empty array), and, with ORDER BY, the values
+    collected with their keys and sorted (every key ascending, or every key descending; Spark's
+    collect_list keeps no order); ``list(DISTINCT x ORDER BY x)`` is the sorted set."""
+    import sqlglot
+    from sqlglot import exp
+
+    condition = f" FILTER (WHERE {translate(where.this).sql(dialect='spark')})" if where is not None else ""
+    order = aggregate.this if isinstance(aggregate.this, exp.Order) else None
+    value = order.this if order is not None else aggregate.this
+    distinct = isinstance(value, exp.Distinct)
+    if distinct:
+        value = value.expressions[0]
+    value_sql = translate(value).sql(dialect="spark")
+    if order is None:
+        collected = f"{'collect_set' if distinct else 'collect_list'}({value_sql}){condition}"
+    else:
+        keys = order.expressions
+        descending = {bool(k.args.get("desc")) for k in keys}
+        if len(descending) != 1:
+            raise NotImplementedError(f"list() ordered by keys in both directions on Spark: {order.sql()}")
+        ascending = "false" if descending.pop() else "true"
+        if distinct:
+            collected = f"sort_array(collect_set({value_sql}){condition}, {ascending})"
+        else:
+            fields = ", ".join(f"'k{i}', {translate(k.this).sql(dialect='spark')}" for i, k in enumerate(keys))
+            collected = (f"transform(sort_array(collect_list(named_struct({fields}, 'v', {value_sql})){condition}, "
+                         f"{ascending}), e -> e.v)")
+    return sqlglot.parse_one(f"CASE WHEN size({collected}) > 0 THEN {collected} END", read="spark")
+
+
 def _spark_node(node):
     """One DuckDB construct rewritten for Spark, or the node as it is. A node replaced by a new
     one is not descended into by sqlglot's transform, so its parts are translated here (``_t``)."""
@@ -167,6 +217,19 @@ def _spark_node(node):
         window = node.copy()
         window.set("this", exp.Anonymous(this="collect_set", expressions=[node.this.this.expressions[0].copy()]))
         return exp.Anonymous(this="size", expressions=[_t(window)])
+    if isinstance(node, exp.Table) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)) \
+            and isinstance(node.this, exp.Identifier):
+        # FROM t WHERE (c): Spark reads "WHERE (c)" as an alias of t naming its columns; t AS t cannot be
+        node.set("alias", exp.TableAlias(this=exp.to_identifier(node.name)))
+        return node
+    aggregate = node.this if isinstance(node, exp.Filter) else node
+    if isinstance(aggregate, exp.ArrayAgg) and not isinstance(node.parent, exp.Window):
+        return _list(aggregate, node.args.get("expression") if isinstance(node, exp.Filter) else None, _t)
+    if isinstance(node, exp.JSONObject) and all(isinstance(e, exp.JSONKeyValue) for e in node.expressions):
+        # json_object(k, v, ...): to_json(named_struct(k, v, ...)) keeping NULL values
+        parts = [p for kv in node.expressions for p in (_t(kv.this), _t(kv.expression))]
+        return exp.Anonymous(this="to_json", expressions=[exp.Anonymous(this="named_struct", expressions=parts),
+                                                          _keep_nulls()])
     if isinstance(node, exp.Split) and isinstance(node.expression, exp.Literal) and node.expression.this == "":
         # string_split(s, ''): the characters (Spark's split on an empty pattern, no trailing '')
         return exp.Anonymous(this="split", expressions=[_t(node.this), exp.Literal.string("")])
@@ -204,9 +267,7 @@ def _spark_node(node):
         if name == "list_reduce" and len(args) == 3:  # list_reduce(list, f, initial) = aggregate(list, initial, f)
             return exp.Anonymous(this="aggregate", expressions=[args[0], args[2], args[1]])
         if name == "to_json" and len(args) == 1:  # DuckDB writes a NULL field as null; Spark leaves it out
-            options = exp.Anonymous(this="map", expressions=[exp.Literal.string("ignoreNullFields"),
-                                                              exp.Literal.string("false")])
-            return exp.Anonymous(this="to_json", expressions=[args[0], options])
+            return exp.Anonymous(this="to_json", expressions=[args[0], _keep_nulls()])
     return node
 
 
@@ -237,7 +298,15 @@ def to_spark(sql: str) -> list[str]:
         properties = statement.args.get("properties") or exp.Properties(expressions=[])
         properties.append("expressions", exp.FileFormatProperty(this=exp.var("PARQUET")))
         statement.set("properties", properties)
-        return [f"DROP TABLE IF EXISTS {name.sql(dialect='spark')}", statement.sql(dialect="spark")]
+        target = name.sql(dialect="spark")
+        if statement.expression is not None and any(t.name == name.name
+                                                    for t in statement.expression.find_all(exp.Table)):
+            # a table replaced by a query of itself: built beside it, then renamed
+            staged = exp.to_identifier(f"{name.name}__replacing", quoted=True).sql(dialect="spark")
+            name.replace(exp.to_table(f"{name.name}__replacing", quoted=True))
+            return [f"DROP TABLE IF EXISTS {staged}", statement.sql(dialect="spark"), f"DROP TABLE {target}",
+                    f"ALTER TABLE {staged} RENAME TO {target}"]
+        return [f"DROP TABLE IF EXISTS {target}", statement.sql(dialect="spark")]
     return [statement.sql(dialect="spark")]
 
 
@@ -265,6 +334,11 @@ class SparkEngine(Engine):
                        # a cast in a CASE branch not taken must not fail the statement (as in DuckDB)
                        .config("spark.sql.ansi.enabled", "false").getOrCreate())
         self.spark = session
+        try:  # a failed statement is raised to the caller; Spark need not also log its whole plan
+            log4j = session._jvm.org.apache.logging.log4j
+            log4j.core.config.Configurator.setLevel("SQLQueryContextLogger", log4j.Level.OFF)
+        except Exception:  # noqa: BLE001 - only quieter logs are lost
+            pass
         # Splink breaks long lineages by checkpointing
         self.spark.sparkContext.setCheckpointDir(str(Path(getattr(self, "warehouse", "/tmp")) / "checkpoints"))
         self.path = "spark"
@@ -278,10 +352,43 @@ class SparkEngine(Engine):
             if isinstance(statement, exp.Update):
                 return self._update(statement, params)
             return self._delete(statement, params)
+        if re.search(r"\*\s+REPLACE\s*\(", sql, re.I):
+            sql = self._expand_star_replace(sqlglot.parse_one(sql, read="duckdb")).sql(dialect="duckdb")
         result = None
         for statement in to_spark(sql):
             result = self.spark.sql(statement, args=list(params) if params else None)
         return result
+
+    def _expand_star_replace(self, statement):
+        """``SELECT t.* REPLACE (e AS c)`` as the star's columns in order, ``c`` computed by ``e``:
+        Spark has no REPLACE. The columns are those Spark finds for the star over the same
+        FROM (and WITH), asked without running anything."""
+        from sqlglot import exp
+
+        for star in list(statement.find_all(exp.Star)):
+            replace = star.args.get("replace")
+            if not replace:
+                continue
+            column = star.parent if isinstance(star.parent, exp.Column) else None
+            select = (column or star).parent
+            if not isinstance(select, exp.Select):
+                raise NotImplementedError(f"* REPLACE outside a SELECT list on Spark: {statement.sql()[:200]}")
+            bare = exp.Star()
+            probe = select.copy()
+            probe.set("expressions", [exp.Column(this=bare, table=column.args["table"].copy()) if column else bare])
+            for clause in ("where", "group", "having", "qualify", "order", "limit"):
+                probe.set(clause, None)
+            with_ = select.find_ancestor(exp.With) or (statement.args.get("with_") or statement.args.get("with"))
+            if with_ is not None and probe.args.get("with_") is None and probe.args.get("with") is None:
+                probe.set("with_" if "with_" in exp.Select.arg_types else "with", with_.copy())
+            names = self.spark.sql(to_spark(probe.sql(dialect="duckdb"))[-1]).columns
+            new = {a.alias: a.this for a in replace}
+            prefix = column.args["table"].name if column else None
+            items = [exp.alias_(new[n].copy(), n, quoted=True) if n in new
+                     else exp.column(n, table=prefix, quoted=True) for n in names]
+            position = select.expressions.index(column or star)
+            select.set("expressions", select.expressions[:position] + items + select.expressions[position + 1:])
+        return statement
 
     def _delete(self, delete, params):
         """DELETE as a rewrite of the table without the rows the condition holds for."""
@@ -371,7 +478,16 @@ class SparkEngine(Engine):
         self.spark.sql(f"DROP VIEW IF EXISTS `{name}`")
 
     def attach(self, path: str | Path, alias: str) -> None:
-        raise NotImplementedError("a previous registry on Spark is read from its Parquet folder (not yet)")
+        """A previous registry's Parquet folder (``<table>.parquet`` each) as the database ``alias``."""
+        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS `{alias}`")
+        for folder in sorted(Path(path).glob("*.parquet")):
+            table = folder.name.removesuffix(".parquet")
+            self.spark.sql(f"DROP TABLE IF EXISTS `{alias}`.`{table}`")
+            self.spark.sql(f"CREATE TABLE `{alias}`.`{table}` USING PARQUET LOCATION {quote_literal(str(folder))}")
+
+    def attached_columns(self, alias: str, table: str) -> list[str]:
+        name = f"`{alias}`.`{table}`"
+        return list(self.spark.table(name).columns) if self.spark.catalog.tableExists(f"{alias}.{table}") else []
 
     def persist(self, path: str | Path, skip_prefixes: tuple[str, ...] = ("__splink", "tmp_")) -> list[str]:
         """Write every table to ``path/<table>.parquet`` (the registry as Parquet)."""

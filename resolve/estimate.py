@@ -53,7 +53,7 @@ count and ``recon_resident_classes.basis`` says ``counted``.
 from __future__ import annotations
 
 from resolve.config import UNKNOWN_DISTRICT, Config
-from resolve.engine import Engine, quote_literal
+from resolve.engine import Engine, date_literal, quote_literal
 
 MIN_REFERENCE = 50
 MIN_EXPECTED_FOUND = 20
@@ -67,7 +67,7 @@ def _in_list(values: list[str]) -> str:
 def _evidence(engine: Engine, config: Config, surveys: str) -> None:
     """``tmp_est_person``: each alive person's survey finding and evidence class."""
     snapshot = f"DATE {quote_literal(config.snapshot_date.isoformat())}"
-    recency = " ".join(f"WHEN n.newest >= {snapshot} - INTERVAL ({years} * 365.25) DAY THEN '{label}'"
+    recency = " ".join(f"WHEN n.newest >= {date_literal(config.snapshot_date, years)} THEN '{label}'"
                        for label, years in RECENCY)
     engine.create_table("tmp_est_person", f"""
         WITH records AS (

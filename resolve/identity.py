@@ -34,9 +34,7 @@ HISTORY_COLUMNS = {"entity": "VARCHAR", "old_id": "VARCHAR", "new_id": "VARCHAR"
 
 def previous_table(engine: Engine, table: str, *columns: str) -> bool:
     """Is ``previous.<table>`` there, with these columns?"""
-    rows = engine.fetchall("SELECT column_name FROM information_schema.columns WHERE table_catalog = ? "
-                           "AND table_name = ?", [PREVIOUS, table])
-    have = {r[0] for r in rows}
+    have = set(engine.attached_columns(PREVIOUS, table))
     return bool(have) and set(columns) <= have
 
 

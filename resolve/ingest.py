@@ -320,9 +320,7 @@ def ingest(engine: Engine, config: Config, progress=None, only: str | None = Non
     stats = []
     for source in config.sources:
         if only is not None and source.name != only:
-            kept = engine.fetchall("SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? "
-                                   "AND table_name = ?", [previous, f"raw_{source.name}"])[0][0]
-            if not kept:
+            if not engine.attached_columns(previous, f"raw_{source.name}"):
                 raise ResolveError(f"source '{source.name}' is not in the registry yet; run `resolve run` to "
                                    "build a registry with it, then deliver updates")
             engine.create_table(f"raw_{source.name}", f"SELECT * FROM {previous}.{quote_ident('raw_' + source.name)}")

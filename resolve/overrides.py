@@ -250,22 +250,19 @@ def check_against_registry(entry: Override, registry: Path | str) -> None:
 
 def write_log(engine: Engine, entries: list[Override]) -> None:
     """``override_log``: every entry as read; ``tmp_override_outcomes`` collects what became of it."""
-    frame = pd.DataFrame({
-        "override_id": [e.id for e in entries], "file": [e.file for e in entries],
-        "line": pd.array([e.line for e in entries], dtype="int64"), "kind": [e.kind for e in entries],
-        "entity": [e.entity for e in entries],
-        "records": [[f"{s}:{k}" for s, k in e.records] for e in entries],
-        "entity_id": [e.entity_id for e in entries], "attribute": [e.attribute for e in entries],
-        "value": [e.value for e in entries], "status_date": [e.status_date for e in entries],
-        "revokes": [e.override for e in entries], "author": [e.author for e in entries],
-        "date": [e.date for e in entries], "reason": [e.reason for e in entries],
-        "evidence": [e.evidence for e in entries]})
-    if not entries:
-        frame = frame.astype({c: "string" for c in frame.columns if c not in ("line", "records")})
-    engine.create_table_from_frame("override_log", frame)
-    engine.execute("CREATE OR REPLACE TABLE override_log AS SELECT * REPLACE "
-                   "(records::VARCHAR[] AS records, status_date::DATE AS status_date, date::DATE AS date) "
-                   "FROM override_log")
+    import pyarrow as pa
+
+    text, day = pa.string(), pa.date32()
+    columns = {  # column: (type, value of an entry)
+        "override_id": (text, lambda e: e.id), "file": (text, lambda e: e.file), "line": (pa.int64(), lambda e: e.line),
+        "kind": (text, lambda e: e.kind), "entity": (text, lambda e: e.entity),
+        "records": (pa.list_(text), lambda e: [f"{s}:{k}" for s, k in e.records]),
+        "entity_id": (text, lambda e: e.entity_id), "attribute": (text, lambda e: e.attribute),
+        "value": (text, lambda e: e.value), "status_date": (day, lambda e: e.status_date),
+        "revokes": (text, lambda e: e.override), "author": (text, lambda e: e.author), "date": (day, lambda e: e.date),
+        "reason": (text, lambda e: e.reason), "evidence": (text, lambda e: e.evidence)}
+    engine.create_table_from_frame("override_log", pa.table(
+        {name: pa.array([value(e) for e in entries], type=kind) for name, (kind, value) in columns.items()}))
     engine.execute("CREATE OR REPLACE TABLE tmp_override_outcomes (override_id VARCHAR, status VARCHAR, "
                    "detail VARCHAR, entity_ids VARCHAR[])")
     revoked = {e.override: e.id for e in entries if e.kind == "revoke"}

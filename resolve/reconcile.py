@@ -26,7 +26,7 @@ import pandas as pd
 
 from resolve.cluster import cluster_registries
 from resolve.config import ESTIMATE_FIGURE, ESTIMATE_LABEL, FACT_COLUMNS, UNKNOWN_DISTRICT, Config
-from resolve.engine import Engine, quote_ident, quote_literal
+from resolve.engine import Engine, date_literal, quote_ident, quote_literal
 from resolve.estimate import estimate_residents
 from resolve.labels import COMPARISONS, QUARANTINE_REASONS, SEX, STATUS, case_sql
 from resolve.relate import active_occupants_sql
@@ -49,8 +49,11 @@ def person_facts(engine: Engine, config: Config) -> None:
     the resolved residence property, else the latest statement, else the registration.
     """
     years = config.reconcile.residence_evidence_years
-    snapshot = quote_literal(config.snapshot_date.isoformat())
-    cutoff = f"DATE {snapshot} - INTERVAL ({years} * 365.25) DAY"
+    cutoff = date_literal(config.snapshot_date, years)
+    day, born = config.snapshot_date, "TRY_CAST(g.birth_date AS DATE)"
+    # completed years at the snapshot date
+    age = (f"{day.year} - year({born}) - "
+           f"CASE WHEN month({born}) * 100 + day({born}) > {day.month * 100 + day.day} THEN 1 ELSE 0 END")
     engine.create_table("recon_person_facts", f"""
         WITH recent AS (
             SELECT DISTINCT x.person_id FROM person_xref x JOIN std_person s USING (rid)
@@ -74,7 +77,7 @@ def person_facts(engine: Engine, config: Config) -> None:
         ), base AS (
             SELECT g.person_id, g.status, g.sex, g.n_sources, g.sources,
                    g.status <> 'deceased' AS alive, g.status = 'deceased' AS deceased, g.status = 'moved_out' AS moved_out,
-                   date_diff('year', TRY_CAST(g.birth_date AS DATE), DATE {snapshot}) AS age,
+                   {age} AS age,
                    coalesce(reg.in_city, false) AND g.status <> 'moved_out' AS registered_in_city,
                    coalesce(rp_p.district_code, reg.district_code) AS registered_district_code,
                    coalesce(res.fresh_in_city, false) AS stated_resident,

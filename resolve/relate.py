@@ -255,7 +255,7 @@ def settle_residences(engine: Engine, config: Config) -> None:
         UNION ALL
         SELECT o.entity_id, o.source, o.record_key, concat_ws(chr(31), o.source, o.record_key), false, l.property_id
         FROM open o JOIN library l ON l.building_key = o.building_key
-         AND (NOT l.has_room OR ((o.unit IS NULL OR len(l.units) = 0 OR list_contains(l.units, o.unit))
+         AND (NOT l.has_room OR ((o.unit IS NULL OR coalesce(array_length(l.units), 0) = 0 OR list_contains(l.units, o.unit))
                                  AND (o.floor IS NULL OR list_contains(l.floors, o.floor))))
         WHERE o.resolution = 'building' AND o.room IS NULL AND o.descriptor IS NULL""")
     engine.create_table("tmp_settled", f"""
