@@ -64,29 +64,38 @@ def main() -> None:
               help="Reuse a person_model.json from an earlier run instead of training.")
 @click.option("--permissions", type=click.Choice(["owner", "group", "all"]), default=None,
               help="Who may read what is written (default: the config's output.permissions, owner only).")
-def run(config_path: str, out_dir: str, model: str | None, permissions: str | None) -> None:
+@click.option("--backend", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="The engine the stages run on: embedded DuckDB, or Spark (pip install -e '.[spark]', Java 17).")
+@click.option("--spark-master", default="local[*]", show_default=True,
+              help="With --backend spark: the Spark master URL (local[*], spark://host:7077, yarn).")
+def run(config_path: str, out_dir: str, model: str | None, permissions: str | None, backend: str,
+        spark_master: str) -> None:
     """Build DIR/registry.duckdb from the sources CONFIG names.
 
     Paths in CONFIG are relative to CONFIG's folder, whatever the working directory.
-    The previous registry stays in place until the new one is complete.
+    The previous registry stays in place until the new one is complete. On Spark the
+    registry is also written as Parquet, one folder per table, in DIR/registry.parquet.
 
     \b
     Example:
         resolve run configs/demo.yaml --out out/demo
+        resolve run configs/demo.yaml --out out/demo-spark --backend spark --spark-master 'local[2]'
     """
     from resolve.config import load_config
 
     config = load_config(config_path)
-    _run_and_summarise(config, out_dir, model=model, permissions=permissions)
+    _run_and_summarise(config, out_dir, model=model, permissions=permissions, backend=backend,
+                       spark_master=spark_master)
 
 
 def _run_and_summarise(config, out_dir: str, model: str | None = None, update: str | None = None,
-                       permissions: str | None = None) -> None:
+                       permissions: str | None = None, backend: str = "duckdb", spark_master: str = "local[*]") -> None:
     from resolve.pipeline import run as run_pipeline
 
     with console.status("starting") as status:
         result = run_pipeline(config, out_dir, model=model, update=update, permissions=permissions,
-                              progress=lambda msg: status.update(f"[bold]{msg}[/]"))
+                              progress=lambda msg: status.update(f"[bold]{msg}[/]"), backend=backend,
+                              spark_master=spark_master)
     table = Table(title=f"{config.city} registry ({config.snapshot_date})")
     for col in ("source", "entity", "read", "linked", "quarantined"):
         table.add_column(col, justify="right" if col in ("read", "linked", "quarantined") else "left")

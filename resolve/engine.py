@@ -114,8 +114,10 @@ class Engine:
         self.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
         self.execute(f"DROP VIEW IF EXISTS {quote_ident(name)}")
 
-    def persist(self, path: str | Path, skip_prefixes: tuple[str, ...] = ("__splink", "tmp_")) -> list[str]:
-        """Write every table of this workspace into a new database file at ``path``.
+    def persist(self, path: str | Path, skip_prefixes: tuple[str, ...] = ("__splink", "tmp_"),
+                parquet: str | Path | None = None) -> list[str]:
+        """Write every table of this workspace into a new database file at ``path`` (and, with
+        ``parquet``, into that folder as ``<table>.parquet``).
 
         Stages work in memory, where DuckDB writes a table several times faster than to a
         file; the registry file is written once, at the end, with what is worth keeping.
@@ -127,6 +129,11 @@ class Engine:
                 self.execute(f"CREATE TABLE registry_out.{quote_ident(table)} AS SELECT * FROM main.{quote_ident(table)}")
         finally:
             self.execute("DETACH registry_out")
+        if parquet is not None:
+            Path(parquet).mkdir(parents=True, exist_ok=True)
+            for table in kept:
+                target = quote_literal(str(Path(parquet) / f"{table}.parquet"))
+                self.execute(f"COPY main.{quote_ident(table)} TO {target} (FORMAT PARQUET)")
         return kept
 
     def splink_settings(self, settings: dict) -> dict:
@@ -318,34 +325,60 @@ class SparkEngine(Engine):
     dialect = "spark"
 
     def __init__(self, master: str = "local[*]", warehouse: str | Path | None = None, session=None):
+        import tempfile
+
+        from pyspark.sql import SparkSession
+
+        # a session already running (a notebook's, a test's) is used and left running
+        session = session or SparkSession.getActiveSession()
+        self._owns_session = session is None
+        self._owns_folder = warehouse is None
+        # the warehouse of a session made here; exports of a previous registry and checkpoints
+        self.warehouse = str(warehouse or tempfile.mkdtemp(prefix="resolve-spark-"))
         if session is None:
-            import tempfile
-
-            from pyspark.sql import SparkSession
-
             from splink.backends.spark import similarity_jar_location
 
-            self.warehouse = str(warehouse or tempfile.mkdtemp(prefix="resolve-spark-"))
             session = (SparkSession.builder.master(master).appName("resolve")
                        .config("spark.jars", similarity_jar_location())  # Splink's string similarities
                        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
-                       .config("spark.sql.warehouse.dir", self.warehouse)
-                       .config("spark.sql.session.timeZone", "UTC")
-                       # a cast in a CASE branch not taken must not fail the statement (as in DuckDB)
-                       .config("spark.sql.ansi.enabled", "false").getOrCreate())
+                       .config("spark.sql.warehouse.dir", self.warehouse).getOrCreate())
+        for key, value in (("spark.sql.session.timeZone", "UTC"),
+                           # timestamps without a time zone, as DuckDB's TIMESTAMP (and so in Parquet)
+                           ("spark.sql.timestampType", "TIMESTAMP_NTZ"),
+                           # a cast in a CASE branch not taken must not fail the statement (as in DuckDB)
+                           ("spark.sql.ansi.enabled", "false")):
+            session.conf.set(key, value)
         self.spark = session
+        # this workspace's tables in a database of its own, so engines sharing a session (a
+        # notebook's, the tests') never see each other's tables
+        import uuid
+
+        self.database = f"resolve_{uuid.uuid4().hex[:12]}"
+        location = quote_literal(str(Path(self.warehouse) / f"{self.database}.db"))
+        session.sql(f"CREATE DATABASE `{self.database}` LOCATION {location}")
         try:  # a failed statement is raised to the caller; Spark need not also log its whole plan
             log4j = session._jvm.org.apache.logging.log4j
             log4j.core.config.Configurator.setLevel("SQLQueryContextLogger", log4j.Level.OFF)
+            # a long CASE over many macros compiles past Java's 64 KB per method; Spark then runs
+            # the same plan interpreted, which is not an error of the run
+            for name in ("org.apache.spark.sql.catalyst.expressions.codegen.CodeGenerator",
+                         "org.apache.spark.sql.execution.WholeStageCodegenExec"):
+                log4j.core.config.Configurator.setLevel(name, log4j.Level.OFF)
         except Exception:  # noqa: BLE001 - only quieter logs are lost
             pass
         # Splink breaks long lineages by checkpointing
-        self.spark.sparkContext.setCheckpointDir(str(Path(getattr(self, "warehouse", "/tmp")) / "checkpoints"))
+        self.spark.sparkContext.setCheckpointDir(str(Path(self.warehouse) / "checkpoints"))
         self.path = "spark"
+
+    def _use(self) -> None:
+        if self.spark.catalog.currentDatabase() != self.database:
+            self.spark.catalog.setCurrentDatabase(self.database)
 
     def _run(self, sql: str, params: list[Any] | None = None):
         import sqlglot
         from sqlglot import exp
+
+        self._use()
 
         if sql.lstrip()[:6].upper() in ("UPDATE", "DELETE"):
             statement = sqlglot.parse_one(sql, read="duckdb")
@@ -450,10 +483,12 @@ class SparkEngine(Engine):
         return {c: frame[c].to_numpy() for c in frame.columns}
 
     def column_names(self, table: str) -> list[str]:
+        self._use()
         return list(self.spark.table(table).columns)
 
     def insert_rows(self, table: str, rows: list[tuple]) -> None:
         if rows:
+            self._use()
             schema = self.spark.table(table).schema
             self.spark.createDataFrame(rows, schema).write.insertInto(table)
 
@@ -464,23 +499,43 @@ class SparkEngine(Engine):
         import pyarrow as pa
 
         table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+        self._use()
         self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
         self.spark.createDataFrame(table).write.format("parquet").saveAsTable(name)  # Arrow keeps the types
 
     def has_table(self, name: str) -> bool:
-        return self.spark.catalog.tableExists(name)
+        return self.spark.catalog.tableExists(f"{self.database}.{name}")
 
     def tables(self) -> list[str]:
-        return sorted(t.name for t in self.spark.catalog.listTables() if not t.isTemporary)
+        return sorted(t.name for t in self.spark.catalog.listTables(self.database) if not t.isTemporary)
 
     def drop(self, name: str) -> None:
+        self._use()
         self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
         self.spark.sql(f"DROP VIEW IF EXISTS `{name}`")
 
     def attach(self, path: str | Path, alias: str) -> None:
-        """A previous registry's Parquet folder (``<table>.parquet`` each) as the database ``alias``."""
+        """A previous registry as the database ``alias``: its Parquet folder (``<table>.parquet``
+        each), the one beside a registry file, or the file's tables exported to Parquet."""
+        path = Path(path)
+        if path.is_file():
+            beside = path.with_name(path.name.replace(".duckdb", ".parquet"))
+            if beside.is_dir():
+                path = beside
+            else:  # a registry built on DuckDB: its tables as Parquet for Spark to read
+                export = Path(self.warehouse) / f"{alias}-export"
+                export.mkdir(parents=True, exist_ok=True)
+                con = duckdb.connect(str(path), read_only=True)
+                try:
+                    for (table,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                                "WHERE table_schema = 'main'").fetchall():
+                        target = quote_literal(str(export / f"{table}.parquet"))
+                        con.execute(f"COPY main.{quote_ident(table)} TO {target} (FORMAT PARQUET)")
+                finally:
+                    con.close()
+                path = export
         self.spark.sql(f"CREATE DATABASE IF NOT EXISTS `{alias}`")
-        for folder in sorted(Path(path).glob("*.parquet")):
+        for folder in sorted(path.glob("*.parquet")):
             table = folder.name.removesuffix(".parquet")
             self.spark.sql(f"DROP TABLE IF EXISTS `{alias}`.`{table}`")
             self.spark.sql(f"CREATE TABLE `{alias}`.`{table}` USING PARQUET LOCATION {quote_literal(str(folder))}")
@@ -489,11 +544,31 @@ class SparkEngine(Engine):
         name = f"`{alias}`.`{table}`"
         return list(self.spark.table(name).columns) if self.spark.catalog.tableExists(f"{alias}.{table}") else []
 
-    def persist(self, path: str | Path, skip_prefixes: tuple[str, ...] = ("__splink", "tmp_")) -> list[str]:
-        """Write every table to ``path/<table>.parquet`` (the registry as Parquet)."""
+    def persist(self, path: str | Path, skip_prefixes: tuple[str, ...] = ("__splink", "tmp_"),
+                parquet: str | Path | None = None) -> list[str]:
+        """Write every table to ``parquet/<table>.parquet`` (the registry as Parquet, a folder of
+        files per table), and the DuckDB registry file at ``path`` from those files, which the
+        report and ``resolve lookup`` read."""
+        import tempfile
+
+        folder = Path(parquet) if parquet is not None else Path(tempfile.mkdtemp(prefix="registry-", dir=self.warehouse))
         kept = [t for t in self.tables() if not t.startswith(skip_prefixes)]
+        self._use()
         for table in kept:
-            self.spark.table(table).write.mode("overwrite").parquet(str(Path(path) / f"{table}.parquet"))
+            self.spark.table(table).write.mode("overwrite").parquet(str(folder / f"{table}.parquet"))
+        con = duckdb.connect(str(path))
+        try:
+            for table in kept:
+                files = sorted((folder / f"{table}.parquet").glob("*.parquet"))
+                if files:
+                    listed = ", ".join(quote_literal(str(f)) for f in files)
+                    con.execute(f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM read_parquet([{listed}])")
+                else:  # an empty table: its columns from Spark's schema
+                    con.register("_resolve_empty", self.spark.table(table).limit(0).toArrow())
+                    con.execute(f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM _resolve_empty")
+                    con.unregister("_resolve_empty")
+        finally:
+            con.close()
         return kept
 
     def splink_settings(self, settings: dict) -> dict:
@@ -515,8 +590,18 @@ class SparkEngine(Engine):
     def splink_api(self):
         from splink import SparkAPI
 
+        self._use()  # Splink reads the workspace's tables by name
         return SparkAPI(spark_session=self.spark)
 
     def close(self) -> None:
-        for table in self.tables():
-            self.drop(table)
+        """Drop this workspace's tables; a session and warehouse the engine made itself are
+        stopped and removed."""
+        import shutil
+
+        if getattr(self.spark.sparkContext, "_jsc", None) is not None:  # not stopped already
+            self.spark.sql(f"DROP DATABASE IF EXISTS `{self.database}` CASCADE")
+            self.spark.catalog.setCurrentDatabase("default")
+            if self._owns_session:
+                self.spark.stop()
+        if self._owns_folder:
+            shutil.rmtree(self.warehouse, ignore_errors=True)

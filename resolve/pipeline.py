@@ -41,6 +41,7 @@ from resolve.standardise.person import standardise_persons
 from resolve.standardise.property import standardise_properties
 
 REGISTRY_FILE = "registry.duckdb"
+PARQUET_FOLDER = "registry.parquet"  # a Spark run's registry, a folder of Parquet per table
 PERSON_MODEL_FILE = "person_model.json"
 ENTERPRISE_MODEL_FILE = "enterprise_model.json"
 PROPERTY_MODEL_FILE = "property_model.json"
@@ -164,20 +165,34 @@ LINKED_ENTITIES = ("person", "enterprise", "property")
 
 def run(config: Config, out_dir: str | Path, model: str | Path | None = None,
         progress: Callable[[str], None] | None = None, update: str | None = None,
-        permissions: str | None = None) -> RunResult:
+        permissions: str | None = None, backend: str = "duckdb", spark_master: str = "local[*]") -> RunResult:
     """Build ``out_dir/registry.duckdb``, its models and its report; with ``update``, link that
     source's new delivery to the registry already there with its saved models instead of
     rebuilding from scratch. Registry, models and report are built beside the old ones and
-    replace them together (resolve/outputs.py): a failed run changes nothing."""
+    replace them together (resolve/outputs.py): a failed run changes nothing. ``backend``
+    ``spark`` runs the same stages on Spark (``spark_master``) and also writes the registry
+    as Parquet (``registry.parquet``)."""
     out = Path(out_dir)
+    if backend not in ("duckdb", "spark"):
+        raise ResolveError(f"backend '{backend}' is not one of duckdb, spark")
     with output_folder(out, permissions or config.output.permissions):
-        return _run(config, out, model, progress, update, permissions or config.output.permissions)
+        return _run(config, out, model, progress, update, permissions or config.output.permissions,
+                    backend, spark_master)
+
+
+def _engine(backend: str, spark_master: str) -> Engine:
+    if backend == "duckdb":
+        return Engine()  # the workspace: stages run in memory, the registry file is written once
+    from resolve.engine import SparkEngine
+
+    return SparkEngine(master=spark_master)
 
 
 def _run(config: Config, out: Path, model: str | Path | None, progress: Callable[[str], None] | None,
-         update: str | None, permissions: str) -> RunResult:
+         update: str | None, permissions: str, backend: str = "duckdb", spark_master: str = "local[*]") -> RunResult:
     final = out / REGISTRY_FILE
     registry = building(out, REGISTRY_FILE)
+    parquet = building(out, PARQUET_FOLDER) if backend == "spark" else None
     models = {name: building(out, name) for name in MODEL_FILES.values()}
     report = building(out, REPORT_FOLDER)
     if update is not None:
@@ -193,7 +208,9 @@ def _run(config: Config, out: Path, model: str | Path | None, progress: Callable
         model = out / PERSON_MODEL_FILE
     if model is not None and not Path(model).exists():
         raise ResolveError(f"model file not found: {model}; pass a person_model.json saved by an earlier run")
-    engine = Engine()  # the workspace: stages run in memory, the registry file is written once
+    if progress:
+        progress(f"starting {backend}")
+    engine = _engine(backend, spark_master)
     try:
         if final.exists():  # its IDs are carried over
             engine.attach(final, PREVIOUS)
@@ -203,7 +220,8 @@ def _run(config: Config, out: Path, model: str | Path | None, progress: Callable
             notes["update"] = update
         notes["command"] = (f"resolve update {config.config_path} --source {update} --out {out.resolve()}" if update
                             else f"resolve run {config.config_path} --out {out.resolve()}"
-                            + (f" --model {Path(model).resolve()}" if model else ""))
+                            + (f" --model {Path(model).resolve()}" if model else "")
+                            + (f" --backend spark --spark-master '{spark_master}'" if backend == "spark" else ""))
         sources = check_nothing_lost(engine)
         counts = {
             "golden_persons": engine.scalar("SELECT count(*) FROM person_golden"),
@@ -219,7 +237,7 @@ def _run(config: Config, out: Path, model: str | Path | None, progress: Callable
             progress("write registry")
         start = time.perf_counter()
         _write_run_info(engine, config, timings, notes)
-        engine.persist(registry)
+        engine.persist(registry, parquet=parquet)
         timings["write"] = time.perf_counter() - start
         engine.close()
         if progress:
@@ -228,11 +246,12 @@ def _run(config: Config, out: Path, model: str | Path | None, progress: Callable
         build_report(registry, report)  # from the new registry, before anything is replaced
         timings["report"] = time.perf_counter() - start
         commit(out, [(registry, final), *((models[n], out / n) for n in MODEL_FILES.values()),
-                     (report, out / REPORT_FOLDER)], permissions)
+                     (report, out / REPORT_FOLDER), *([(parquet, out / PARQUET_FOLDER)] if parquet else [])],
+               permissions)
     except BaseException:
         engine.close()
         if not committing(out):  # else they are moved into place by the next command
-            for path in [registry, Path(str(registry) + ".wal"), report, *models.values()]:
+            for path in [registry, Path(str(registry) + ".wal"), report, *models.values(), *([parquet] if parquet else [])]:
                 remove(path)
         raise
     models_used = {k.removesuffix("_model"): v for k, v in notes.items() if k.endswith("_model")}

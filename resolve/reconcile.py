@@ -50,8 +50,8 @@ def person_facts(engine: Engine, config: Config) -> None:
     """
     years = config.reconcile.residence_evidence_years
     cutoff = date_literal(config.snapshot_date, years)
-    day, born = config.snapshot_date, "TRY_CAST(g.birth_date AS DATE)"
-    # completed years at the snapshot date
+    # completed years at the snapshot date, where the whole birth date is known (not only 1990-05)
+    day, born = config.snapshot_date, "CASE WHEN length(g.birth_date) = 10 THEN CAST(g.birth_date AS DATE) END"
     age = (f"{day.year} - year({born}) - "
            f"CASE WHEN month({born}) * 100 + day({born}) > {day.month * 100 + day.day} THEN 1 ELSE 0 END")
     engine.create_table("recon_person_facts", f"""

@@ -163,13 +163,13 @@ def resolve_addresses(engine: Engine) -> None:
                     WHEN whole THEN 'whole_building' END
                    AS resolved_by,
                CASE WHEN b.n_top >= 1 THEN b.property_id ELSE g.property_id END AS property_id,
-               CASE WHEN b.n_top = 1 AND b.resolved_by = 'one_character' THEN {c["one_character"]}
+               CAST(CASE WHEN b.n_top = 1 AND b.resolved_by = 'one_character' THEN {c["one_character"]}
                     WHEN b.n_top = 1 AND b.resolved_by = 'building_missing' THEN {c["building_missing"]}
                     WHEN b.n_top = 1 AND b.unit_missing THEN {c["unit_missing"]}
                     WHEN b.n_top = 1 THEN {c["exact"]}
                     WHEN b.n_top > 1 THEN 1.0 / b.n_top
                     WHEN whole THEN {c["whole_building"]}
-                    WHEN g.part_id IS NOT NULL THEN {c["building"]} END AS confidence,
+                    WHEN g.part_id IS NOT NULL THEN {c["building"]} END AS DOUBLE) AS confidence,
                g.district_code AS building_district_code
         FROM (SELECT a.*, coalesce(g.n_properties = 1 AND g.roomless, false) AS whole
               FROM tmp_address_parts a LEFT JOIN tmp_building_candidates g USING (part_id)) a
@@ -293,7 +293,7 @@ def settle_residences(engine: Engine, config: Config) -> None:
                           for k in ("statements_agree", "registered_property", "owned_property", "household"))
     engine.execute(f"""
         UPDATE address_resolution a SET property_id = s.property_id, resolution = 'resolved',
-               resolved_by = s.resolved_by, confidence = CASE s.resolved_by {confidence} END
+               resolved_by = s.resolved_by, confidence = CAST(CASE s.resolved_by {confidence} END AS DOUBLE)
         FROM (SELECT DISTINCT d.source, d.record_key, t.property_id, t.resolved_by
               FROM tmp_settled t JOIN tmp_admitted d ON d.entity_id = t.entity_id AND d.property_id = t.property_id) s
         WHERE a.entity = 'person' AND a.role = 'residence' AND a.source = s.source AND a.record_key = s.record_key""")
