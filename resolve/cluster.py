@@ -12,6 +12,12 @@ resembles both twins joins the one it resembles most and never chains them toget
 A link whose pair agrees on neither a document nor a name (``identity_evidence``) is not
 followed either: a shared birth date, phone and address describe a household as well as a
 person.
+
+The work is set-based, so it runs on Spark as on DuckDB: the connected components of the
+links are found in SQL, and a component with no two different anchors of a kind and no
+override is one entity as it stands (every link in it would be followed). Only the rest (a
+household with twins, an enterprise and its branch, records an override names: small) are
+collected and settled strongest link first.
 """
 
 from __future__ import annotations
@@ -80,6 +86,31 @@ class _Components:
         return None
 
 
+def _connected_components(engine: Engine, links: str, out: str) -> None:
+    """``out(rid, root)``: each record of a link in ``links(rid_l, rid_r)`` with the smallest
+    record of its connected component. Every record takes the smallest root among itself and
+    its neighbours, then the root of its root, until nothing changes: set-based, so the same
+    SQL runs on DuckDB and on Spark, in about log2 of the longest chain's rounds."""
+    engine.create_table("tmp_cc_edges", f"""
+        SELECT rid_l AS a, rid_r AS b FROM {links} UNION SELECT rid_r, rid_l FROM {links}""")
+    engine.create_table(out, "SELECT DISTINCT a AS rid, a AS root FROM tmp_cc_edges")
+    while True:
+        engine.create_table("tmp_cc_step", f"""
+            WITH hop AS (
+                SELECT c.rid, least(c.root, coalesce(min(n.root), c.root)) AS root
+                FROM {out} c LEFT JOIN tmp_cc_edges e ON e.a = c.rid LEFT JOIN {out} n ON n.rid = e.b
+                GROUP BY c.rid, c.root
+            )
+            SELECT h.rid, least(h.root, r.root) AS root FROM hop h JOIN hop r ON r.rid = h.root""")
+        changed = engine.scalar(f"""
+            SELECT count(*) FROM tmp_cc_step s JOIN {out} c USING (rid) WHERE s.root <> c.root""")
+        engine.create_table(out, "SELECT * FROM tmp_cc_step")
+        if not changed:
+            break
+    engine.drop("tmp_cc_step")
+    engine.drop("tmp_cc_edges")
+
+
 def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql: dict[str, str],
                      out_table: str, id_prefix: str, evidence_column: str | None = None,
                      member_sql: str = "s.source || '|' || s.record_key", rule_column: str | None = None,
@@ -97,36 +128,72 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
     """
     rules = rules or ClusterRules()
     reasons = tuple(anchors_sql)
+    evidence = evidence_column or "true"
+    rule = f"coalesce({rule_column}, false)" if rule_column else "(rid_l < 0)"  # no rule: never true
+    detached = rules.detached
+    engine.create_table("tmp_cluster_edges", f"""
+        SELECT rid_l, rid_r, match_weight, {rule} AS by_rule, coalesce({evidence}, false) AS evidence
+        FROM pairs_{entity}
+        WHERE match_probability >= ? OR {rule}""", [threshold])
+    if detached:  # a detached record follows no link
+        engine.create_table_from_frame("tmp_cluster_detached", pd.DataFrame(
+            {"rid": np.array(list(detached), dtype=np.int64)}))
+        engine.execute("DELETE FROM tmp_cluster_edges WHERE rid_l IN (SELECT rid FROM tmp_cluster_detached) "
+                       "OR rid_r IN (SELECT rid FROM tmp_cluster_detached)")
+        engine.drop("tmp_cluster_detached")
+    # a link without identity evidence is never followed
+    refused = [tuple(r) for r in engine.fetchall(
+        "SELECT rid_l, rid_r, 'no_identity_evidence' FROM tmp_cluster_edges WHERE NOT evidence")]
+    same = [(o, l, r) for o, l, r in rules.same if l not in detached and r not in detached]
+    for override, l, r in rules.same:
+        if l in detached or r in detached:
+            rules.same_refused[override] = f"detached by {detached.get(l) or detached.get(r)}"
+    engine.create_table("tmp_cluster_links", "SELECT rid_l, rid_r FROM tmp_cluster_edges WHERE evidence")
+    engine.insert_rows("tmp_cluster_links", [(l, r) for _o, l, r in same])
+    _connected_components(engine, "tmp_cluster_links", "tmp_cluster_components")
+    # Where a component holds no two different anchors of a kind and no override, every link
+    # in it is followed: it is one entity. The others (twins, a branch and its parent, records
+    # an override names) are settled by following their links strongest first, refusing the
+    # ones that would join different anchors: a component's links never touch another's.
+    conflicting = [f"count(DISTINCT ({sql})::VARCHAR) > 1" for sql in anchors_sql.values()]
+    overridden = sorted({r for _o, l, r2 in rules.same for r in (l, r2)} | set(rules.apart))
+    engine.create_table_from_frame("tmp_cluster_overridden", pd.DataFrame(
+        {"rid": np.array(overridden, dtype=np.int64)}))
+    engine.create_table("tmp_cluster_hard", f"""
+        SELECT c.root FROM tmp_cluster_components c JOIN std_{entity} s USING (rid)
+        GROUP BY c.root HAVING {" OR ".join(conflicting) or "false"}
+        UNION SELECT c.root FROM tmp_cluster_components c JOIN tmp_cluster_overridden USING (rid)""")
+    engine.drop("tmp_cluster_overridden")
     anchors: dict[int, tuple] = {}
     if reasons:
         exprs = ", ".join(f"({sql})::VARCHAR" for sql in anchors_sql.values())
-        nonnull = " OR ".join(f"({sql}) IS NOT NULL" for sql in anchors_sql.values())
-        anchors = {row[0]: tuple(row[1:]) for row in engine.fetchall(
-            f"SELECT rid, {exprs} FROM std_{entity} WHERE {nonnull}")}
-    evidence = evidence_column or "true"
-    rule = f"coalesce({rule_column}, false)" if rule_column else "(rid_l < 0)"  # no rule: never true
-    edges = engine.columns(f"""
-        SELECT rid_l, rid_r, match_probability, match_weight, {evidence} AS evidence FROM pairs_{entity}
-        WHERE match_probability >= ? OR {rule}
-        ORDER BY {rule} DESC, match_weight DESC, rid_l, rid_r""", [threshold])
+        anchors = {row[0]: tuple(row[1:]) for row in engine.fetchall(f"""
+            SELECT s.rid, {exprs} FROM std_{entity} s JOIN tmp_cluster_components c USING (rid)
+            WHERE c.root IN (SELECT root FROM tmp_cluster_hard)""")}
+    edges = engine.columns("""
+        SELECT e.rid_l, e.rid_r FROM tmp_cluster_edges e JOIN tmp_cluster_components c ON c.rid = e.rid_l
+        WHERE e.evidence AND c.root IN (SELECT root FROM tmp_cluster_hard)
+        ORDER BY e.by_rule DESC, e.match_weight DESC, e.rid_l, e.rid_r""")
     comps = _Components(anchors, reasons, rules.apart)
-    refused = []
-    for override, l, r in rules.same:
-        detached = rules.detached.get(l) or rules.detached.get(r)
-        reason = f"detached by {detached}" if detached else comps.union(l, r)
+    for override, l, r in same:
+        reason = comps.union(l, r)
         if reason:
             rules.same_refused[override] = reason
-    detached = rules.detached
-    for l, r, ok in zip(edges["rid_l"].tolist(), edges["rid_r"].tolist(), edges["evidence"].tolist()):
-        if l in detached or r in detached:
-            continue
-        reason = comps.union(l, r) if ok else "no_identity_evidence"
+    for l, r in zip(edges["rid_l"].tolist(), edges["rid_r"].tolist()):
+        reason = comps.union(l, r)
         if reason:
             refused.append((l, r, reason))
     touched = list(comps.parent)
-    roots = pd.DataFrame({"rid": np.array(touched, dtype=np.int64),
-                          "root": np.array([comps.find(i) for i in touched], dtype=np.int64)})
-    engine.create_table_from_frame("tmp_cluster_roots", roots)
+    hard = pd.DataFrame({"rid": np.array(touched, dtype=np.int64),
+                         "root": np.array([comps.find(i) for i in touched], dtype=np.int64)})
+    engine.create_table_from_frame("tmp_cluster_hard_roots", hard)
+    # a component's root is its smallest record, as the union above keeps it
+    engine.create_table("tmp_cluster_roots", """
+        SELECT rid, root FROM tmp_cluster_components WHERE root NOT IN (SELECT root FROM tmp_cluster_hard)
+        UNION ALL SELECT rid, root FROM tmp_cluster_hard_roots""")
+    for table in ("tmp_cluster_edges", "tmp_cluster_links", "tmp_cluster_components", "tmp_cluster_hard",
+                  "tmp_cluster_hard_roots"):
+        engine.drop(table)
     # The entity ID is a hash of its smallest member key: the same records give the same ID.
     engine.create_table(out_table, f"""
         WITH c AS (
