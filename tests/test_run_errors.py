@@ -30,7 +30,7 @@ def built(tmp_path_factory):
 def _after_failed_run(out, monkeypatch, exc):
     before = (out / "registry.duckdb").read_bytes()
 
-    def fail(self, path):
+    def fail(self, path, **_options):
         Path(path).write_bytes(b"half")  # a part written before the device filled up
         raise exc
 
