@@ -342,6 +342,7 @@ class SparkEngine(Engine):
                        .config("spark.jars", similarity_jar_location())  # Splink's string similarities
                        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
                        .config("spark.sql.warehouse.dir", self.warehouse).getOrCreate())
+            session.sparkContext.setLogLevel("ERROR")  # a run's warnings are Spark's bookkeeping
         for key, value in (("spark.sql.session.timeZone", "UTC"),
                            # timestamps without a time zone, as DuckDB's TIMESTAMP (and so in Parquet)
                            ("spark.sql.timestampType", "TIMESTAMP_NTZ"),
