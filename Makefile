@@ -36,8 +36,9 @@ browser:
 		|| (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1) \
 		|| echo "fonts-noto-cjk could not be installed: the browser test will fail on missing glyphs"
 
+# two workers, each test file on one of them (its module fixtures built once)
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python benchmarks/bench_person.py --records 100000
