@@ -116,8 +116,8 @@ class Engine:
 
     def persist(self, path: str | Path, skip_prefixes: tuple[str, ...] = ("__splink", "tmp_"),
                 parquet: str | Path | None = None) -> list[str]:
-        """Write every table of this workspace into a new database file at ``path`` (and, with
-        ``parquet``, into that folder as ``<table>.parquet``).
+        """Write every table of this workspace into a new database file at ``path``. (``parquet``
+        is the Spark engine's: a DuckDB run writes the file alone.)
 
         Stages work in memory, where DuckDB writes a table several times faster than to a
         file; the registry file is written once, at the end, with what is worth keeping.
@@ -129,11 +129,6 @@ class Engine:
                 self.execute(f"CREATE TABLE registry_out.{quote_ident(table)} AS SELECT * FROM main.{quote_ident(table)}")
         finally:
             self.execute("DETACH registry_out")
-        if parquet is not None:
-            Path(parquet).mkdir(parents=True, exist_ok=True)
-            for table in kept:
-                target = quote_literal(str(Path(parquet) / f"{table}.parquet"))
-                self.execute(f"COPY main.{quote_ident(table)} TO {target} (FORMAT PARQUET)")
         return kept
 
     def splink_settings(self, settings: dict) -> dict:

@@ -66,7 +66,7 @@ def _in_list(values: list[str]) -> str:
 
 def _evidence(engine: Engine, config: Config, surveys: str) -> None:
     """``tmp_est_person``: each alive person's survey finding and evidence class."""
-    snapshot = f"DATE {quote_literal(config.snapshot_date.isoformat())}"
+    snapshot = date_literal(config.snapshot_date)
     recency = " ".join(f"WHEN n.newest >= {date_literal(config.snapshot_date, years)} THEN '{label}'"
                        for label, years in RECENCY)
     engine.create_table("tmp_est_person", f"""
