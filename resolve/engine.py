@@ -8,9 +8,11 @@ parameters.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import duckdb
 import pandas as pd
@@ -89,6 +91,14 @@ class Engine:
             self.execute(sql)
         finally:
             self.con.unregister("_resolve_frame")
+
+    def map_distinct(self, name: str, sql: str, func: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+        """Table ``name``: ``func`` over the distinct rows of ``sql``. The Python-only steps
+        (OpenCC, pinyin, the address parts read in Python) go through here and nowhere else.
+        ``func`` takes a frame of input rows and gives a frame of output rows, row by row, so any
+        batch of the input gives its share of the output (Spark runs it on executors, batch by
+        batch); it types its columns even when given no rows (pandas ``string``, ``bool``...)."""
+        self.create_table_from_frame(name, func(self.df(f"SELECT DISTINCT * FROM ({sql})")))
 
     def has_table(self, name: str) -> bool:
         return bool(self.scalar(
@@ -333,6 +343,10 @@ class SparkEngine(Engine):
         if session is None:
             from splink.backends.spark import similarity_jar_location
 
+            if master.startswith("local"):
+                # local Python workers run this interpreter, whose packages the pandas functions
+                # need (pyspark reads the variable when the session starts)
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             session = (SparkSession.builder.master(master).appName("resolve")
                        .config("spark.jars", similarity_jar_location())  # Splink's string similarities
                        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
@@ -498,6 +512,19 @@ class SparkEngine(Engine):
         self._use()
         self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
         self.spark.createDataFrame(table).write.format("parquet").saveAsTable(name)  # Arrow keeps the types
+
+    def map_distinct(self, name: str, sql: str, func: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+        """As a pandas function over the distinct rows (``mapInPandas``): the Python work runs
+        on the executors beside the data; the output's schema is ``func``'s on no rows."""
+        import pyarrow as pa
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        self._use()
+        source = self._run(f"SELECT DISTINCT * FROM ({sql})")
+        schema = from_arrow_schema(pa.Schema.from_pandas(func(source.limit(0).toPandas()), preserve_index=False))
+        self.spark.sql(f"DROP TABLE IF EXISTS `{name}`")
+        (source.mapInPandas(lambda batches: (func(batch) for batch in batches), schema)
+         .write.format("parquet").saveAsTable(name))
 
     def has_table(self, name: str) -> bool:
         return self.spark.catalog.tableExists(f"{self.database}.{name}")

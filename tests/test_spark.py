@@ -138,3 +138,30 @@ def test_resolve_run_on_spark_writes_the_registry_duckdb_writes(spark, tmp_path)
     finally:
         a.close()
         b.close()
+
+
+def test_python_steps_run_over_distinct_rows_in_batches_on_both_engines(spark):
+    """map_distinct: the person-name features over a table with repeats and an empty input;
+    Spark runs them as a pandas function, batch by batch, with the same rows and types."""
+    from resolve.standardise.names import name_features
+
+    def features(frame):
+        return name_features(frame["name_raw"])
+
+    duck = Engine()
+    try:
+        out = {}
+        for engine in (duck, spark):
+            engine.create_table("t_names", "SELECT * FROM (VALUES ('張偉'), ('张伟'), ('张伟'), ('欧阳 娜娜'), "
+                                           "('□'), (NULL)) v(name_raw)")
+            engine.map_distinct("t_feat", "SELECT name_raw FROM t_names WHERE name_raw IS NOT NULL", features)
+            engine.map_distinct("t_none", "SELECT name_raw FROM t_names WHERE false", features)
+            out[engine.dialect] = (engine.fetchall("SELECT * FROM t_feat ORDER BY name_raw"),
+                                   engine.fetchall("SELECT count(*) FROM t_none"), engine.column_names("t_none"))
+    finally:
+        duck.close()
+    rows, empty, columns = out["spark"]
+    assert out["duckdb"] == out["spark"]
+    assert empty == [(0,)] and columns[:3] == ["name_raw", "name_std", "surname"]
+    assert {r[0]: r[1] for r in rows} == {"張偉": "张伟", "张伟": "张伟", "欧阳 娜娜": "欧阳娜娜", "□": None}
+    assert {r[0]: r[4] for r in rows}["欧阳 娜娜"] == "ouyang"

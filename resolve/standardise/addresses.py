@@ -326,11 +326,11 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
         return rest, None, None, None, None
 
 
-def rest_table(rests: list[tuple[str, bool]]) -> pd.DataFrame:
-    """parse_rest over distinct (rest, has_door) pairs, as a frame."""
-    parsed = [parse_rest(rest, has_door) for rest, has_door in rests]
-    frame = pd.DataFrame({"rest": pd.Series([r[0] for r in rests], dtype="string"),
-                          "has_door": pd.Series([r[1] for r in rests], dtype="bool")})
+def rest_table(rests: pd.DataFrame) -> pd.DataFrame:
+    """parse_rest over distinct (rest, has_door) rows."""
+    rests = rests.reset_index(drop=True)
+    frame = pd.DataFrame({"rest": rests["rest"].astype("string"), "has_door": rests["has_door"].astype("bool")})
+    parsed = [parse_rest(rest, has_door) for rest, has_door in zip(frame["rest"], frame["has_door"])]
     for i, name in enumerate(REST_PARTS):
         frame[name] = pd.Series([p[i] for p in parsed], dtype="string")
     return frame
@@ -605,12 +605,11 @@ def is_admin_cut(region: Region, province: str | None, city: str | None, distric
 ADMIN_NAME_COLUMNS = ("province", "city", "district", "district_code", "street", "in_city", "is_admin")
 
 
-def admin_table(engine: Engine, rows: list[tuple]) -> pd.DataFrame:
-    """resolve_admin over distinct (province, city, district, street, has_community) raw tuples."""
-    region = engine_region(engine)
+def admin_table(region: Region, rows: pd.DataFrame) -> pd.DataFrame:
+    """resolve_admin over distinct (province, city, district, street, has_community) raw rows."""
     keys = ("province_raw", "city_raw", "district_raw", "street_raw", "has_community")
     out: dict[str, list] = {k: [] for k in keys + ADMIN_NAME_COLUMNS}
-    for row in rows:
+    for row in rows[list(keys)].itertuples(index=False, name=None):
         is_admin = is_admin_cut(region, *row)
         resolved = resolve_admin(region, *row[:4]) if is_admin else resolve_admin(region, None, None, None, None)
         resolved["is_admin"] = is_admin
@@ -622,6 +621,12 @@ def admin_table(engine: Engine, rows: list[tuple]) -> pd.DataFrame:
     for k in ("has_community", "in_city", "is_admin"):
         frame[k] = pd.Series(out[k], dtype="bool")
     return frame
+
+
+def _arabic_table(frame: pd.DataFrame) -> pd.DataFrame:
+    folded = frame["folded"].astype("string").reset_index(drop=True)
+    return pd.DataFrame({"folded": folded,
+                         "arabic": pd.Series([arabic_before_units(a) for a in folded], dtype="string")})
 
 
 def engine_region(engine: Engine) -> Region:
@@ -724,11 +729,8 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
         SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
     pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|{_CN_ROOM_TEXT}")
-    numerals = [r[0] for r in engine.fetchall(
-        f"SELECT DISTINCT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})")]
-    engine.create_table_from_frame("tmp_addr_numerals", pd.DataFrame(
-        {"folded": pd.Series(numerals, dtype="string"),
-         "arabic": pd.Series([arabic_before_units(a) for a in numerals], dtype="string")}))
+    engine.map_distinct("tmp_addr_numerals", f"SELECT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})",
+                        _arabic_table)
     # cut, not parsed: admin prefix | head (road, door) | rest; all three are read on distinct values
     # a remainder that starts with 社区 or 村 had its community cut in two by the generic town
     # (西乡 + 社区): those are cut again without it
@@ -749,9 +751,8 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
         FROM (SELECT admin, towns, CASE WHEN towns THEN regexp_extract(admin, {with_towns}, [{levels}])
                                         ELSE regexp_extract(admin, {without_towns}, [{levels}]) END AS a
               FROM (SELECT DISTINCT coalesce(admin, '') AS admin, towns FROM tmp_addr_cut))""")
-    combos = engine.fetchall("SELECT DISTINCT province_raw, city_raw, district_raw, street_raw, has_community "
-                             "FROM tmp_addr_admin")
-    engine.create_table_from_frame("tmp_addr_names", admin_table(engine, combos))
+    engine.map_distinct("tmp_addr_names", "SELECT province_raw, city_raw, district_raw, street_raw, has_community "
+                                          "FROM tmp_addr_admin", lambda rows: admin_table(region, rows))
     engine.create_table("tmp_addr_admin_names", """
         SELECT a.admin, a.towns, CASE WHEN m.is_admin THEN a.community END AS community,
                CASE WHEN m.is_admin THEN length(a.admin) ELSE 0 END AS admin_length, m.* EXCLUDE (
@@ -772,9 +773,8 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
                nullif(replace(coalesce(nullif(h.door, ''), nullif(h.door2, ''), h.door3), '-', '之'), '') AS door_number
         FROM (SELECT head, regexp_extract(head, {quote_literal(HEAD_PARTS_PATTERN)}, [{groups}]) AS h
               FROM (SELECT DISTINCT head FROM tmp_addr_std WHERE head <> ''))""")
-    rests = engine.fetchall("SELECT DISTINCT a.rest, h.door_number IS NOT NULL FROM tmp_addr_std a "
-                            "LEFT JOIN tmp_addr_head h USING (head) WHERE a.rest <> ''")
-    engine.create_table_from_frame("tmp_addr_rest", rest_table(rests))
+    engine.map_distinct("tmp_addr_rest", "SELECT a.rest, h.door_number IS NOT NULL AS has_door FROM tmp_addr_std a "
+                                         "LEFT JOIN tmp_addr_head h USING (head) WHERE a.rest <> ''", rest_table)
     # a district written without its suffix before the road (南山华夏路): the road keeps at
     # least three characters (南山大道 stays a road)
     engine.create_table("tmp_addr_head_district", """

@@ -63,6 +63,11 @@ def _mention_sql(engine: Engine) -> list[str]:
     return out
 
 
+def _rep_names(frame: pd.DataFrame) -> pd.DataFrame:
+    raw = frame["raw"].astype("string").reset_index(drop=True)
+    return pd.DataFrame({"raw": raw, "rep_name": pd.Series([normalise_name(r) for r in raw], dtype="string")})
+
+
 def standardise_enterprises(engine: Engine, config: Config) -> None:
     sources = config.sources_for("enterprise")
     mentions = _mention_sql(engine)
@@ -84,18 +89,15 @@ def standardise_enterprises(engine: Engine, config: Config) -> None:
             FROM ({" UNION ALL ".join(mentions)})""")
 
     regions = region_prefixes(config.city, PROVINCES.get(config.region_code[:2]))
-    names = [r[0] for r in engine.fetchall("SELECT DISTINCT name FROM std_enterprise_input WHERE name IS NOT NULL")]
-    engine.create_table_from_frame("std_enterprise_names", enterprise_name_features(names, regions))
+    engine.map_distinct("std_enterprise_names", "SELECT name FROM std_enterprise_input WHERE name IS NOT NULL",
+                        lambda frame: enterprise_name_features(frame["name"], regions))
     # a branch's name begins with its parent's: the parent's comparison key finds the parent
-    parents = [r[0] for r in engine.fetchall(
-        "SELECT DISTINCT parent_name FROM std_enterprise_names WHERE parent_name IS NOT NULL")]
-    engine.create_table_from_frame("tmp_parent_keys", enterprise_name_features(parents, regions)[
-        ["name_raw", "name_key"]].rename(columns={"name_raw": "parent_name", "name_key": "parent_key"}))
-    reps = [r[0] for r in engine.fetchall(
-        "SELECT DISTINCT legal_rep_name FROM std_enterprise_input WHERE legal_rep_name IS NOT NULL")]
-    engine.create_table_from_frame("tmp_rep_names", pd.DataFrame(
-        {"raw": pd.Series(reps, dtype="string"),
-         "rep_name": pd.Series([normalise_name(r) for r in reps], dtype="string")}))
+    engine.map_distinct(
+        "tmp_parent_keys", "SELECT parent_name FROM std_enterprise_names WHERE parent_name IS NOT NULL",
+        lambda frame: enterprise_name_features(frame["parent_name"], regions)[["name_raw", "name_key"]]
+        .rename(columns={"name_raw": "parent_name", "name_key": "parent_key"}))
+    engine.map_distinct("tmp_rep_names", "SELECT legal_rep_name AS raw FROM std_enterprise_input "
+                                         "WHERE legal_rep_name IS NOT NULL", _rep_names)
     build_address_table(engine, "SELECT address AS raw FROM std_enterprise_input", "std_enterprise_addresses")
 
     snapshot = quote_literal(config.snapshot_date.isoformat())

@@ -125,4 +125,5 @@ def enterprise_name_features(names, regions: tuple[str, ...] = ()) -> pd.DataFra
         rows.append({"name_raw": raw, "name_std": std, **parts, "name_key": key})
     columns = ["name_raw", "name_std", "region", "core", "legal_form", "is_branch", "branch_label",
                "parent_name", "name_key"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns).astype(
+        {c: "bool" if c == "is_branch" else "string" for c in columns})

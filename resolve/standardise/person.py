@@ -26,8 +26,8 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     engine.create_table("std_person_input",  # dropped below
                         input_union_sql(sources, PERSON_FIELDS, rid_offsets(engine, sources)))
 
-    names = engine.df("SELECT DISTINCT name AS name_raw FROM std_person_input WHERE name IS NOT NULL")
-    engine.create_table_from_frame("std_person_names", name_features(names["name_raw"]))
+    engine.map_distinct("std_person_names", "SELECT name AS name_raw FROM std_person_input WHERE name IS NOT NULL",
+                        lambda frame: name_features(frame["name_raw"]))
 
     build_address_table(engine, "SELECT registered_address AS raw FROM std_person_input UNION ALL "
                                 "SELECT residence_address FROM std_person_input", "std_person_addresses")

@@ -26,6 +26,7 @@ import pandas as pd
 from resolve.config import ENTITY_FIELDS, Config
 from resolve.engine import Engine, quote_literal
 from resolve.standardise.addresses import (
+    Region,
     build_address_table,
     clean_part,
     engine_region,
@@ -74,31 +75,43 @@ def _string_frame(columns: dict[str, list]) -> pd.DataFrame:
     return pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in columns.items()})
 
 
+def _admin_parts(region: Region, frame: pd.DataFrame) -> pd.DataFrame:
+    admin = list(frame[["district_raw", "street_raw"]].itertuples(index=False, name=None))
+    resolved = [resolve_admin(region, None, None, clean_part(d), clean_part(s)) for d, s in admin]
+    out = _string_frame({"district_raw": [r[0] for r in admin], "street_raw": [r[1] for r in admin],
+                         **{k: [r[k] for r in resolved] for k in ("province", "city", "district", "district_code",
+                                                                  "street")}})
+    out["in_city"] = pd.Series([r["in_city"] for r in resolved], dtype="bool")
+    return out
+
+
+def _standard_values(fn):
+    """A frame's ``raw`` column and ``std``: ``fn`` of each value."""
+    def table(frame: pd.DataFrame) -> pd.DataFrame:
+        values = frame["raw"].tolist()
+        return _string_frame({"raw": values, "std": [fn(v) for v in values]})
+    return table
+
+
+def _room_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    rooms = frame["raw"].tolist()
+    parsed = [standard_room(v) for v in rooms]
+    return _string_frame({"raw": rooms, "floor": [p[0] for p in parsed], "std": [p[1] for p in parsed]})
+
+
 def _part_tables(engine: Engine) -> None:
     """The parts written in their own columns, standardised on distinct values."""
     region = engine_region(engine)
-    admin = engine.fetchall("SELECT DISTINCT district, street FROM std_property_input "
-                            "WHERE district IS NOT NULL OR street IS NOT NULL")
-    resolved = [resolve_admin(region, None, None, clean_part(d), clean_part(s)) for d, s in admin]
-    frame = _string_frame({"district_raw": [r[0] for r in admin], "street_raw": [r[1] for r in admin],
-                           **{k: [r[k] for r in resolved] for k in ("province", "city", "district", "district_code",
-                                                                    "street")}})
-    frame["in_city"] = pd.Series([r["in_city"] for r in resolved], dtype="bool")
-    engine.create_table_from_frame("tmp_prop_admin", frame)
-
+    engine.map_distinct("tmp_prop_admin", "SELECT district AS district_raw, street AS street_raw FROM std_property_input "
+                                          "WHERE district IS NOT NULL OR street IS NOT NULL",
+                        lambda frame: _admin_parts(region, frame))
     for field, fn in (("door_number", standard_door), ("building", standard_building), ("unit", standard_unit),
-                      ("road", standard_road), ("community", clean_part)):
-        values = [r[0] for r in engine.fetchall(
-            f"SELECT DISTINCT {field} FROM std_property_input WHERE {field} IS NOT NULL")]
-        engine.create_table_from_frame(f"tmp_prop_{field}", _string_frame({"raw": values, "std": [fn(v) for v in values]}))
-    rooms = [r[0] for r in engine.fetchall("SELECT DISTINCT room FROM std_property_input WHERE room IS NOT NULL")]
-    parsed = [standard_room(v) for v in rooms]
-    engine.create_table_from_frame("tmp_prop_room", _string_frame(
-        {"raw": rooms, "floor": [p[0] for p in parsed], "std": [p[1] for p in parsed]}))
-    owners = [r[0] for r in engine.fetchall(
-        "SELECT DISTINCT owner_name FROM std_property_input WHERE owner_name IS NOT NULL")]
-    engine.create_table_from_frame("tmp_prop_owner", _string_frame(
-        {"raw": owners, "std": [normalise_name(v) for v in owners]}))
+                      ("road", standard_road), ("community", clean_part), ("owner_name", normalise_name)):
+        engine.map_distinct(f"tmp_prop_{field.removesuffix('_name')}",
+                            f"SELECT {field} AS raw FROM std_property_input WHERE {field} IS NOT NULL",
+                            _standard_values(fn))
+    engine.map_distinct("tmp_prop_room", "SELECT room AS raw FROM std_property_input WHERE room IS NOT NULL",
+                        _room_parts)
 
 
 def _owner_documents(engine: Engine, snapshot: str) -> None:
