@@ -111,30 +111,21 @@ def _connected_components(engine: Engine, links: str, out: str) -> None:
     engine.drop("tmp_cc_edges")
 
 
-def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql: dict[str, str],
-                     out_table: str, id_prefix: str, evidence_column: str | None = None,
-                     member_sql: str = "s.source || '|' || s.record_key", rule_column: str | None = None,
-                     rules: ClusterRules | None = None) -> list[tuple]:
-    """Cluster ``std_<entity>`` by ``pairs_<entity>`` at ``threshold`` into ``out_table``.
-
-    ``anchors_sql`` maps a refusal reason to an anchor expression over ``std_<entity>``:
-    records whose anchors of one kind differ never end up in one entity. ``member_sql``
-    names a record for its entity's ID (the ID hashes the smallest member). A pair whose
-    ``rule_column`` is true is a link by rule: followed first, whatever its score (anchors and
-    identity evidence still apply). ``rules`` are the override log's: its "same" links are
-    followed before any other, its "different" records are never joined (the link that would
-    join them is refused, so the entity splits at its weakest links), its detached records
-    follow no link. Returns the refused links.
-    """
-    rules = rules or ClusterRules()
-    reasons = tuple(anchors_sql)
+def _links(engine: Engine, entity: str, threshold: float, evidence_column: str | None,
+           rule_column: str | None, rules: ClusterRules, scope: str | None = None) -> list[tuple]:
+    """``tmp_cluster_edges`` (the pairs at ``threshold`` or by rule, a detached record's left
+    out) and ``tmp_cluster_links`` (those with identity evidence, and the log's "same"
+    links): what clustering follows. Only pairs of records in ``scope(rid)``, when given.
+    Returns the links refused for want of identity evidence."""
     evidence = evidence_column or "true"
     rule = f"coalesce({rule_column}, false)" if rule_column else "(rid_l < 0)"  # no rule: never true
     detached = rules.detached
+    within = f" AND rid_l IN (SELECT rid FROM {scope})" if scope else ""
     engine.create_table("tmp_cluster_edges", f"""
-        SELECT rid_l, rid_r, match_weight, {rule} AS by_rule, coalesce({evidence}, false) AS evidence
+        SELECT rid_l, rid_r, match_probability, match_weight, {rule} AS by_rule,
+               coalesce({evidence}, false) AS evidence
         FROM pairs_{entity}
-        WHERE match_probability >= ? OR {rule}""", [threshold])
+        WHERE (match_probability >= ? OR {rule}){within}""", [threshold])
     if detached:  # a detached record follows no link
         engine.create_table_from_frame("tmp_cluster_detached", pd.DataFrame(
             {"rid": np.array(list(detached), dtype=np.int64)}))
@@ -144,12 +135,65 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
     # a link without identity evidence is never followed
     refused = [tuple(r) for r in engine.fetchall(
         "SELECT rid_l, rid_r, 'no_identity_evidence' FROM tmp_cluster_edges WHERE NOT evidence")]
-    same = [(o, l, r) for o, l, r in rules.same if l not in detached and r not in detached]
-    for override, l, r in rules.same:
-        if l in detached or r in detached:
-            rules.same_refused[override] = f"detached by {detached.get(l) or detached.get(r)}"
     engine.create_table("tmp_cluster_links", "SELECT rid_l, rid_r FROM tmp_cluster_edges WHERE evidence")
+    same = _same_links(rules)
     engine.insert_rows("tmp_cluster_links", [(l, r) for _o, l, r in same])
+    if scope and same:  # the scope holds the whole of a component: both records or neither
+        engine.execute(f"DELETE FROM tmp_cluster_links WHERE rid_l NOT IN (SELECT rid FROM {scope})")
+    return refused
+
+
+def _same_links(rules: ClusterRules) -> list[tuple[str, int, int]]:
+    """The log's "same" links whose records are not detached."""
+    return [(o, l, r) for o, l, r in rules.same if l not in rules.detached and r not in rules.detached]
+
+
+def band_scope(engine: Engine, entity: str, low: float, high: float, out: str,
+               evidence_column: str | None = None, rule_column: str | None = None,
+               rules: ClusterRules | None = None, **_spec) -> None:
+    """``out(rid)``: the records whose entity can differ anywhere between the thresholds
+    ``low`` and ``high``. Clustering at any threshold in between follows the same links
+    except those scored in [low, high): a connected component (of the links followed at
+    ``low``) without such a link is clustered alike at every one of them, so only the
+    components with one need clustering again."""
+    _links(engine, entity, low, evidence_column, rule_column, rules or ClusterRules())
+    _connected_components(engine, "tmp_cluster_links", "tmp_cluster_band")
+    engine.create_table(out, """
+        SELECT rid FROM tmp_cluster_band WHERE root IN (
+            SELECT c.root FROM tmp_cluster_edges e JOIN tmp_cluster_band c ON c.rid = e.rid_l
+            WHERE e.evidence AND NOT e.by_rule AND e.match_probability < ?)""", [high])
+    for table in ("tmp_cluster_edges", "tmp_cluster_links", "tmp_cluster_band"):
+        engine.drop(table)
+
+
+def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql: dict[str, str],
+                     out_table: str, id_prefix: str, evidence_column: str | None = None,
+                     member_sql: str = "s.source || '|' || s.record_key", rule_column: str | None = None,
+                     rules: ClusterRules | None = None, scope: str | None = None) -> list[tuple]:
+    """Cluster ``std_<entity>`` by ``pairs_<entity>`` at ``threshold`` into ``out_table``.
+
+    ``anchors_sql`` maps a refusal reason to an anchor expression over ``std_<entity>``:
+    records whose anchors of one kind differ never end up in one entity. ``member_sql``
+    names a record for its entity's ID (the ID hashes the smallest member). A pair whose
+    ``rule_column`` is true is a link by rule: followed first, whatever its score (anchors and
+    identity evidence still apply). ``rules`` are the override log's: its "same" links are
+    followed before any other, its "different" records are never joined (the link that would
+    join them is refused, so the entity splits at its weakest links), its detached records
+    follow no link. With ``scope`` (a table of rids, from ``band_scope``) only those records
+    are clustered; the others keep their entity from ``cluster_<entity>``. Returns the
+    refused links.
+    """
+    rules = rules or ClusterRules()
+    reasons = tuple(anchors_sql)
+    refused = _links(engine, entity, threshold, evidence_column, rule_column, rules, scope)
+    same = _same_links(rules)
+    for override, l, r in rules.same:
+        if l in rules.detached or r in rules.detached:
+            rules.same_refused[override] = f"detached by {rules.detached.get(l) or rules.detached.get(r)}"
+    if scope and same:
+        inside = {r[0] for r in engine.fetchall(
+            f"SELECT rid FROM {scope} WHERE rid IN ({', '.join(str(int(l)) for _o, l, _r in same)})")}
+        same = [(o, l, r) for o, l, r in same if l in inside]
     _connected_components(engine, "tmp_cluster_links", "tmp_cluster_components")
     # Where a component holds no two different anchors of a kind and no override, every link
     # in it is followed: it is one entity. The others (twins, a branch and its parent, records
@@ -195,10 +239,13 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
                   "tmp_cluster_hard_roots"):
         engine.drop(table)
     # The entity ID is a hash of its smallest member key: the same records give the same ID.
+    inside = f" WHERE s.rid IN (SELECT rid FROM {scope})" if scope else ""
+    outside = (f" UNION ALL SELECT rid, {entity}_id, cluster_probability, member FROM cluster_{entity} "
+               f"WHERE rid NOT IN (SELECT rid FROM {scope})") if scope else ""
     engine.create_table(out_table, f"""
         WITH c AS (
             SELECT s.rid, coalesce(t.root, s.rid) AS root, {member_sql} AS member
-            FROM std_{entity} s LEFT JOIN tmp_cluster_roots t USING (rid)
+            FROM std_{entity} s LEFT JOIN tmp_cluster_roots t USING (rid){inside}
         ), ids AS (
             SELECT rid, root, member,
                    '{id_prefix}' || upper(substr(md5(min(member) OVER (PARTITION BY root)), 1, 16)) AS {entity}_id
@@ -210,7 +257,7 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
             ) GROUP BY rid
         )
         SELECT ids.rid, ids.{entity}_id, best.cluster_probability, ids.member
-        FROM ids LEFT JOIN best USING (rid)""")
+        FROM ids LEFT JOIN best USING (rid){outside}""")
     engine.drop("tmp_cluster_roots")
     refused_frame = pd.DataFrame(refused, columns=["rid_l", "rid_r", "reason"]).astype(
         {"rid_l": "int64", "rid_r": "int64", "reason": "string"})
@@ -223,48 +270,73 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
     return refused
 
 
+def person_spec(valid_ids_never_merge: bool = True, require_identity_evidence: bool = True) -> dict:
+    """How persons are clustered: two different valid citizen IDs are two people."""
+    return {"anchors_sql": {"different_valid_ids": "CASE WHEN id_valid THEN id_number END"}
+            if valid_ids_never_merge else {},
+            "id_prefix": "P", "evidence_column": "identity_evidence" if require_identity_evidence else None}
+
+
+# Two different check-valid USCCs are two enterprises; an entity known only from other
+# departments' mentions takes its ID from them, one with registrations from those.
+ENTERPRISE_SPEC = {
+    "anchors_sql": {"different_valid_usccs": "CASE WHEN uscc_valid THEN uscc END"}, "id_prefix": "E",
+    "evidence_column": "identity_evidence",
+    "member_sql": "CASE WHEN s.mention IS NULL THEN '' ELSE '~' END || s.source || '|' || s.record_key",
+}
+
+
+def property_spec(anchors: dict[str, str]) -> dict:
+    """Properties: the config's anchors (a department's own code, a flat's unit); a pair of
+    records of the only dwelling at an address is a link by rule."""
+    return {"anchors_sql": anchors, "id_prefix": "H", "evidence_column": "identity_evidence",
+            "rule_column": "unique_dwelling"}
+
+
 def cluster_persons(engine: Engine, threshold: float, valid_ids_never_merge: bool = True,
                     require_identity_evidence: bool = True, out_table: str = "cluster_person",
                     rules: ClusterRules | None = None) -> list[tuple]:
-    anchors = {"different_valid_ids": "CASE WHEN id_valid THEN id_number END"} if valid_ids_never_merge else {}
-    evidence = "identity_evidence" if require_identity_evidence else None
-    return cluster_entities(engine, "person", threshold, anchors, out_table, "P", evidence, rules=rules)
+    return cluster_entities(engine, "person", threshold, out_table=out_table, rules=rules,
+                            **person_spec(valid_ids_never_merge, require_identity_evidence))
 
 
 def cluster_enterprises(engine: Engine, threshold: float, out_table: str = "cluster_enterprise",
                         rules: ClusterRules | None = None) -> list[tuple]:
-    """Two different check-valid USCCs are two enterprises; an entity known only from other
-    departments' mentions takes its ID from them, one with registrations from those."""
-    return cluster_entities(engine, "enterprise", threshold,
-                            {"different_valid_usccs": "CASE WHEN uscc_valid THEN uscc END"},
-                            out_table, "E", "identity_evidence",
-                            member_sql="CASE WHEN s.mention IS NULL THEN '' ELSE '~' END || s.source || '|' || s.record_key",
-                            rules=rules)
+    return cluster_entities(engine, "enterprise", threshold, out_table=out_table, rules=rules, **ENTERPRISE_SPEC)
 
 
 def cluster_properties(engine: Engine, threshold: float, anchors: dict[str, str],
                        out_table: str = "cluster_property", rules: ClusterRules | None = None) -> list[tuple]:
-    return cluster_entities(engine, "property", threshold, anchors, out_table, "H", "identity_evidence",
-                            rule_column="unique_dwelling", rules=rules)
+    return cluster_entities(engine, "property", threshold, out_table=out_table, rules=rules,
+                            **property_spec(anchors))
 
 
-def cluster_registries(engine: Engine, config, threshold: float, prefix: str = "cluster") -> None:
-    """All three entities at ``threshold`` into ``<prefix>_person`` / ``_enterprise`` /
-    ``_property``, with the config's cannot-link rules and the override log's. The registry's
-    own clustering (prefix ``cluster``) records what became of each override."""
+def _specs(config) -> dict[str, dict]:
     from resolve.link.property import property_anchors
 
     link = config.link
+    return {"person": person_spec(link.valid_ids_never_merge, link.require_identity_evidence),
+            "enterprise": ENTERPRISE_SPEC, "property": property_spec(property_anchors(config))}
+
+
+def cluster_registries(engine: Engine, config, threshold: float, prefix: str = "cluster",
+                       scope: str | None = None) -> None:
+    """All three entities at ``threshold`` into ``<prefix>_person`` / ``_enterprise`` /
+    ``_property``, with the config's cannot-link rules and the override log's. The registry's
+    own clustering (prefix ``cluster``) records what became of each override. With ``scope``,
+    only the records of ``<scope>_<entity>`` (``band_scopes``) are clustered again."""
     entries = entries_from_log(engine)
-    runs = {
-        "person": lambda rules: cluster_persons(engine, threshold, link.valid_ids_never_merge,
-                                                link.require_identity_evidence, f"{prefix}_person", rules),
-        "enterprise": lambda rules: cluster_enterprises(engine, threshold, f"{prefix}_enterprise", rules),
-        "property": lambda rules: cluster_properties(engine, threshold, property_anchors(config),
-                                                     f"{prefix}_property", rules),
-    }
-    for entity, cluster in runs.items():
+    for entity, spec in _specs(config).items():
         rules = cluster_rules(engine, entries, entity)
-        refused = cluster(rules)
+        refused = cluster_entities(engine, entity, threshold, out_table=f"{prefix}_{entity}", rules=rules,
+                                   scope=f"{scope}_{entity}" if scope else None, **spec)
         if prefix == "cluster":
             record_cluster_outcomes(engine, entity, rules, refused)
+
+
+def band_scopes(engine: Engine, config, low: float, high: float, prefix: str) -> None:
+    """``<prefix>_<entity>(rid)`` for each entity: ``band_scope`` between ``low`` and ``high``."""
+    entries = entries_from_log(engine)
+    for entity, spec in _specs(config).items():
+        band_scope(engine, entity, low, high, f"{prefix}_{entity}", rules=cluster_rules(engine, entries, entity),
+                   **spec)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from resolve.cluster import cluster_registries
+from resolve.cluster import band_scopes, cluster_registries
 from resolve.config import ESTIMATE_FIGURE, ESTIMATE_LABEL, FACT_COLUMNS, UNKNOWN_DISTRICT, Config
 from resolve.engine import Engine, date_literal, quote_ident, quote_literal
 from resolve.estimate import estimate_residents
@@ -124,9 +124,14 @@ def property_facts(engine: Engine) -> None:
 
 def _alternative_clusters(engine: Engine, config: Config) -> None:
     """``tmp_cluster_low_<entity>`` / ``tmp_cluster_high_<entity>``: the entities the model
-    forms at the other two thresholds, with the same cannot-link rules."""
-    for name, threshold in (("low", config.link.low_threshold), ("high", config.link.high_threshold)):
-        cluster_registries(engine, config, threshold, prefix=f"tmp_cluster_{name}")
+    forms at the other two thresholds, with the same cannot-link rules. Only the components
+    with a link scored between the two are clustered again; the rest are the registry's."""
+    low, high = config.link.low_threshold, config.link.high_threshold
+    band_scopes(engine, config, low, high, "tmp_cluster_band")
+    for name, threshold in (("low", low), ("high", high)):
+        cluster_registries(engine, config, threshold, prefix=f"tmp_cluster_{name}", scope="tmp_cluster_band")
+    for entity in ENTITIES:
+        engine.drop(f"tmp_cluster_band_{entity}")
 
 
 def figures(engine: Engine, config: Config) -> None:

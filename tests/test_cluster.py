@@ -115,3 +115,43 @@ def test_enterprise_ids_come_from_registrations_before_mentions():
     ids = {r[0] for r in e.fetchall("SELECT enterprise_id FROM cluster_enterprise")}
     expected = e.scalar("SELECT 'E' || upper(substr(md5('market|M1'), 1, 16))")
     assert ids == {expected}
+
+
+def _partition(e, table):
+    groups: dict[str, set] = {}
+    for rid, pid in e.fetchall(f"SELECT rid, person_id FROM {table}"):
+        groups.setdefault(pid, set()).add(rid)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def test_the_other_thresholds_recluster_only_components_with_a_link_between_them():
+    """The reconciliation's low and high clusterings, computed only where a link scores in
+    [low, high), equal clustering every record again; components without one are left out."""
+    from resolve.cluster import band_scope, cluster_entities, person_spec
+    from resolve.overrides import ClusterRules
+
+    other_a, other_b = "110101199003070011", "110101199003070038"
+    e = build([(1, "a", "1", None, False), (2, "b", "2", None, False), (3, "c", "3", None, False),
+               (4, "a", "4", None, False), (5, "b", "5", None, False), (6, "c", "6", None, False),
+               (7, "a", "7", TWIN_A, True), (8, "b", "8", TWIN_B, True), (9, "c", "9", None, False),
+               (10, "a", "10", other_a, True), (11, "b", "11", other_b, True), (12, "c", "12", None, False),
+               (13, "d", "13", None, False), (14, "e", "14", None, False), (15, "f", "15", None, False)],
+              [(1, 2, 0.999, 12.0), (2, 3, 0.995, 10.0),          # sure at every threshold
+               (4, 5, 0.999, 12.0), (5, 6, 0.85, 3.0),            # 6 joins at low only
+               (7, 9, 0.999, 12.0), (8, 9, 0.95, 5.0),            # twins: 9 goes with 7
+               (10, 11, 0.999, 12.0), (11, 12, 0.995, 10.0),      # refused (two IDs) at every threshold
+               (10, 13, 0.85, 3.0),                               # ... but a band link touches it
+               (14, 15, 0.85, 3.0, False)])                       # never followed: no identity evidence
+    cluster_persons(e, threshold=0.9)
+    band_scope(e, "person", 0.8, 0.99, "tmp_scope", **person_spec())
+    scope = {r[0] for r in e.fetchall("SELECT rid FROM tmp_scope")}
+    assert scope == {4, 5, 6, 7, 8, 9, 10, 11, 12, 13}
+    for threshold in (0.8, 0.99):
+        cluster_entities(e, "person", threshold, out_table="t_all", rules=ClusterRules(), **person_spec())
+        cluster_entities(e, "person", threshold, out_table="t_band", rules=ClusterRules(), scope="tmp_scope",
+                         **person_spec())
+        assert _partition(e, "t_band") == _partition(e, "t_all")
+        assert e.scalar("SELECT count(*) FROM t_band") == 15
+    cluster_entities(e, "person", 0.8, out_table="t_low", rules=ClusterRules(), scope="tmp_scope", **person_spec())
+    low = _partition(e, "t_low")
+    assert [4, 5, 6] in low and [10, 13] in low and [11, 12] in low and [7, 9] in low and [14] in low
