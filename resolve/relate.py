@@ -270,18 +270,19 @@ def settle_residences(engine: Engine, config: Config) -> None:
         ), agree AS (
             SELECT entity_id, min(property_id) AS property_id, 'statements_agree' AS resolved_by
             FROM common WHERE n_statements >= 2 AND any_room GROUP BY entity_id HAVING count(*) = 1
-        ), households AS (
-            SELECT property_id, list(person_id) AS members FROM person_registered_property
-            GROUP BY property_id HAVING count(*) BETWEEN 2 AND {limit}
+        ), households AS (  -- the people registered together at a property, a household's number at most
+            SELECT person_id, property_id FROM person_registered_property WHERE property_id IN (
+                SELECT property_id FROM person_registered_property GROUP BY property_id
+                HAVING count(*) BETWEEN 2 AND {limit})
         ), ties AS (
             SELECT person_id, property_id, 1 AS rank, 'registered_property' AS tie FROM person_registered_property
             UNION ALL
             SELECT person_id, property_id, 2, 'owned_property' FROM property_owner WHERE person_id IS NOT NULL AND current
             UNION ALL
             SELECT r.person_id, a.property_id, 3, 'household'
-            FROM person_registered_property r JOIN households h USING (property_id)
-            JOIN address_resolution a ON a.entity = 'person' AND a.role = 'residence' AND a.resolution = 'resolved'
-             AND list_contains(h.members, a.entity_id) AND a.entity_id <> r.person_id
+            FROM households r JOIN households m ON m.property_id = r.property_id AND m.person_id <> r.person_id
+            JOIN address_resolution a ON a.entity_id = m.person_id
+             AND a.entity = 'person' AND a.role = 'residence' AND a.resolution = 'resolved'
         ), tied AS (
             SELECT c.entity_id, min(t.property_id) AS property_id, arg_min(t.tie, t.rank) AS resolved_by
             FROM common c JOIN ties t ON t.person_id = c.entity_id AND t.property_id = c.property_id

@@ -15,7 +15,6 @@ import base64
 import hashlib
 import html
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,6 +131,8 @@ def _sha256(text: str) -> str:
 
 # Nothing runs or loads but the page's own style and script, by their hashes: no inline
 # handler, no inline style attribute, no file fetched.
+BOM = "\ufeff"  # UTF-8's byte order mark: spreadsheets read a CSV that starts with it as UTF-8
+
 CSP = (f"default-src 'none'; style-src {_sha256(CSS)}; script-src {_sha256(SCRIPT)}; img-src data:; "
        "base-uri 'none'; form-action 'none'")
 
@@ -172,13 +173,13 @@ class _Writer:
             f"{expr} AS {quote_ident(name)}" for name, kind, *_ in columns
             if (expr := _masked_column(name, kind)) is not None]
         select = f"SELECT * REPLACE ({', '.join(masked)}) FROM ({sql})" if masked else sql
-        body, parquet = path.with_suffix(".csv.part"), quote_literal(str(path.with_suffix(".parquet")))
+        parquet = quote_literal(str(path.with_suffix(".parquet")))
         rows = self.con.execute(f"COPY ({select}) TO {parquet} (FORMAT parquet)").fetchone()[0]
-        self.con.execute(f"COPY (SELECT * FROM read_parquet({parquet})) TO {quote_literal(str(body))} (FORMAT csv, HEADER)")
-        with open(path.with_suffix(".csv"), "wb") as out, open(body, "rb") as part:
-            out.write(b"\xef\xbb\xbf")
-            shutil.copyfileobj(part, out, 1 << 20)
-        body.unlink()
+        # the byte order mark opens the header: the first column's name carries it
+        header = ", ".join(quote_ident(c[0]) + (f" AS {quote_ident(BOM + c[0])}" if i == 0 else "")
+                           for i, c in enumerate(columns))
+        self.con.execute(f"COPY (SELECT {header} FROM read_parquet({parquet})) "
+                         f"TO {quote_literal(str(path.with_suffix('.csv')))} (FORMAT csv, HEADER)")
         href = f"data/{name}.csv"
         self.counts[href] = rows
         return href, rows
