@@ -347,10 +347,12 @@ class SparkEngine(Engine):
                 # local Python workers run this interpreter, whose packages the pandas functions
                 # need (pyspark reads the variable when the session starts)
                 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-            session = (SparkSession.builder.master(master).appName("resolve")
+            builder = (SparkSession.builder.master(master).appName("resolve")
                        .config("spark.jars", similarity_jar_location())  # Splink's string similarities
-                       .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
-                       .config("spark.sql.warehouse.dir", self.warehouse).getOrCreate())
+                       .config("spark.sql.warehouse.dir", self.warehouse))
+            if master.startswith("local"):  # a cluster's own settings (spark-defaults.conf) stand
+                builder = builder.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+            session = builder.getOrCreate()
             session.sparkContext.setLogLevel("ERROR")  # a run's warnings are Spark's bookkeeping
         for key, value in (("spark.sql.session.timeZone", "UTC"),
                            # timestamps without a time zone, as DuckDB's TIMESTAMP (and so in Parquet)
