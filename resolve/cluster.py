@@ -136,16 +136,19 @@ def _links(engine: Engine, entity: str, threshold: float, evidence_column: str |
     refused = [tuple(r) for r in engine.fetchall(
         "SELECT rid_l, rid_r, 'no_identity_evidence' FROM tmp_cluster_edges WHERE NOT evidence")]
     engine.create_table("tmp_cluster_links", "SELECT rid_l, rid_r FROM tmp_cluster_edges WHERE evidence")
-    same = _same_links(rules)
-    engine.insert_rows("tmp_cluster_links", [(l, r) for _o, l, r in same])
-    if scope and same:  # the scope holds the whole of a component: both records or neither
-        engine.execute(f"DELETE FROM tmp_cluster_links WHERE rid_l NOT IN (SELECT rid FROM {scope})")
+    engine.insert_rows("tmp_cluster_links", [(l, r) for _o, l, r in _same_links(rules, engine, scope)])
     return refused
 
 
-def _same_links(rules: ClusterRules) -> list[tuple[str, int, int]]:
-    """The log's "same" links whose records are not detached."""
-    return [(o, l, r) for o, l, r in rules.same if l not in rules.detached and r not in rules.detached]
+def _same_links(rules: ClusterRules, engine: Engine, scope: str | None = None) -> list[tuple[str, int, int]]:
+    """The log's "same" links whose records are not detached (and are in ``scope``, which
+    holds the whole of a component: both records of a link or neither)."""
+    same = [(o, l, r) for o, l, r in rules.same if l not in rules.detached and r not in rules.detached]
+    if scope and same:
+        inside = {row[0] for row in engine.fetchall(
+            f"SELECT rid FROM {scope} WHERE rid IN ({', '.join(str(int(l)) for _o, l, _r in same)})")}
+        same = [(o, l, r) for o, l, r in same if l in inside]
+    return same
 
 
 def band_scope(engine: Engine, entity: str, low: float, high: float, out: str,
@@ -186,14 +189,10 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
     rules = rules or ClusterRules()
     reasons = tuple(anchors_sql)
     refused = _links(engine, entity, threshold, evidence_column, rule_column, rules, scope)
-    same = _same_links(rules)
+    same = _same_links(rules, engine, scope)
     for override, l, r in rules.same:
         if l in rules.detached or r in rules.detached:
             rules.same_refused[override] = f"detached by {rules.detached.get(l) or rules.detached.get(r)}"
-    if scope and same:
-        inside = {r[0] for r in engine.fetchall(
-            f"SELECT rid FROM {scope} WHERE rid IN ({', '.join(str(int(l)) for _o, l, _r in same)})")}
-        same = [(o, l, r) for o, l, r in same if l in inside]
     _connected_components(engine, "tmp_cluster_links", "tmp_cluster_components")
     # Where a component holds no two different anchors of a kind and no override, every link
     # in it is followed: it is one entity. The others (twins, a branch and its parent, records
@@ -233,7 +232,8 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
     engine.create_table_from_frame("tmp_cluster_hard_roots", hard)
     # a component's root is its smallest record, as the union above keeps it
     engine.create_table("tmp_cluster_roots", """
-        SELECT rid, root FROM tmp_cluster_components WHERE root NOT IN (SELECT root FROM tmp_cluster_hard)
+        SELECT rid, root FROM tmp_cluster_components c
+        WHERE NOT EXISTS (SELECT 1 FROM tmp_cluster_hard h WHERE h.root = c.root)
         UNION ALL SELECT rid, root FROM tmp_cluster_hard_roots""")
     for table in ("tmp_cluster_edges", "tmp_cluster_links", "tmp_cluster_components", "tmp_cluster_hard",
                   "tmp_cluster_hard_roots"):
@@ -241,7 +241,7 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
     # The entity ID is a hash of its smallest member key: the same records give the same ID.
     inside = f" WHERE s.rid IN (SELECT rid FROM {scope})" if scope else ""
     outside = (f" UNION ALL SELECT rid, {entity}_id, cluster_probability, member FROM cluster_{entity} "
-               f"WHERE rid NOT IN (SELECT rid FROM {scope})") if scope else ""
+               f"b WHERE NOT EXISTS (SELECT 1 FROM {scope} s WHERE s.rid = b.rid)") if scope else ""
     engine.create_table(out_table, f"""
         WITH c AS (
             SELECT s.rid, coalesce(t.root, s.rid) AS root, {member_sql} AS member

@@ -100,16 +100,18 @@ def assign_stable_ids(engine: Engine, entity: str, run: int, at: dt.datetime) ->
         ), events AS (
             -- new IDs: made of nothing earlier, or split off an earlier entity
             SELECT NULL AS old_id, final_id AS new_id, 'created' AS event FROM tmp_id_map
-            WHERE final_id NOT IN (SELECT id FROM kept) AND final_id NOT IN (SELECT new_id FROM moved)
+            WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.id = final_id)
+              AND NOT EXISTS (SELECT 1 FROM moved v WHERE v.new_id = final_id)
             UNION ALL
-            SELECT old_id, new_id, 'split' FROM moved WHERE new_id NOT IN (SELECT id FROM kept)
+            SELECT old_id, new_id, 'split' FROM moved WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.id = new_id)
             UNION ALL
             -- earlier IDs no entity carries on: merged into where their records went, or retired
             SELECT old_id, new_id, 'merged' FROM moved
-            WHERE old_id NOT IN (SELECT id FROM kept) AND new_id IN (SELECT id FROM kept)
+            WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.id = old_id) AND new_id IN (SELECT id FROM kept)
             UNION ALL
             SELECT p.old_id, NULL, 'retired' FROM ({previous_ids}) p
-            WHERE p.old_id NOT IN (SELECT id FROM kept) AND p.old_id NOT IN (SELECT old_id FROM moved)
+            WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.id = p.old_id)
+              AND NOT EXISTS (SELECT 1 FROM moved v WHERE v.old_id = p.old_id)
         )
         SELECT '{entity}' AS entity, old_id::VARCHAR AS old_id, new_id::VARCHAR AS new_id, event,
                {int(run)}::BIGINT AS run, {at_sql} AS recorded_at

@@ -121,7 +121,8 @@ def resolve_addresses(engine: Engine) -> None:
             SELECT DISTINCT building_key, unit, district_code FROM tmp_address_parts a
             -- no building written where the place has numbered buildings: which one is not said
             WHERE building IS NOT NULL
-               OR place NOT IN (SELECT place FROM tmp_library WHERE building IS NOT NULL)
+               OR (a.place IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM tmp_library l WHERE l.place = a.place AND l.building IS NOT NULL))
         ), found AS (
             SELECT a.building_key, a.unit, a.district_code, count(DISTINCT l.property_id) AS n_properties,
                    min(l.property_id) AS property_id, bool_and(l.room IS NULL) AS roomless,
@@ -286,7 +287,7 @@ def settle_residences(engine: Engine, config: Config) -> None:
         ), tied AS (
             SELECT c.entity_id, min(t.property_id) AS property_id, arg_min(t.tie, t.rank) AS resolved_by
             FROM common c JOIN ties t ON t.person_id = c.entity_id AND t.property_id = c.property_id
-            WHERE c.entity_id NOT IN (SELECT entity_id FROM agree)
+            WHERE NOT EXISTS (SELECT 1 FROM agree g WHERE g.entity_id = c.entity_id)
             GROUP BY c.entity_id HAVING count(DISTINCT t.property_id) = 1
         )
         SELECT * FROM agree UNION ALL SELECT * FROM tied""")
@@ -361,7 +362,7 @@ def relate_owners(engine: Engine) -> None:
             -- a mistyped citizen ID can look like a USCC: next to a person's name it is read as an ID
             SELECT rid, owner_name, coalesce(owner_id_number, owner_uscc) AS owner_id_number FROM std_property
             WHERE coalesce(owner_id_number, owner_uscc) IS NOT NULL AND length(owner_name) < 5
-              AND (owner_id_number IS NULL OR owner_id_number NOT IN (SELECT id_number FROM by_id))
+              AND (owner_id_number IS NULL OR NOT EXISTS (SELECT 1 FROM by_id b WHERE b.id_number = owner_id_number))
         ), by_name AS (
             SELECT u.rid, min(c.person_id) AS person_id, count(DISTINCT c.person_id) AS n
             FROM unmatched u JOIN std_person s ON s.name_std = u.owner_name
