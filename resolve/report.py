@@ -145,6 +145,7 @@ class _Writer:
     folder: Path
     unmasked: bool
     counts: dict[str, int] = field(default_factory=dict)
+    written: dict[str, tuple[str, int]] = field(default_factory=dict)  # sql -> (href, rows)
     departments: dict[str, str] = field(default_factory=dict)  # source -> the department's name
     districts: dict[str, str] = field(default_factory=dict)    # code -> name
 
@@ -164,8 +165,14 @@ class _Writer:
 
     def drill(self, name: str, sql: str) -> tuple[str, int]:
         """Write ``<folder>/<name>.csv`` (UTF-8 with a BOM, for spreadsheets) and ``.parquet``
-        from ``sql``, IDs and phones masked unless asked otherwise; return (href, rows)."""
+        from ``sql``, IDs and phones masked unless asked otherwise; return (href, rows). The
+        same rows asked for again (a figure's city-wide list in the figures table, the
+        district table and the waterfall) are the file already written."""
+        if sql in self.written:
+            return self.written[sql]
         name = re.sub(r"[^0-9A-Za-z_\-]", "_", name)
+        if f"data/{name}.csv" in self.counts:
+            raise ResolveError(f"report: two different drill-down lists are both named {name}")
         path = self.folder / "data" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         columns = self.con.execute(f"DESCRIBE ({sql})").fetchall()
@@ -182,6 +189,7 @@ class _Writer:
                          f"TO {quote_literal(str(path.with_suffix('.csv')))} (FORMAT csv, HEADER)")
         href = f"data/{name}.csv"
         self.counts[href] = rows
+        self.written[sql] = href, rows
         return href, rows
 
     def text(self, value) -> str:
