@@ -75,7 +75,8 @@ def test_fifteen_digit_id_matches_its_eighteen_digit_form(engine):
     (None, None, None, None),
 ])
 def test_dates(engine, raw, date, ym, year):
-    assert one(engine, "SELECT rs_date(?), rs_date_ym(?), rs_date_year(?)", raw, raw, raw) == (date, ym, year)
+    assert one(engine, "SELECT rs_parts_date(p), rs_parts_ym(p), rs_parts_year(p) FROM (SELECT rs_date_parts(?) AS p)",
+               raw) == (date, ym, year)
 
 
 @pytest.mark.parametrize("raw, phone, kind", [

@@ -105,7 +105,8 @@ def standardise_enterprises(engine: Engine, config: Config) -> None:
         WITH codes AS (
             SELECT i.*, rs_code_clean(uscc) AS uscc_c, rs_code_clean(org_code) AS org_c,
                    rs_code_clean(tax_id) AS tax_c, rs_code_clean(reg_number) AS reg_c,
-                   rs_id18(rs_id_clean(legal_rep_id_number)) AS rep_id
+                   rs_id18(rs_id_clean(legal_rep_id_number)) AS rep_id,
+                   rs_date_parts(established_date) AS established_parts, rs_date_parts(updated_at) AS updated_parts
             FROM std_enterprise_input i
         )
         SELECT codes.rid, codes.source, codes.record_key, codes.row_number,
@@ -123,7 +124,7 @@ def standardise_enterprises(engine: Engine, config: Config) -> None:
                coalesce(rs_id_valid(rep_id, DATE {snapshot}), false) AS legal_rep_id_valid,
                a.address, a.building_key, a.dwelling_key,
                rs_enterprise_status(codes.status) AS status, codes.status AS status_raw,
-               rs_date(established_date) AS established_date, rs_date(updated_at) AS updated_at,
+               rs_parts_date(established_parts) AS established_date, rs_parts_date(updated_parts) AS updated_at,
                rs_blank(enterprise_type) AS enterprise_type, codes.mention, codes.mention_count
         FROM codes
         LEFT JOIN std_enterprise_names n ON n.name_raw = codes.name

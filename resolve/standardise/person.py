@@ -46,8 +46,10 @@ def person_parsed_sql(input_table: str) -> str:
     converted to 18 digits, birth dates split, phones normalised. Needs ``register_macros``."""
     return f"""
         SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18,
-               rs_parts_date(bp) AS b_date, rs_parts_ym(bp) AS b_ym, rs_parts_year(bp) AS b_year
+               rs_parts_date(bp) AS b_date, rs_parts_ym(bp) AS b_ym, rs_parts_year(bp) AS b_year,
+               rs_parts_date(sp) AS status_day, rs_parts_date(up) AS updated_day
         FROM (SELECT i.*, rs_id_clean(i.id_number) AS id_clean, rs_date_parts(i.birth_date) AS bp,
+                     rs_date_parts(i.status_date) AS sp, rs_date_parts(i.updated_at) AS up,
                      rs_phone(i.phone) AS phone_std
               FROM {input_table} i)"""
 
@@ -89,7 +91,7 @@ def person_std_sql(snapshot_date, parsed_table: str, names_table: str, addresses
             ra.building_key AS registered_building, rr.building_key AS residence_building,
             ra.dwelling_key AS registered_dwelling, rr.dwelling_key AS residence_dwelling,
             rs_person_status(status) AS status, status AS status_raw,
-            rs_date(status_date) AS status_date, rs_date(updated_at) AS updated_at,
+            status_day AS status_date, updated_day AS updated_at,
             rs_blank(employer_name) AS employer_name, upper(rs_blank(rs_fold(employer_uscc))) AS employer_uscc,
             rs_blank(ethnicity) AS ethnicity, rs_blank(guardian_name) AS guardian_name
         FROM l4 LEFT JOIN {names_table} n ON n.name_raw = l4.name

@@ -192,7 +192,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                             a.in_city, true) AS in_city,
                    i.use AS use_raw, rs_property_use(i.use) AS use, rs_area(i.area) AS area,
                    o.std AS owner_name, i.owner_id_number AS owner_id_raw, od.owner_id_number, od.owner_uscc,
-                   rs_date(i.updated_at) AS updated_at
+                   rs_date_parts(i.updated_at) AS updated_parts
             FROM std_property_input i
             LEFT JOIN std_property_addresses a ON a.raw = i.address
             LEFT JOIN tmp_prop_admin ad ON ad.district_raw IS NOT DISTINCT FROM i.district
@@ -220,7 +220,8 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
                in_city, use, use_raw,
                CASE WHEN use IS NOT NULL THEN use = 'residential' END AS is_dwelling,
-               area, owner_name, owner_id_number, owner_uscc, owner_id_raw, updated_at
+               area, owner_name, owner_id_number, owner_uscc, owner_id_raw,
+               rs_parts_date(updated_parts) AS updated_at
         FROM owners""")
     for table in ("std_property_input", "tmp_prop_admin", "tmp_prop_door_number", "tmp_prop_building",
                   "tmp_prop_unit", "tmp_prop_road", "tmp_prop_community", "tmp_prop_room", "tmp_prop_owner",

@@ -92,10 +92,11 @@ _MACROS = [
     "rs_parts_date(p) AS CASE WHEN rs_parts_ok(p) AND p.m <> '' AND p.d <> '' "
     "THEN try_strptime(p.y || '-' || p.m || '-' || p.d, '%Y-%m-%d')::DATE END",
     # 'YYYY-MM' when the month is known (also for a partial date), else NULL
+    # A date's parts are a column of an inner query that these read (SELECT rs_parts_date(p)
+    # FROM (SELECT rs_date_parts(s) AS p ...)), never rs_parts_date(rs_date_parts(s)): a macro
+    # repeats its argument at every use, and that nesting is a thousand-fold expression taking
+    # a second to bind in each statement (and re-reading the text for each part on every row).
     "rs_parts_ym(p) AS CASE WHEN rs_parts_ok(p) AND p.m <> '' THEN printf('%04d-%02d', p.y::INT, p.m::INT) END",
-    "rs_date(s) AS rs_parts_date(rs_date_parts(s))",
-    "rs_date_ym(s) AS rs_parts_ym(rs_date_parts(s))",
-    "rs_date_year(s) AS rs_parts_year(rs_date_parts(s))",
     # phones: digits only, country code dropped, first number of a list
     """rs_phone_digits(s) AS regexp_replace(rs_fold(split_part(regexp_replace(s, '[,;/、，；]', ',', 'g'), ',', 1)),
         '[^0-9]', '', 'g')""",
