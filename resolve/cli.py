@@ -348,5 +348,44 @@ def lookup(registry_dir: str, limit: int, as_json: bool, **fields: str | None) -
         why.add_row("total", f"match probability {c.match_probability:.6f}", f"{c.match_weight:+.2f}")
         console.print(why)
 
+@main.command()
+@click.option("--registry", "registry_dir", required=True, type=click.Path(file_okay=False),
+              help="The folder `resolve run --out` wrote.")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="The config the registry was built from (default: the one its run_info names).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def serve(registry_dir: str, config_path: str | None, host: str, port: int) -> None:
+    """Serve the registry over HTTP: lookups, corrections and the steward's review.
+
+    \b
+    POST /lookup          one person's record (JSON) -> candidates, probabilities, explanations
+    POST /overrides       a correction, appended to the override log as `resolve override add` does
+    GET  /overrides       every entry of the log with what the registry made of it
+    GET  /review          the steward's queue of uncertain pairs (page)
+    GET  /grid            the grid worker's page: a property, its residents, a correction
+
+    Callers send `Authorization: Bearer <token>`; the tokens and roles (steward, grid_worker,
+    approval) are in the file the config's `service.tokens` names. Every request is logged to
+    `service.log` (default service-log.jsonl beside the config).
+
+    \b
+    Example:
+        resolve serve --registry out/demo --port 8000
+    """
+    import uvicorn
+
+    from resolve.serve import Service, create_app
+
+    service = Service(registry_dir, config_path)
+    console.print(f"registry {service.registry} ({service.lookup.n_persons:,} persons), "
+                  f"{len(service.tokens)} callers; log {service.log_path}")
+    console.print(f"pages: http://{host}:{port}/review (steward), http://{host}:{port}/grid (grid worker)")
+    try:
+        uvicorn.run(create_app(service), host=host, port=port, log_level="warning")
+    finally:
+        service.close()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -223,6 +223,15 @@ class OutputConfig(_Strict):
                              "the owner's group too (640 / 750), or every user of the machine (644 / 755)")
 
 
+class ServiceConfig(_Strict):
+    tokens: str | None = Field(
+        None, description="YAML file of the service's callers, relative to the config: a list of "
+                          "{name, role, token}; role is steward, grid_worker or approval (resolve serve)")
+    log: str = Field(
+        "service-log.jsonl", description="where resolve serve appends one line per request (who asked what, "
+                                        "the answer's size), relative to the config")
+
+
 class Config(_Strict):
     city: str
     region_code: str
@@ -235,6 +244,7 @@ class Config(_Strict):
     output: OutputConfig = Field(default_factory=OutputConfig)
     overrides: str | None = Field(
         None, description="folder of the override log (*.jsonl), relative to the config; every rebuild applies it")
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
 
     config_path: Path | None = Field(default=None, exclude=True)
 
@@ -244,6 +254,11 @@ class Config(_Strict):
             return None
         base = self.config_path.parent if self.config_path else Path.cwd()
         return (base / self.overrides).resolve()
+
+    def relative(self, path: str) -> Path:
+        """``path`` as the config names it: relative to the config file's folder."""
+        base = self.config_path.parent if self.config_path else Path.cwd()
+        return (base / path).resolve()
 
     def sources_for(self, entity: str) -> list[SourceConfig]:
         return [s for s in self.sources if s.entity == entity]

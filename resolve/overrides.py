@@ -46,6 +46,10 @@ ATTRIBUTES = {"person": ("name", "birth_date", "sex", "status", "residence_prope
 STATUSES = {"person": ("active", "deceased", "moved_out"), "enterprise": ("active", "deregistered", "revoked")}
 USES = ("residential", "commercial", "office", "industrial", "public_toilet", "power_room", "other")
 PREFIXES = {"P": "person", "E": "enterprise", "H": "property"}
+# residence_property = none: a visit found the person gone from the property the registry
+# places them in (where they went is not known); the statements placing them there up to that
+# day are refuted, later ones still count
+NO_RESIDENCE = "none"
 LOG_FILE = "overrides.jsonl"
 REQUIRED = ("author", "date", "reason", "evidence")
 
@@ -141,8 +145,10 @@ def parse_entry(data: dict, config: Config) -> Override:
                 problems.append(f"status '{value}' must be one of {', '.join(STATUSES[entity])}")
             if entity == "person" and value != "active" and not data.get("status_date"):
                 problems.append("a status other than active comes with its status_date (YYYY-MM-DD)")
-        elif attribute == "residence_property" and PREFIXES.get(str(value)[:1]) != "property":
-            problems.append(f"residence_property '{value}' must be a property_id (H...)")
+        elif attribute == "residence_property" and value != NO_RESIDENCE \
+                and PREFIXES.get(str(value)[:1]) != "property":
+            problems.append(f"residence_property '{value}' must be a property_id (H...), or '{NO_RESIDENCE}' "
+                            "for a person found no longer living where the registry places them")
     if data.get("status_date"):
         status_date = _date(data["status_date"], "status_date", problems)
     if kind == "set_use":
@@ -242,6 +248,10 @@ def check_against_registry(entry: Override, registry: Path | str) -> None:
             if not hit:
                 raise ResolveError(f"{entry.entity_id} is not a {entry.entity} in the registry at {registry}; "
                                    "id_history says where a retired ID went")
+        if entry.attribute == "residence_property" and entry.value != NO_RESIDENCE:
+            if not con.execute("SELECT count(*) FROM property_golden WHERE property_id = ?", [entry.value]).fetchone()[0]:
+                raise ResolveError(f"{entry.value} is not a property in the registry at {registry}; find the "
+                                   "property_id in property_golden (or resolve serve's /grid page)")
     finally:
         con.close()
 
@@ -437,7 +447,8 @@ def apply_residence_overrides(engine: Engine, entries: list[Override], snapshot:
     follow = _follower(engine, "property", set(properties))
     latest: dict[str, tuple[Override, str]] = {}
     for e in sorted(chosen, key=lambda x: (x.date, x.file, x.line)):
-        person, prop = targets.get(e.id), follow(e.value)
+        person = targets.get(e.id)
+        prop = NO_RESIDENCE if e.value == NO_RESIDENCE and person is not None else follow(e.value)
         if person is None or prop is None:
             missing = e.entity_id or ":".join(e.records[0]) if person is None else f"property {e.value}"
             record(engine, e.id, "stale", f"{missing} is not in the registry")
@@ -446,6 +457,20 @@ def apply_residence_overrides(engine: Engine, entries: list[Override], snapshot:
             record(engine, latest[person][0].id, "superseded", f"{e.id} sets the residence later", [person])
         latest[person] = (e, prop)
     for person, (e, prop) in latest.items():
+        if prop == NO_RESIDENCE:
+            # the statements placing the person where the visit found them gone, up to its day,
+            # are refuted: the figures count them no more; a later statement still does
+            gone_from = engine.scalar("SELECT property_id FROM person_residence WHERE person_id = ?", [person])
+            refuted = "entity = 'person' AND entity_id = ? AND role = 'residence' AND property_id = ? " \
+                      "AND coalesce(updated_at <= ?, true)"
+            params = [person, gone_from, e.date or snapshot]
+            n = engine.scalar(f"SELECT count(*) FROM address_resolution WHERE {refuted}", params) if gone_from else 0
+            engine.execute("DELETE FROM person_residence WHERE person_id = ?", [person])
+            if n:
+                engine.execute(f"DELETE FROM address_resolution WHERE {refuted}", params)
+            record(engine, e.id, "applied", f"residence_property = none: no longer at {gone_from or 'any property'}"
+                   f" ({n} residence statement(s) up to {e.date or snapshot} refuted)", [person])
+            continue
         record(engine, e.id, "applied", f"residence_property = {prop}", [person])
         engine.execute("DELETE FROM person_residence WHERE person_id = ?", [person])
         engine.execute("INSERT INTO person_residence (person_id, property_id, basis, record_key, as_of, n_evidence, "
