@@ -355,7 +355,9 @@ def lookup(registry_dir: str, limit: int, as_json: bool, **fields: str | None) -
               help="The config the registry was built from (default: the one its run_info names).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def serve(registry_dir: str, config_path: str | None, host: str, port: int) -> None:
+@click.option("--lookups", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Lookups answered at once (each keeps the registry's lookup indexes in memory).")
+def serve(registry_dir: str, config_path: str | None, host: str, port: int, lookups: int) -> None:
     """Serve the registry over HTTP: lookups, corrections and the steward's review.
 
     \b
@@ -377,7 +379,7 @@ def serve(registry_dir: str, config_path: str | None, host: str, port: int) -> N
 
     from resolve.serve import Service, create_app
 
-    service = Service(registry_dir, config_path)
+    service = Service(registry_dir, config_path, lookups=lookups)
     console.print(f"registry {service.registry} ({service.lookup.n_persons:,} persons), "
                   f"{len(service.tokens)} callers; log {service.log_path}")
     console.print(f"pages: http://{host}:{port}/review (steward), http://{host}:{port}/grid (grid worker)")

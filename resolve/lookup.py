@@ -722,10 +722,15 @@ class PersonLookup:
     def match(self, record: dict, limit: int | None = 5) -> list[Candidate]:
         """Candidate golden persons for ``record`` (canonical field names, see ACCEPTED_FIELDS),
         best first, at most ``limit`` (None: all)."""
+        return self.match_query(record, limit)[1]
+
+    def match_query(self, record: dict, limit: int | None = 5) -> tuple[dict, list[Candidate]]:
+        """(the record as std_person would hold it, its candidates): ``standardise`` and ``match``
+        from one reading of the record."""
         with self._lock:
             inputs = self._readable(self._inputs(record))
             query = self._standardise_inputs(inputs)
-            return self._rank(query, *self._score(query), limit)
+            return query, self._rank(query, *self._score(query), limit)
 
     def pairs(self, record: dict) -> list[Candidate]:
         """Every blocked record scored against ``record``, one Candidate per source record (not

@@ -16,8 +16,9 @@ waits for the next rebuild). Callers are known by a bearer token from the file t
 ``service.tokens`` names; each role may do its own part, and IDs and phone numbers are masked
 for the roles that may not see them. Every request is logged with who asked.
 
-The registry is opened once: lookups keep their indexes in memory (``PersonLookup``), other
-reads use a cursor of one read-only connection. The pages are written here, their style and
+The registry is opened once, as it was when the service started (restart it after a
+rebuild): lookups keep their indexes in memory (a pool of ``PersonLookup``, one match at a
+time each), other reads use a cursor of one read-only connection. The pages are written here, their style and
 script allowed by hash, with nothing fetched from elsewhere.
 """
 
@@ -27,6 +28,7 @@ import datetime as dt
 import fcntl
 import hmac
 import json
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -140,7 +142,7 @@ class Refused(Exception):
 class Service:
     """The registry of ``registry_dir`` and the config it was built from, opened for requests."""
 
-    def __init__(self, registry_dir: str | Path, config_path: str | Path | None = None):
+    def __init__(self, registry_dir: str | Path, config_path: str | Path | None = None, lookups: int = 2):
         from resolve.config import load_config
         from resolve.lookup import PersonLookup
         from resolve.pipeline import REGISTRY_FILE
@@ -166,12 +168,19 @@ class Service:
         self.log_path = self.config.relative(self.config.service.log)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.info = info
+        # lookups run in parallel on as many registries opened for matching (DuckDB leaves
+        # Python's lock while it works); each holds the registry's lookup indexes in memory
         self.lookup = PersonLookup(folder)
+        self._lookups: queue.Queue = queue.Queue()
+        self._lookups.put(self.lookup)
+        for _ in range(max(1, lookups) - 1):
+            self._lookups.put(PersonLookup(folder))
         self._log_lock = threading.Lock()
         self._departments = dict(self.con.execute("SELECT source, department FROM ingest_sources").fetchall())
 
     def close(self) -> None:
-        self.lookup.close()
+        while not self._lookups.empty():
+            self._lookups.get().close()
         self.con.close()
 
     # ---------------------------------------------------------------------- callers and log
@@ -216,11 +225,13 @@ class Service:
     def do_lookup(self, caller: Caller, record: Any, limit: int) -> dict:
         if not isinstance(record, dict):
             raise Refused(400, "the body is one JSON object: the record's fields (id_number, name, birth_date, ...)")
+        lookup = self._lookups.get()  # one of the pool: each answers one match at a time
         try:
-            query = self.lookup.standardise(record)
-            candidates = self.lookup.match(record, limit=limit)
+            query, candidates = lookup.match_query(record, limit=limit)
         except ResolveError as exc:
             raise Refused(400, str(exc)) from exc
+        finally:
+            self._lookups.put(lookup)
         shown_query = {k: v for k, v in query.items() if v is not None and k not in ("rid", "source")}
         return self.shown(caller, {"query": shown_query, "candidates": [c.to_dict() for c in candidates],
                                    "registry_built": self.info.get("finished_at")})
