@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from resolve.config import (SURVIVORSHIP_RULES, Config, FigureConfig, LinkConfig, ReconcileConfig,
-                            RelationsConfig, SourceConfig, SurvivorshipConfig)
+                            RelationsConfig, ServiceConfig, SourceConfig, SurvivorshipConfig)
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -16,7 +16,7 @@ def fields(model):
 
 @pytest.mark.parametrize("key", fields(Config) + fields(SourceConfig) + fields(LinkConfig)
                          + fields(SurvivorshipConfig) + fields(RelationsConfig) + fields(ReconcileConfig)
-                         + fields(FigureConfig))
+                         + fields(FigureConfig) + fields(ServiceConfig))
 def test_config_key_documented(key):
     assert f"{key}:" in README, f"config key '{key}' is missing from the README's config reference"
 
