@@ -179,7 +179,7 @@ def _csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-COMMANDS = ["run", "update", "validate", "evaluate", "generate", "report", "lookup", "override add"]
+COMMANDS = ["run", "update", "validate", "evaluate", "generate", "report", "lookup", "override add", "serve"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
