@@ -56,9 +56,11 @@ document.getElementById('progress-bar').style.width=(d.total?100*d.decided/d.tot
 document.getElementById('page').textContent='第 '+(d.offset+1)+'–'+Math.min(d.offset+LIMIT,d.total)+' 对';}
 function show(d){progress(d);var list=document.getElementById('queue');list.textContent='';
 d.items.forEach(function(it){list.appendChild(card(it,d));});}
-function card(it,d){var rows=FIELDS.map(function(f){var a=it.left[f[0]],b=it.right[f[0]];
-var tr=el('tr',{},[el('th',{text:f[1]}),el('td',{text:a==null?'':a}),el('td',{text:b==null?'':b})]);
-if((a||'')!==(b||''))tr.className='diff';return tr;});
+var VALUES={sex:{M:'男',F:'女'},status:{active:'正常',deceased:'死亡',moved_out:'迁出'}};
+function shown(f,v){return v==null?'':(VALUES[f]&&VALUES[f][v])||v;}
+function card(it,d){var rows=FIELDS.map(function(f){var a=shown(f[0],it.left[f[0]]),b=shown(f[0],it.right[f[0]]);
+var tr=el('tr',{},[el('th',{text:f[1]}),el('td',{text:a}),el('td',{text:b})]);
+if(a!==b)tr.className='diff';return tr;});
 var c=el('div',{cls:'card pair','data-records':it.records.join(' ')},[
 el('div',{cls:'row'},[el('strong',{text:'匹配概率 '+(100*it.match_probability).toFixed(1)+'%'}),
 el('span',{cls:'muted',text:it.entity_ids.join(' / ')})]),
