@@ -80,9 +80,14 @@ def run_clients(url: str, clients: int, work: list[dict], interval: float | None
     todo = list(work)
     deadline = time.monotonic() + max_seconds
 
+    phases = random.Random(len(work)).sample(range(1000), clients)
+
     def client() -> None:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKENS['approval']}"}, timeout=30) as c:
-            next_at = time.monotonic()
+            # independent terminals: each paced client starts at its own moment of the interval
+            with lock:
+                phase = phases.pop()
+            next_at = time.monotonic() + (interval or 0) * phase / 1000
             while time.monotonic() < deadline:
                 with lock:
                     if not todo:
@@ -171,6 +176,7 @@ def main() -> None:
         persons = httpx.get(f"{url}/health").json()["persons"]
         work = queries(registry, args.requests, args.seed)
         run_clients(url, args.clients, work[:100], None, args.max_seconds)  # warm-up
+        single = run_clients(url, 1, work[:200], None, args.max_seconds)
         closed = run_clients(url, args.clients, work, None, args.max_seconds)
         paced = run_clients(url, args.clients, work, args.interval, args.max_seconds)
         kept, posted = post_corrections(url, registry, args.clients, args.posts)
@@ -187,6 +193,7 @@ def main() -> None:
           f"{rss:.0f} MiB resident after the run. {args.clients} clients on 127.0.0.1.\n")
     print("| load | lookups | answered 200 | per second | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(row("one client, back to back", *single))
     print(row(f"closed loop ({args.clients} clients, back to back)", *closed))
     print(row(f"paced ({args.clients} clients, one each {args.interval} s)", *paced))
     print(f"\nCorrections: {args.clients} clients posting {args.posts} each at once: {kept} of {posted} "

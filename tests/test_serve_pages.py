@@ -1,7 +1,8 @@
-"""The service's pages in a real browser (Debian's Chromium, driven by Playwright): a steward
-decides a pair on /review and a grid worker marks a property as no dwelling on /grid, on a
-phone-sized screen; each decision is then in the override log and the service log, nothing
-is fetched from anywhere but the service, and the content security policy refuses nothing."""
+"""The service run by uvicorn on localhost. Its pages in a real browser (Debian's Chromium,
+driven by Playwright): a steward decides a pair on /review and a grid worker marks a property
+as no dwelling on /grid, on a phone-sized screen; each decision is then in the override log
+and the service log, nothing is fetched from anywhere but the service, and the content
+security policy refuses nothing. Twenty clients at once get the answers one gets alone."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from resolve.serve import Service, create_app
 from tests.test_serve import NAMES, TOKENS, city, q  # noqa: F401 - the city fixture, built here anew
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine "
-                                "(`make test` installs Debian's chromium where it can)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine "
+                                    "(`make test` installs Debian's chromium where it can)")
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +78,7 @@ def decided(page) -> int:
     return int(re.search(r"已决定 (\d+)", page.inner_text("#progress-text")).group(1))
 
 
+@needs_chromium
 def test_a_steward_decides_a_pair_on_the_review_page(server, browser, city, tmp_path):  # noqa: F811
     page, seen = open_page(browser, f"{server}/review", "steward", {"width": 1280, "height": 1000})
     try:
@@ -105,6 +107,7 @@ def test_a_steward_decides_a_pair_on_the_review_page(server, browser, city, tmp_
     assert all(url.startswith(server) for url in seen["requests"]), seen["requests"]
 
 
+@needs_chromium
 def test_a_grid_worker_marks_a_property_as_no_dwelling_from_a_phone(server, browser, city, tmp_path):  # noqa: F811
     pid, address = q(city, """SELECT property_id, address FROM property_golden g WHERE is_dwelling AND EXISTS
                                (SELECT 1 FROM person_residence r WHERE r.property_id = g.property_id)
@@ -134,3 +137,34 @@ def test_a_grid_worker_marks_a_property_as_no_dwelling_from_a_phone(server, brow
     assert len(mine) == 1 and (mine[0].value, mine[0].author) == ("commercial", NAMES["grid_worker"])
     assert seen["blocked"] == []
     assert all(url.startswith(server) for url in seen["requests"]), seen["requests"]
+
+
+def test_twenty_clients_at_once_get_the_answers_one_client_gets(server, city):  # noqa: F811
+    """A bounded load on localhost (20 clients, 10 lookups each): every lookup answered, each
+    with the candidates it gets alone. Latency is measured by benchmarks/bench_serve.py."""
+    import httpx
+
+    people = q(city, "SELECT name, id_number FROM person_golden WHERE id_valid ORDER BY person_id LIMIT 40")
+    records = [{"name": n, "id_number": i} for n, i in people]
+    headers = {"Authorization": f"Bearer {TOKENS['approval']}"}
+    with httpx.Client(base_url=server, headers=headers, timeout=60) as c:
+        alone = {json.dumps(r): [x["person_id"] for x in c.post("/lookup", json=r).json()["candidates"]]
+                 for r in records}
+    got, problems = [], []
+
+    def client(k: int) -> None:
+        with httpx.Client(base_url=server, headers=headers, timeout=60) as c:
+            for j in range(10):
+                record = records[(k * 10 + j) % len(records)]
+                r = c.post("/lookup", json=record)
+                if r.status_code != 200:
+                    problems.append(r.text)
+                    continue
+                got.append([x["person_id"] for x in r.json()["candidates"]] == alone[json.dumps(record)])
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert problems == [] and len(got) == 200 and all(got)
