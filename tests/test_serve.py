@@ -246,8 +246,19 @@ def test_every_request_is_logged_with_who_asked_and_ids_masked(client, city, kno
 # ------------------------------------------------------------------------------ the rebuild
 
 def test_the_next_rebuild_applies_what_the_service_took(client, city, known):
-    """Run last in this file: the corrections posted above, applied by a rebuild."""
+    """Run last in this file: the corrections posted above, applied by a rebuild; and a new
+    resident, found by lookup, recorded at a property where nobody was registered living."""
     before = q(city, "SELECT count(*) FROM person_residence WHERE property_id = ?", [known["property_id"]])[0][0]
+    empty = q(city, """SELECT property_id FROM property_golden g WHERE is_dwelling AND NOT EXISTS
+                       (SELECT 1 FROM person_residence r WHERE r.property_id = g.property_id) ORDER BY 1 LIMIT 1""")[0][0]
+    newcomer_name, newcomer_id = q(city, "SELECT name, id_number FROM person_golden WHERE id_valid AND person_id <> ? "
+                                         "ORDER BY person_id DESC LIMIT 1", [known["person_id"]])[0]
+    found = client.post("/lookup", json={"name": newcomer_name, "id_number": newcomer_id},
+                        headers=auth("grid_worker")).json()["candidates"][0]["person_id"]
+    r = client.post("/overrides", json={"kind": "set_attribute", "entity_id": found, "attribute": "residence_property",
+                                        "value": empty, "reason": "新住户", "evidence": "走访"},
+                    headers=auth("grid_worker"))
+    assert r.status_code == 201, r.text
     client.service.close()  # the service answers from the registry it opened; it is restarted after a rebuild
     run(load_config(city / "city" / "config.yaml"), city / "out")
     assert q(city, "SELECT count(*) FROM person_residence WHERE person_id = ?", [known["person_id"]]) == [(0,)]
@@ -258,3 +269,5 @@ def test_the_next_rebuild_applies_what_the_service_took(client, city, known):
     status = dict(q(city, "SELECT kind || ':' || coalesce(value, ''), status FROM override_status "
                           "WHERE kind = 'set_attribute'"))
     assert status["set_attribute:none"] == "applied"
+    assert q(city, "SELECT property_id, basis FROM person_residence WHERE person_id = ?", [found]) == \
+        [(empty, "override")]
