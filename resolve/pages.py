@@ -45,15 +45,15 @@ start();});}
 """
 
 REVIEW_SCRIPT = COMMON + """
-var OFFSET=0,LIMIT=10;
+var OFFSET=0,LIMIT=10,TOTAL=0;
 var FIELDS=[['department','部门'],['record_key','记录号'],['name','姓名'],['id_number','证件号'],['other_doc','其他证件'],
 ['sex','性别'],['birth_date','出生日期'],['phone','电话'],['registered_address','户籍地址'],
 ['residence_address','居住地址'],['status','状态'],['updated_at','更新日期']];
 function load(){api('GET','/api/review?offset='+OFFSET+'&limit='+LIMIT).then(show).catch(function(e){
 say('读取审核队列失败：'+e.message,false);if(/token/.test(e.message)){sessionStorage.removeItem('resolve-token');}});}
-function progress(d){document.getElementById('progress-text').textContent='已决定 '+d.decided+' / 共 '+d.total+' 对';
+function progress(d){TOTAL=d.total;document.getElementById('progress-text').textContent='已决定 '+d.decided+' / 共 '+d.total+' 对';
 document.getElementById('progress-bar').style.width=(d.total?100*d.decided/d.total:0)+'%';
-document.getElementById('page').textContent='第 '+(d.offset+1)+'–'+Math.min(d.offset+LIMIT,d.total)+' 对';}
+document.getElementById('page').textContent=d.total?'第 '+(d.offset+1)+'–'+Math.min(d.offset+LIMIT,d.total)+' 对':'队列为空';}
 function show(d){progress(d);var list=document.getElementById('queue');list.textContent='';
 d.items.forEach(function(it){list.appendChild(card(it,d));});}
 var VALUES={sex:{M:'男',F:'女'},status:{active:'正常',deceased:'死亡',moved_out:'迁出'}};
@@ -78,7 +78,7 @@ var diff=el('button',{cls:'warn',text:'不同的人'});diff.addEventListener('cl
 c.appendChild(el('div',{cls:'row'},[reason,evidence,same,diff]));return c;}
 document.addEventListener('DOMContentLoaded',function(){
 document.getElementById('prev').addEventListener('click',function(){OFFSET=Math.max(0,OFFSET-LIMIT);load();});
-document.getElementById('next').addEventListener('click',function(){OFFSET+=LIMIT;load();});login(load);});
+document.getElementById('next').addEventListener('click',function(){if(OFFSET+LIMIT<TOTAL){OFFSET+=LIMIT;load();}});login(load);});
 """
 
 GRID_SCRIPT = COMMON + """

@@ -343,3 +343,26 @@ def test_date_forms_departments_write_read_alike_in_lookup_and_pipeline(registry
         "90-07-30", "30/07/90", "07/30/1990", "一九九〇年七月三十日", "33084", "1990-07-30 00:00:00")]
     plain = read_both_ways(registry, queries)
     assert {str(p["birth_date"]) for p in plain} == {"1990-07-30"}
+
+
+def test_records_matched_together_get_what_each_gets_alone(registry, records):
+    """match_many scores several callers' records in one pair of statements: each answer is the
+    one its record gets alone, candidates, weights and refusals; a record that cannot be
+    matched gets its own error, in its place, and the others are still answered."""
+    raw, _std = records
+    queries = [as_query(row) for _, row in raw.sample(30, random_state=11).iterrows()]
+    queries.insert(7, {"phone": "13800138000"})  # identifies nobody
+    queries.insert(3, {"name": "张三", "birth_date": "5/6/1987"})  # day and month cannot be told apart
+    together = registry.match_many(queries, limit=5)
+    assert len(together) == len(queries)
+    for query, answer in zip(queries, together):
+        try:
+            alone = registry.match_query(query, limit=5)
+        except ResolveError as exc:
+            assert isinstance(answer, ResolveError) and str(answer) == str(exc)
+            continue
+        assert not isinstance(answer, ResolveError)
+        assert answer[0] == alone[0]
+        assert [(c.person_id, round(c.match_weight, 9), c.refused, c.rid) for c in answer[1]] == \
+            [(c.person_id, round(c.match_weight, 9), c.refused, c.rid) for c in alone[1]]
+    assert sum(isinstance(a, ResolveError) for a in together) == 2

@@ -94,6 +94,12 @@ def test_a_steward_decides_a_pair_on_the_review_page(server, browser, city, tmp_
         card.get_by_role("button", name="不同的人").click()
         page.wait_for_selector("#msg.ok")
         page.wait_for_function(f"document.querySelector('#progress-text').textContent.includes('已决定 {before + 1} ')")
+        # the pages of the queue end where it ends
+        for _ in range(total // 10 + 2):
+            page.click("#next")
+            page.wait_for_load_state("networkidle")
+        last = page.inner_text("#page")
+        assert last.endswith(f"–{total} 对"), last
         page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
         assert (tmp_path / "review.png").stat().st_size > 10_000
     finally:
