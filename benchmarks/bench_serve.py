@@ -177,12 +177,16 @@ def main() -> None:
         work = queries(registry, args.requests, args.seed)
         run_clients(url, args.clients, work[:100], None, args.max_seconds)  # warm-up
         single = run_clients(url, 1, work[:200], None, args.max_seconds)
+        import psutil
+
+        proc, me = psutil.Process(server.pid), psutil.Process()
+        cpu0, mine0 = sum(proc.cpu_times()[:2]), sum(me.cpu_times()[:2])
         closed = run_clients(url, args.clients, work, None, args.max_seconds)
+        server_cpu = (sum(proc.cpu_times()[:2]) - cpu0) / closed[2]
+        client_cpu = (sum(me.cpu_times()[:2]) - mine0) / closed[2]
         paced = run_clients(url, args.clients, work, args.interval, args.max_seconds)
         kept, posted = post_corrections(url, registry, args.clients, args.posts)
         logged = sum(1 for _ in (overrides / "overrides.jsonl").open(encoding="utf-8"))
-        import psutil
-
         rss = psutil.Process(server.pid).memory_info().rss / 2**20
     finally:
         server.terminate()
@@ -196,6 +200,8 @@ def main() -> None:
     print(row("one client, back to back", *single))
     print(row(f"closed loop ({args.clients} clients, back to back)", *closed))
     print(row(f"paced ({args.clients} clients, one each {args.interval} s)", *paced))
+    print(f"\nBack to back, the server used {server_cpu:.2f} cores and the clients {client_cpu:.2f} "
+          f"(of {os.cpu_count()}).")
     print(f"\nCorrections: {args.clients} clients posting {args.posts} each at once: {kept} of {posted} "
           f"answered 201, {logged} lines in the log.")
     print(json.dumps({"closed_p95_ms": float(np.percentile(closed[0], 95)),
