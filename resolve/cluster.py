@@ -112,11 +112,12 @@ def _connected_components(engine: Engine, links: str, out: str) -> None:
 
 
 def _links(engine: Engine, entity: str, threshold: float, evidence_column: str | None,
-           rule_column: str | None, rules: ClusterRules, scope: str | None = None) -> list[tuple]:
+           rule_column: str | None, rules: ClusterRules,
+           scope: str | None = None) -> tuple[list[tuple], list[tuple]]:
     """``tmp_cluster_edges`` (the pairs at ``threshold`` or by rule, a detached record's left
     out) and ``tmp_cluster_links`` (those with identity evidence, and the log's "same"
     links): what clustering follows. Only pairs of records in ``scope(rid)``, when given.
-    Returns the links refused for want of identity evidence."""
+    Returns the links refused for want of identity evidence, and the "same" links followed."""
     evidence = evidence_column or "true"
     rule = f"coalesce({rule_column}, false)" if rule_column else "(rid_l < 0)"  # no rule: never true
     detached = rules.detached
@@ -136,8 +137,9 @@ def _links(engine: Engine, entity: str, threshold: float, evidence_column: str |
     refused = [tuple(r) for r in engine.fetchall(
         "SELECT rid_l, rid_r, 'no_identity_evidence' FROM tmp_cluster_edges WHERE NOT evidence")]
     engine.create_table("tmp_cluster_links", "SELECT rid_l, rid_r FROM tmp_cluster_edges WHERE evidence")
-    engine.insert_rows("tmp_cluster_links", [(l, r) for _o, l, r in _same_links(rules, engine, scope)])
-    return refused
+    same = _same_links(rules, engine, scope)
+    engine.insert_rows("tmp_cluster_links", [(l, r) for _o, l, r in same])
+    return refused, same
 
 
 def _same_links(rules: ClusterRules, engine: Engine, scope: str | None = None) -> list[tuple[str, int, int]]:
@@ -188,8 +190,7 @@ def cluster_entities(engine: Engine, entity: str, threshold: float, anchors_sql:
     """
     rules = rules or ClusterRules()
     reasons = tuple(anchors_sql)
-    refused = _links(engine, entity, threshold, evidence_column, rule_column, rules, scope)
-    same = _same_links(rules, engine, scope)
+    refused, same = _links(engine, entity, threshold, evidence_column, rule_column, rules, scope)
     for override, l, r in rules.same:
         if l in rules.detached or r in rules.detached:
             rules.same_refused[override] = f"detached by {rules.detached.get(l) or rules.detached.get(r)}"

@@ -32,6 +32,17 @@ def date_literal(day: dt.date, years_before: float = 0) -> str:
     return f"DATE '{(day - dt.timedelta(days=round(years_before * 365.25))).isoformat()}'"
 
 
+def each_value(fn: Callable[[str], Any], column: str = "raw",
+               out: str = "std") -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """For ``map_distinct``: a frame's text ``column`` and ``out``, ``fn`` of each value, both
+    typed ``string`` (a one-column step such as a name or a numeral rewritten)."""
+    def table(frame: pd.DataFrame) -> pd.DataFrame:
+        values = frame[column].tolist()
+        return pd.DataFrame({column: pd.Series(values, dtype="string"),
+                             out: pd.Series([fn(v) for v in values], dtype="string")})
+    return table
+
+
 class Engine:
     """An embedded DuckDB database holding every stage's tables."""
 

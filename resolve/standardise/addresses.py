@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from resolve.engine import Engine, quote_ident, quote_literal
+from resolve.engine import Engine, each_value, quote_ident, quote_literal
 from resolve.errors import ResolveError
 from resolve.standardise import divisions as dv
 from resolve.standardise.places import (
@@ -623,12 +623,6 @@ def admin_table(region: Region, rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _arabic_table(frame: pd.DataFrame) -> pd.DataFrame:
-    folded = frame["folded"].astype("string").reset_index(drop=True)
-    return pd.DataFrame({"folded": folded,
-                         "arabic": pd.Series([arabic_before_units(a) for a in folded], dtype="string")})
-
-
 def engine_region(engine: Engine) -> Region:
     if not engine.has_table("ref_region"):
         raise ResolveError("register_address_macros(engine, city, region_code) must run before addresses are built")
@@ -730,7 +724,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
     pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|{_CN_ROOM_TEXT}")
     engine.map_distinct("tmp_addr_numerals", f"SELECT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})",
-                        _arabic_table)
+                        each_value(arabic_before_units, "folded", "arabic"))
     # cut, not parsed: admin prefix | head (road, door) | rest; all three are read on distinct values
     # a remainder that starts with 社区 or 村 had its community cut in two by the generic town
     # (西乡 + 社区): those are cut again without it

@@ -17,10 +17,8 @@ the enterprise model links mentions and registrations alike; mentions never reac
 
 from __future__ import annotations
 
-import pandas as pd
-
 from resolve.config import ENTITY_FIELDS, Config
-from resolve.engine import Engine, quote_literal
+from resolve.engine import Engine, each_value, quote_literal
 from resolve.standardise.addresses import PROVINCES, build_address_table, register_address_macros
 from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.enterprise_names import enterprise_name_features, region_prefixes
@@ -63,11 +61,6 @@ def _mention_sql(engine: Engine) -> list[str]:
     return out
 
 
-def _rep_names(frame: pd.DataFrame) -> pd.DataFrame:
-    raw = frame["raw"].astype("string").reset_index(drop=True)
-    return pd.DataFrame({"raw": raw, "rep_name": pd.Series([normalise_name(r) for r in raw], dtype="string")})
-
-
 def standardise_enterprises(engine: Engine, config: Config) -> None:
     sources = config.sources_for("enterprise")
     mentions = _mention_sql(engine)
@@ -97,7 +90,7 @@ def standardise_enterprises(engine: Engine, config: Config) -> None:
         lambda frame: enterprise_name_features(frame["parent_name"], regions)[["name_raw", "name_key"]]
         .rename(columns={"name_raw": "parent_name", "name_key": "parent_key"}))
     engine.map_distinct("tmp_rep_names", "SELECT legal_rep_name AS raw FROM std_enterprise_input "
-                                         "WHERE legal_rep_name IS NOT NULL", _rep_names)
+                                         "WHERE legal_rep_name IS NOT NULL", each_value(normalise_name, out="rep_name"))
     build_address_table(engine, "SELECT address AS raw FROM std_enterprise_input", "std_enterprise_addresses")
 
     snapshot = quote_literal(config.snapshot_date.isoformat())

@@ -24,7 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from resolve.config import ENTITY_FIELDS, Config
-from resolve.engine import Engine, quote_literal
+from resolve.engine import Engine, each_value, quote_literal
 from resolve.standardise.addresses import (
     Region,
     build_address_table,
@@ -85,14 +85,6 @@ def _admin_parts(region: Region, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _standard_values(fn):
-    """A frame's ``raw`` column and ``std``: ``fn`` of each value."""
-    def table(frame: pd.DataFrame) -> pd.DataFrame:
-        values = frame["raw"].tolist()
-        return _string_frame({"raw": values, "std": [fn(v) for v in values]})
-    return table
-
-
 def _room_parts(frame: pd.DataFrame) -> pd.DataFrame:
     rooms = frame["raw"].tolist()
     parsed = [standard_room(v) for v in rooms]
@@ -109,7 +101,7 @@ def _part_tables(engine: Engine) -> None:
                       ("road", standard_road), ("community", clean_part), ("owner_name", normalise_name)):
         engine.map_distinct(f"tmp_prop_{field.removesuffix('_name')}",
                             f"SELECT {field} AS raw FROM std_property_input WHERE {field} IS NOT NULL",
-                            _standard_values(fn))
+                            each_value(fn))
     engine.map_distinct("tmp_prop_room", "SELECT room AS raw FROM std_property_input WHERE room IS NOT NULL",
                         _room_parts)
 
