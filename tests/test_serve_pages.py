@@ -80,6 +80,8 @@ def decided(page) -> int:
 
 @needs_chromium
 def test_a_steward_decides_a_pair_on_the_review_page(server, browser, city, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
     page, seen = open_page(browser, f"{server}/review", "steward", {"width": 1280, "height": 1000})
     try:
         page.wait_for_selector("#queue .card.pair")
@@ -93,7 +95,8 @@ def test_a_steward_decides_a_pair_on_the_review_page(server, browser, city, tmp_
         inputs.nth(1).fill("户籍底册核对")
         card.get_by_role("button", name="不同的人").click()
         page.wait_for_selector("#msg.ok")
-        page.wait_for_function(f"document.querySelector('#progress-text').textContent.includes('已决定 {before + 1} ')")
+        # a locator's assertion waits without evaluating a string in the page (its policy allows no eval)
+        expect(page.locator("#progress-text")).to_contain_text(f"已决定 {before + 1} ")
         # the pages of the queue end where it ends
         for _ in range(total // 10 + 2):
             page.click("#next")
