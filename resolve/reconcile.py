@@ -351,9 +351,9 @@ def disputes(engine: Engine, config: Config) -> None:
     mw = [c for c in engine.column_names("pairs_person") if c.startswith("mw_")]
     weights = ", ".join(f"'{c[3:]}', round({c}, 2)" for c in mw) or "'none', 0"
     # the same weights in words: 身份证号 +14.0，姓名 +12.7
-    said = "''" if not mw else "concat_ws('，', " + ", ".join(
+    said = "''" if not mw else "coalesce(concat_ws('，', " + ", ".join(
         f"CASE WHEN round({c}, 1) <> 0 THEN {quote_literal(COMPARISONS.get(c[3:], c[3:]) + ' ')} || "
-        f"CASE WHEN {c} > 0 THEN '+' ELSE '' END || round({c}, 1)::VARCHAR END" for c in mw) + ", '')"
+        f"CASE WHEN {c} > 0 THEN '+' ELSE '' END || round({c}, 1)::VARCHAR END" for c in mw) + "), '')"
     engine.create_table("recon_dispute_explanations", f"""
         SELECT a.person_id AS entity_id, b.person_id AS other_entity_id, p.rid_l, p.rid_r,
                a.source || '|' || a.record_key AS record_l, b.source || '|' || b.record_key AS record_r,
