@@ -380,7 +380,7 @@ def serve(registry_dir: str, config_path: str | None, host: str, port: int, look
     from resolve.serve import Service, create_app
 
     service = Service(registry_dir, config_path, lookups=lookups)
-    console.print(f"registry {service.registry} ({service.lookup.n_persons:,} persons), "
+    console.print(f"registry {service.registry} ({service.n_persons:,} persons), "
                   f"{len(service.tokens)} callers; log {service.log_path}")
     console.print(f"pages: http://{host}:{port}/review (steward), http://{host}:{port}/grid (grid worker)")
     try:

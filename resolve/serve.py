@@ -16,10 +16,10 @@ waits for the next rebuild). Callers are known by a bearer token from the file t
 ``service.tokens`` names; each role may do its own part, and IDs and phone numbers are masked
 for the roles that may not see them. Every request is logged with who asked.
 
-The registry is opened once, as it was when the service started (restart it after a
-rebuild): lookups keep their indexes in memory (``PersonLookup``, two by default), and the
-lookups waiting together are matched together; other reads use a cursor of one read-only
-connection. The pages are written here, their style and
+The registry is opened once, and again when a rebuild replaces its file (the next request
+opens the new one while the others are answered from the old): lookups keep their indexes in
+memory (``PersonLookup``, two by default), and the lookups waiting together are matched
+together; other reads open the file for the request. The pages are written here, their style and
 script allowed by hash, with nothing fetched from elsewhere.
 """
 
@@ -141,20 +141,31 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
+@dataclass
+class _Opened:
+    """The registry as the service has it open: its file's identity when opened, its run_info,
+    the departments, and the lookups."""
+
+    stamp: tuple
+    info: dict
+    departments: dict
+    batcher: "_Batcher"
+    n_persons: int
+
+
 class Service:
-    """The registry of ``registry_dir`` and the config it was built from, opened for requests."""
+    """The registry of ``registry_dir`` and the config it was built from, opened for requests.
+    A rebuild that replaces the registry file is picked up by the next request."""
 
     def __init__(self, registry_dir: str | Path, config_path: str | Path | None = None, lookups: int = 2):
         from resolve.config import load_config
-        from resolve.lookup import PersonLookup
         from resolve.pipeline import REGISTRY_FILE
 
-        folder = Path(registry_dir)
-        self.registry = folder / REGISTRY_FILE
+        self.folder = Path(registry_dir)
+        self.registry = self.folder / REGISTRY_FILE
         if not self.registry.exists():
-            raise ResolveError(f"{self.registry}: no registry here; run `resolve run CONFIG --out {folder}` first")
-        self.con = duckdb.connect(str(self.registry), read_only=True)
-        info = dict(self.con.execute("SELECT key, value FROM run_info").fetchall())
+            raise ResolveError(f"{self.registry}: no registry here; run `resolve run CONFIG --out {self.folder}` first")
+        info = dict((r["key"], r["value"]) for r in self._rows("SELECT key, value FROM run_info"))
         config_path = config_path or info.get("config")
         if not config_path or not Path(config_path).exists():
             raise ResolveError(f"the config this registry was built from ({config_path}) is not there; "
@@ -169,17 +180,63 @@ class Service:
         self.tokens = load_tokens(self.config.relative(self.config.service.tokens))
         self.log_path = self.config.relative(self.config.service.log)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.info = info
+        self._log_lock = threading.Lock()
+        self._n_lookups = max(1, lookups)
+        self._reloading = threading.Lock()
+        self._unreadable: tuple | None = None  # a replacement that could not be opened: not tried again
+        self._opened = self._open(self._stamp())
+
+    def _stamp(self) -> tuple:
+        st = self.registry.stat()
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _open(self, stamp: tuple) -> _Opened:
+        from resolve.lookup import PersonLookup
+
+        info = dict((r["key"], r["value"]) for r in self._rows("SELECT key, value FROM run_info"))
+        departments = {r["source"]: r["department"] for r in self._rows("SELECT source, department FROM ingest_sources")}
         # lookups run in parallel on as many registries opened for matching (DuckDB leaves
         # Python's lock while it works); each holds the registry's lookup indexes in memory
-        self.lookup = PersonLookup(folder)
-        self._batcher = _Batcher([self.lookup] + [PersonLookup(folder) for _ in range(max(1, lookups) - 1)])
-        self._log_lock = threading.Lock()
-        self._departments = dict(self.con.execute("SELECT source, department FROM ingest_sources").fetchall())
+        lookups = [PersonLookup(self.folder) for _ in range(self._n_lookups)]
+        return _Opened(stamp, info, departments, _Batcher(lookups), lookups[0].n_persons)
+
+    def opened(self) -> _Opened:
+        """The registry as open now; a registry file replaced since (a rebuild) is opened first,
+        by one request while the others are answered from the one open."""
+        current = self._opened
+        try:
+            stamp = self._stamp()
+        except OSError:  # between a rebuild's moves: the one open still answers
+            return current
+        if stamp == current.stamp or stamp == self._unreadable or not self._reloading.acquire(blocking=False):
+            return current
+        try:
+            if self._opened.stamp != stamp:
+                try:
+                    fresh = self._open(stamp)
+                except (ResolveError, duckdb.Error) as exc:
+                    self._unreadable = stamp
+                    self.log(None, "RELOAD", str(self.registry), 500, error=f"the rebuilt registry cannot be "
+                             f"opened ({exc}); still answering from the one built {current.info.get('finished_at')}")
+                    return current
+                old, self._opened = self._opened, fresh
+                # the old lookups answer what waits for them, then close
+                threading.Thread(target=old.batcher.close, daemon=True).start()
+                self.log(None, "RELOAD", str(self.registry), 200, built=fresh.info.get("finished_at"))
+            return self._opened
+        finally:
+            self._reloading.release()
+
+    @property
+    def info(self) -> dict:
+        return self._opened.info
+
+    @property
+    def n_persons(self) -> int:
+        return self._opened.n_persons
 
     def close(self) -> None:
-        self._batcher.close()
-        self.con.close()
+        self._opened.batcher.close()
 
     # ---------------------------------------------------------------------- callers and log
 
@@ -210,26 +267,29 @@ class Service:
         return value if caller.role in UNMASKED else _masked(value)
 
     def _rows(self, sql: str, params: list | None = None) -> list[dict]:
-        cursor = self.con.cursor()
+        """Rows of the registry file as it is now (a connection of its own: nothing keeps an
+        old file open past a rebuild)."""
+        con = duckdb.connect(str(self.registry), read_only=True)
         try:
-            result = cursor.execute(sql, params or [])
+            result = con.execute(sql, params or [])
             names = [d[0] for d in result.description]
             return [dict(zip(names, row)) for row in result.fetchall()]
         finally:
-            cursor.close()
+            con.close()
 
     # ------------------------------------------------------------------------------ lookup
 
     def do_lookup(self, caller: Caller, record: Any, limit: int) -> dict:
         if not isinstance(record, dict):
             raise Refused(400, "the body is one JSON object: the record's fields (id_number, name, birth_date, ...)")
+        opened = self.opened()
         try:
-            query, candidates = self._batcher.match(record, limit)
+            query, candidates = opened.batcher.match(record, limit)
         except ResolveError as exc:
             raise Refused(400, str(exc)) from exc
         shown_query = {k: v for k, v in query.items() if v is not None and k not in ("rid", "source")}
         return self.shown(caller, {"query": shown_query, "candidates": [c.to_dict() for c in candidates],
-                                   "registry_built": self.info.get("finished_at")})
+                                   "registry_built": opened.info.get("finished_at")})
 
     # --------------------------------------------------------------------------- overrides
 
@@ -262,6 +322,7 @@ class Service:
             entries = load_overrides(self.config)
         except ResolveError as exc:
             raise Refused(500, str(exc)) from exc
+        opened = self.opened()
         status = {r["override_id"]: r for r in self._rows(
             "SELECT override_id, status, detail, entity_ids FROM override_status")}
         out = []
@@ -276,7 +337,7 @@ class Service:
                         "status": s["status"] if s else "pending",
                         "detail": s["detail"] if s else "in the log; the next rebuild applies it",
                         "entity_ids": list(s["entity_ids"] or []) if s else []})
-        return self.shown(caller, {"entries": out, "registry_built": self.info.get("finished_at")})
+        return self.shown(caller, {"entries": out, "registry_built": opened.info.get("finished_at")})
 
     # ------------------------------------------------------------------------------ review
 
@@ -285,6 +346,7 @@ class Service:
         explanation, and the decision already in the log for it, if any."""
         from resolve.overrides import load_overrides
 
+        departments = self.opened().departments
         pairs = self._rows("""
             SELECT e.entity_id, e.other_entity_id, e.record_l, e.record_r, e.match_probability, e.match_weight,
                    e.weights, e.explanation, e.rid_l, e.rid_r
@@ -315,7 +377,7 @@ class Service:
         for p in page:
             left, right = records.get(p["rid_l"], {}), records.get(p["rid_r"], {})
             for side in (left, right):
-                side["department"] = self._departments.get(side.get("source"), side.get("source"))
+                side["department"] = departments.get(side.get("source"), side.get("source"))
             pair = frozenset((_key(p["record_l"]), _key(p["record_r"])))
             items.append({"records": [_key(p["record_l"]), _key(p["record_r"])],
                           "entity_ids": [p["entity_id"], p["other_entity_id"]],
@@ -510,8 +572,9 @@ def create_app(service: Service):
         return RedirectResponse("/review" if request.query_params.get("role") == "steward" else "/grid")
 
     async def health(request: Request):
-        return JSONResponse({"status": "ok", "registry_built": service.info.get("finished_at"),
-                             "persons": service.lookup.n_persons})
+        opened = service.opened()
+        return JSONResponse({"status": "ok", "registry_built": opened.info.get("finished_at"),
+                             "persons": opened.n_persons})
 
     return Starlette(routes=[
         Route("/", home), Route("/health", health),

@@ -259,7 +259,7 @@ def test_the_next_rebuild_applies_what_the_service_took(client, city, known):
                                         "value": empty, "reason": "新住户", "evidence": "走访"},
                     headers=auth("grid_worker"))
     assert r.status_code == 201, r.text
-    client.service.close()  # the service answers from the registry it opened; it is restarted after a rebuild
+    built = client.get("/health").json()["registry_built"]
     run(load_config(city / "city" / "config.yaml"), city / "out")
     assert q(city, "SELECT count(*) FROM person_residence WHERE person_id = ?", [known["person_id"]]) == [(0,)]
     assert q(city, "SELECT count(*) FROM person_residence WHERE property_id = ?",
@@ -271,3 +271,8 @@ def test_the_next_rebuild_applies_what_the_service_took(client, city, known):
     assert status["set_attribute:none"] == "applied"
     assert q(city, "SELECT property_id, basis FROM person_residence WHERE person_id = ?", [found]) == \
         [(empty, "override")]
+    # the service, running all along, now answers from the rebuilt registry
+    entries = {e["id"]: e for e in client.get("/overrides", headers=auth("steward")).json()["entries"]}
+    assert entries[r.json()["id"]]["status"] == "applied"
+    assert client.get("/health").json()["registry_built"] != built
+    assert any(line["request"].startswith("RELOAD") and line["status"] == 200 for line in log_lines(city))
