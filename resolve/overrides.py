@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,7 +204,7 @@ def load_overrides(config: Config) -> list[Override]:
 
 def new_id(entry: dict) -> str:
     digest = hashlib.sha1(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()
-                          + dt.datetime.now().isoformat().encode()).hexdigest()[:8]
+                          + dt.datetime.now().isoformat().encode() + os.urandom(8)).hexdigest()[:8]
     return f"OV{dt.date.today():%Y%m%d}-{digest}"
 
 

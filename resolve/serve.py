@@ -180,7 +180,7 @@ class Service:
         self.tokens = load_tokens(self.config.relative(self.config.service.tokens))
         self.log_path = self.config.relative(self.config.service.log)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log_lock = threading.Lock()
+        self._log_lock, self._append_lock = threading.Lock(), threading.Lock()
         self._n_lookups = max(1, lookups)
         self._reloading = threading.Lock()
         self._unreadable: tuple | None = None  # a replacement that could not be opened: not tried again
@@ -307,7 +307,8 @@ class Service:
             entry = parse_entry({k: v for k, v in data.items() if v not in (None, "", [])}
                                 | {"date": data.get("date") or dt.date.today().isoformat()}, self.config)
             check_against_registry(entry, self.registry)
-            entry = append_override(self.config, data)
+            with self._append_lock:  # one entry a line, whoever posts at the same moment
+                entry = append_override(self.config, data)
         except ResolveError as exc:
             raise Refused(400, str(exc)) from exc
         return {"id": entry.id, "kind": entry.kind, "entity": entry.entity, "status": "pending",
