@@ -250,10 +250,7 @@ class Config(_Strict):
 
     @property
     def overrides_dir(self) -> Path | None:
-        if self.overrides is None:
-            return None
-        base = self.config_path.parent if self.config_path else Path.cwd()
-        return (base / self.overrides).resolve()
+        return None if self.overrides is None else self.relative(self.overrides)
 
     def relative(self, path: str) -> Path:
         """``path`` as the config names it: relative to the config file's folder."""

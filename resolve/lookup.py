@@ -535,7 +535,8 @@ class PersonLookup:
         self._key_sql = "SELECT " + ", ".join(
             [f"l.{quote_ident(key)}" for key in BLOCKING_KEYS]
             + [f"hash({', '.join(f'l.{quote_ident(c)}' for c in rule.left)})"
-               for rule in self._rules if rule.left is not None]) + f" FROM (SELECT *, {keys} FROM lk_q0) AS l ORDER BY l.q"
+               for rule in self._rules if rule.left is not None]) \
+            + f" FROM (SELECT *, {keys} FROM lk_q0) AS l ORDER BY l.q"
         columns = MODEL_COLUMNS + list(BLOCKING_KEYS)
         pairs = ", ".join(f"l.{quote_ident(c)} AS {quote_ident(c + '_l')}, "
                           f"r.{quote_ident(c)} AS {quote_ident(c + '_r')}" for c in columns)
@@ -771,14 +772,15 @@ class PersonLookup:
         con = self._con
         # The statements read the Arrow tables lk_q0, lk_q and lk_cand by their variable names
         # (DuckDB's replacement scan): about a millisecond cheaper per table than register().
-        lk_q0 = pa.Table.from_pylist(queries, schema=self._query_schema)
-        lk_q0 = lk_q0.append_column("q", pa.array(range(len(queries)), pa.int64()))  # noqa: F841 - read by SQL
+        given = pa.Table.from_pylist(queries, schema=self._query_schema)
+        numbers = pa.array(range(len(queries)), pa.int64())
+        lk_q0 = given.append_column("q", numbers)  # noqa: F841 - read by the statement
         keyed_rows = con.execute(self._key_sql).fetchall()
         n_keys = len(BLOCKING_KEYS)
-        q = pa.Table.from_pylist(queries, schema=self._query_schema)
+        q = given
         for i, key in enumerate(BLOCKING_KEYS):
             q = q.append_column(key, pa.array([row[i] for row in keyed_rows], self._records.schema.field(key).type))
-        q = q.append_column("q", pa.array(range(len(queries)), pa.int64()))
+        q = q.append_column("q", numbers)
         pieces, owners = [], []
         for qi, (query, keyed) in enumerate(zip(queries, keyed_rows)):
             values = {**query, **dict(zip(BLOCKING_KEYS, keyed[:n_keys]))}

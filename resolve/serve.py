@@ -194,7 +194,8 @@ class Service:
         from resolve.lookup import PersonLookup
 
         info = dict((r["key"], r["value"]) for r in self._rows("SELECT key, value FROM run_info"))
-        departments = {r["source"]: r["department"] for r in self._rows("SELECT source, department FROM ingest_sources")}
+        departments = {r["source"]: r["department"]
+                       for r in self._rows("SELECT source, department FROM ingest_sources")}
         # lookups run in parallel on as many registries opened for matching (DuckDB leaves
         # Python's lock while it works); each holds the registry's lookup indexes in memory
         lookups = [PersonLookup(self.folder) for _ in range(self._n_lookups)]
@@ -395,7 +396,8 @@ class Service:
         and those with most residents first."""
         words = [w for w in text.split() if w][:6]
         if not words:
-            raise Refused(400, "write part of the address to search for (a road, an estate, a building: 红荔路12号 3栋)")
+            raise Refused(400, "write part of the address to search for "
+                               "(a road, an estate, a building: 红荔路12号 3栋)")
         where = " AND ".join("contains(g.address, ?)" for _ in words)
         rows = self._rows(f"""
             SELECT g.property_id, g.address, g.district, g.use, g.is_dwelling,
@@ -490,6 +492,11 @@ def create_app(service: Service):
 
     from resolve import pages
 
+    def refuse(request: Request, exc: Refused, caller: Caller | None = None, **logged):
+        """The error answered as JSON, and its line in the log."""
+        service.log(caller, request.method, request.url.path, exc.status, error=exc.reason, **logged)
+        return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
     def answer(request: Request, action: str, work, status: int = 200, **logged):
         caller = None
         started = time.perf_counter()
@@ -497,8 +504,7 @@ def create_app(service: Service):
             caller = service.caller(request.headers.get("authorization"), action)
             body = work(caller)
         except Refused as exc:
-            service.log(caller, request.method, request.url.path, exc.status, error=exc.reason, **logged)
-            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+            return refuse(request, exc, caller, **logged)
         ms = round((time.perf_counter() - started) * 1000, 1)
         service.log(caller, request.method, request.url.path, status, ms=ms, **logged, **_summary(body))
         return JSONResponse(body, status_code=status)
@@ -526,8 +532,7 @@ def create_app(service: Service):
             record = await json_body(request)
             limit = int_param(request, "limit", 5, 1, 50)
         except Refused as exc:
-            service.log(None, request.method, request.url.path, exc.status, error=exc.reason)
-            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+            return refuse(request, exc)
         fields = sorted(record) if isinstance(record, dict) else None
         return await _threaded(answer, request, "lookup", lambda c: service.do_lookup(c, record, limit),
                                fields=fields)
@@ -539,8 +544,7 @@ def create_app(service: Service):
         try:
             data = await json_body(request)
         except Refused as exc:
-            service.log(None, request.method, request.url.path, exc.status, error=exc.reason)
-            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+            return refuse(request, exc)
         logged = {k: data.get(k) for k in ("kind", "records", "entity_id", "attribute", "value")} \
             if isinstance(data, dict) else {}
         return await _threaded(answer, request, "write_overrides", lambda c: service.add_override(c, data),
@@ -551,7 +555,7 @@ def create_app(service: Service):
             offset = int_param(request, "offset", 0, 0, 10**9)
             limit = int_param(request, "limit", 20, 1, 200)
         except Refused as exc:
-            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+            return refuse(request, exc)
         return await _threaded(answer, request, "review", lambda c: service.review(c, offset, limit))
 
     async def properties(request: Request):

@@ -88,14 +88,15 @@ _MACROS = [
         AND (coalesce(p.m, '') = '' OR (try_cast(p.m AS INT) BETWEEN 1 AND 12
              AND (coalesce(p.d, '') = '' OR try_strptime(p.y || '-' || p.m || '-' || p.d, '%Y-%m-%d') IS NOT NULL))),
         false)""",
+    # A date's parts are a column of an inner query that the rs_parts_* read (SELECT
+    # rs_parts_date(p) FROM (SELECT rs_date_parts(s) AS p ...)), never
+    # rs_parts_date(rs_date_parts(s)): a macro repeats its argument at every use, and that
+    # nesting is a thousand-fold expression taking a second to bind in each statement (and
+    # re-reading the text for each part on every row).
     "rs_parts_year(p) AS CASE WHEN rs_parts_ok(p) THEN p.y::INT END",
     "rs_parts_date(p) AS CASE WHEN rs_parts_ok(p) AND p.m <> '' AND p.d <> '' "
     "THEN try_strptime(p.y || '-' || p.m || '-' || p.d, '%Y-%m-%d')::DATE END",
     # 'YYYY-MM' when the month is known (also for a partial date), else NULL
-    # A date's parts are a column of an inner query that these read (SELECT rs_parts_date(p)
-    # FROM (SELECT rs_date_parts(s) AS p ...)), never rs_parts_date(rs_date_parts(s)): a macro
-    # repeats its argument at every use, and that nesting is a thousand-fold expression taking
-    # a second to bind in each statement (and re-reading the text for each part on every row).
     "rs_parts_ym(p) AS CASE WHEN rs_parts_ok(p) AND p.m <> '' THEN printf('%04d-%02d', p.y::INT, p.m::INT) END",
     # phones: digits only, country code dropped, first number of a list
     """rs_phone_digits(s) AS regexp_replace(rs_fold(split_part(regexp_replace(s, '[,;/、，；]', ',', 'g'), ',', 1)),
