@@ -260,11 +260,12 @@ def evaluate(registry_dir: str, truth_dir: str) -> None:
               help="Folder for sources/, truth/ and config.yaml.")
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--persons", default=20000, show_default=True, type=int, help="People in the city.")
-@click.option("--shape", default="default", show_default=True, type=click.Choice(["default", "alt", "wild"]),
+@click.option("--shape", default="default", show_default=True, type=click.Choice(["default", "alt", "wild", "independent"]),
               help="Department mix and error profile: default (what the product is tuned on), alt (other "
                    "population mix, columns, codes and error rates), wild (estates with other names, lettered "
                    "buildings and 梯 units, urban villages with lanes, and every department writing addresses "
-                   "its own way).")
+                   "its own way), independent (a Guangzhou written apart from the product: urban-village 巷/社/坊 "
+                   "addresses, 梯 units, 之一 doors, per-department writing forms; resolve/synth/independent.py).")
 def generate(out_dir: str, seed: int, persons: int, shape: str) -> None:
     """Generate a synthetic city: department extracts, their config and the ground truth.
 
@@ -272,9 +273,14 @@ def generate(out_dir: str, seed: int, persons: int, shape: str) -> None:
     Example:
         resolve generate --out build/demo-city --seed 1 --persons 20000
     """
-    from resolve.synth import generate_city
+    if shape == "independent":
+        from resolve.synth.independent import generate as generate_independent
 
-    summary = generate_city(Path(out_dir), seed=seed, n_persons=persons, shape=shape)
+        summary = generate_independent(Path(out_dir), seed=seed, n_persons=persons)
+    else:
+        from resolve.synth import generate_city
+
+        summary = generate_city(Path(out_dir), seed=seed, n_persons=persons, shape=shape)
     click.echo(f"generated {out_dir}: " + ", ".join(f"{k}={v}" for k, v in summary.items()
                                                      if not isinstance(v, dict)))
 
