@@ -1,54 +1,117 @@
-"""The hand-written addresses of fixtures/addresses: each residence address of the grid survey
-must resolve to the property (or building, or verdict) expected.csv gives.
+"""The hand-written address fixtures: each residence address of a fixture's grid survey must
+resolve to the property (or building, or verdict) its expected.csv gives.
+
+Two fixture cities, each run once (a module-scoped registry per folder):
+- fixtures/addresses: 深圳, the forms the product was developed on;
+- fixtures/addresses_wuhan: 武汉, written apart from the product's code, with forms the first
+  fixture lacks (X-Y floor-room, X层X室, 门 as unit, 号院, 附X号, 之一, 甲/乙, 里分, 组, 湾, 期 ...).
 
 A model trained on a generated city is applied to the fixture, as in test_mini_fixture.
 An answer is right when
-- expected is a record key (RE…/HB…): resolution 'resolved' to that record's property;
+- expected is a record key (a title or a housing bureau record): resolution 'resolved' to that
+  record's property;
 - expected is ``building:K``: resolution 'building' on the building of K's property;
 - expected is ``ambiguous``: resolution 'ambiguous';
 - expected is ``not_found``: resolution 'not_found' or 'incomplete';
 - expected is ``outside_city``: resolution 'outside_city'.
 A wrong confident answer is a 'resolved' that is not right: another property, or a property
 where only a building, several properties or nothing fit.
+
+Each folder holds config.yaml, expected.csv, grid_survey.csv and same_property.csv (housing
+bureau records that are the same property as a title: bureau_key,title_key; the bureau's other
+records are properties only the bureau holds).
 """
 
 import csv
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import run_fixture_city
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "addresses"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SOURCE = "grid_survey"
 
-# housing bureau records that are the same property as a title (the rest only the bureau holds)
-SAME_PROPERTY = {
-    "HB0001": "RE0009", "HB0002": "RE0003", "HB0003": "RE0013", "HB0004": "RE0011", "HB0006": "RE0006",
-    "HB0007": "RE0023", "HB0008": "RE0020", "HB0010": "RE0032", "HB0011": "RE0031", "HB0012": "RE0033",
-    "HB0013": "RE0040", "HB0014": "RE0038", "HB0015": "RE0041", "HB0017": "RE0048", "HB0018": "RE0045",
-    "HB0019": "RE0054", "HB0021": "RE0062", "HB0022": "RE0065", "HB0023": "RE0069", "HB0025": "RE0075",
-    "HB0026": "RE0079", "HB0027": "RE0083", "HB0029": "RE0091", "HB0031": "RE0103", "HB0035": "RE0109",
-    "HB0036": "RE0114", "HB0038": "RE0122", "HB0040": "RE0125", "HB0042": "RE0132", "HB0045": "RE0111",
-    "HB0046": "RE0112", "HB0047": "RE0081",
+CITIES = [
+    pytest.param("addresses", id="shenzhen"),
+    pytest.param("addresses_wuhan", id="wuhan", marks=pytest.mark.xfail(
+        reason="武汉 fixture written apart from the product: its address forms are not all resolved yet; "
+               "remove this mark when the product passes it", strict=False)),
+]
+
+# The kinds each group test scores, per fixture folder. A group a fixture does not use is skipped
+# there; every kind of a fixture's expected.csv belongs to one of its groups.
+GROUPS = {
+    "addresses": {
+        "ambiguous": ("ambiguous",),
+        "village": ("village_lane", "village_road_door", "new_village", "village_building"),
+        "whole_house": ("whole_house", "whole_house_with_room", "non_dwelling"),
+        "near_twins": ("upper_lower",),
+        "alias": ("alias",),
+        "estate_or_road": ("estate_only", "road_only", "housing_only"),
+        "room_unit_building": ("room_form", "unit_form", "building_form", "lettered", "tower", "shop", "full",
+                               "unit_missing"),
+        "numerals": ("numerals", "fullwidth", "spaces", "punct"),
+        "prefix": ("district_only", "wrong_street", "short_district", "missing_suffix", "repeated_prefix"),
+        "typo": ("typo",),
+        "building": ("building_only", "floor_only", "room_not_held", "nearby"),
+        "not_held": ("not_found", "building_not_held", "outside_city"),
+    },
+    "addresses_wuhan": {
+        "ambiguous": ("ambiguous", "compound_only"),
+        "village": ("village_group", "wan", "village_building", "lifen", "lifen_road"),
+        "whole_house": ("whole_house", "whole_house_with_room", "non_dwelling"),
+        "near_twins": ("near_twin",),
+        "alias": ("alias",),
+        "estate_or_road": ("road_only", "road_door", "housing_only"),
+        "room_unit_building": ("room_form", "building_form", "lettered", "tower", "shop", "full", "unit_missing"),
+        "numerals": ("numerals", "fullwidth", "spaces", "punct"),
+        "prefix": ("district_only", "wrong_street", "short_district", "missing_suffix", "repeated_prefix",
+                   "community_as_street", "street_not_in_district", "wrong_district"),
+        "typo": ("typo",),
+        "building": ("building_only", "floor_only", "room_not_held", "nearby", "basement", "ground_floor"),
+        "not_held": ("not_found", "building_not_held", "outside_city"),
+        "floor_room": ("floor_room_dash", "floor_room_ceng", "floor_room_lou", "zero_padded"),
+        "door_suffix": ("fu_number", "zhi_yi", "jia_yi", "dash_door"),
+        "compound": ("men_unit", "hao_yuan"),
+        "phase": ("phase", "phase_missing"),
+    },
 }
 
 
-def _read(name):
-    with open(FIXTURE / name, encoding="utf-8") as fh:
+@pytest.fixture(scope="module", params=CITIES)
+def city(request):
+    """The fixture folder's name (under fixtures/)."""
+    return request.param
+
+
+def _read(city, name):
+    with open(FIXTURES / city / name, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
+def _property_sources(city):
+    """{source name: its file} for the property sources of the fixture's config."""
+    config = yaml.safe_load((FIXTURES / city / "config.yaml").read_text(encoding="utf-8"))
+    return {s["name"]: s["path"] for s in config["sources"] if s["entity"] == "property"}
+
+
+def _same_property(city):
+    return {r["bureau_key"]: r["title_key"] for r in _read(city, "same_property.csv")}
+
+
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory, trained_model):
-    con = run_fixture_city(FIXTURE / "config.yaml", tmp_path_factory.mktemp("addresses"), trained_model)
+def registry(city, tmp_path_factory, trained_model):
+    con = run_fixture_city(FIXTURES / city / "config.yaml", tmp_path_factory.mktemp(city), trained_model)
     yield con
     con.close()
 
 
 @pytest.fixture(scope="module")
-def scored(registry):
+def scored(registry, city):
     """One row per expected address: the expectation, what the product returned, and the verdict."""
+    source_of = dict(registry.execute("SELECT record_key, source FROM property_xref").fetchall())
     property_of = dict(registry.execute(
         "SELECT source || ':' || record_key, property_id FROM property_xref").fetchall())
     building_of = dict(registry.execute(
@@ -58,10 +121,10 @@ def scored(registry):
            WHERE entity = 'person' AND role = 'residence' AND source = ?""", [SOURCE]).fetchall()}
 
     def key(record_key):
-        return ("real_estate:" if record_key.startswith("RE") else "housing_bureau:") + record_key
+        return source_of[record_key] + ":" + record_key
 
     rows = []
-    for e in _read("expected.csv"):
+    for e in _read(city, "expected.csv"):
         res, pid, bkey, conf = got.get(e["record_key"], (None, None, None, None))
         expected = e["expected"]
         wrong_confident = False
@@ -93,44 +156,57 @@ def _table(rows):
                      f"(confidence {r['confidence']})" for r in rows)
 
 
-def _assert_all_right(scored, *kinds):
+def _assert_group_right(scored, city, group):
+    kinds = GROUPS[city].get(group)
+    if kinds is None:
+        pytest.skip(f"fixtures/{city} has no {group} addresses")
     rows = [r for r in scored if r["kind"] in kinds]
     assert rows, f"no rows of kind {kinds}"
     wrong = [r for r in rows if not r["right"]]
     assert not wrong, f"{len(wrong)} of {len(rows)} wrong:\n{_table(wrong)}"
 
 
-def test_fixture_loads_whole(registry):
+def test_every_kind_is_scored_by_a_group(city):
+    grouped = {k for kinds in GROUPS[city].values() for k in kinds}
+    loose = sorted({r["kind"] for r in _read(city, "expected.csv")} - grouped)
+    assert not loose, f"kinds of fixtures/{city}/expected.csv no group test scores: {loose}"
+
+
+def test_fixture_loads_whole(registry, city):
     """Nothing quarantined; every record of every source has its xref row; every surveyed
     person is a different person."""
     assert registry.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
     counts = dict(registry.execute("SELECT source, count(*) FROM property_xref GROUP BY 1").fetchall())
-    assert counts == {"real_estate": len(_read("real_estate.csv")), "housing_bureau": len(_read("housing.csv"))}
+    assert counts == {name: len(_read(city, path)) for name, path in _property_sources(city).items()}
     n, people = registry.execute("SELECT count(*), count(DISTINCT person_id) FROM person_xref WHERE source = ?",
                                  [SOURCE]).fetchone()
-    assert n == people == len(_read("grid_survey.csv"))
+    assert n == people == len(_read(city, "grid_survey.csv"))
 
 
-def test_grid_survey_matches_expected():
-    survey = {r["采集编号"]: r["现住址"] for r in _read("grid_survey.csv")}
-    assert survey == {r["record_key"]: r["address"] for r in _read("expected.csv")}
+def test_grid_survey_matches_expected(city):
+    survey = {r["采集编号"]: r["现住址"] for r in _read(city, "grid_survey.csv")}
+    assert survey == {r["record_key"]: r["address"] for r in _read(city, "expected.csv")}
 
 
-def test_every_address_is_in_address_resolution(registry):
+def test_every_address_is_in_address_resolution(registry, city):
     """Rows read = rows in address_resolution for the fixture: no address silently dropped."""
     keys = [k for (k,) in registry.execute(
         "SELECT record_key FROM address_resolution WHERE entity = 'person' AND role = 'residence' AND source = ?",
         [SOURCE]).fetchall()]
-    assert sorted(keys) == sorted(r["record_key"] for r in _read("expected.csv"))
+    assert sorted(keys) == sorted(r["record_key"] for r in _read(city, "expected.csv"))
 
 
-def test_housing_records_join_their_titles(registry):
+def test_housing_records_join_their_titles(registry, city):
     """The property registry itself: a housing bureau record of a titled property is that property."""
+    same = _same_property(city)
     pid = dict(registry.execute("SELECT record_key, property_id FROM property_xref").fetchall())
-    apart = [(hb, re) for hb, re in SAME_PROPERTY.items() if pid[hb] != pid[re]]
+    source = dict(registry.execute("SELECT record_key, source FROM property_xref").fetchall())
+    title_sources = {source[t] for t in same.values()}
+    assert len(title_sources) == 1, f"same_property.csv's titles come from {title_sources}"
+    apart = [(hb, re) for hb, re in same.items() if pid[hb] != pid[re]]
     assert not apart, f"housing records not joined to their title: {apart}"
-    alone = [k for k in pid if k.startswith("HB") and k not in SAME_PROPERTY]
-    titled = {pid[k] for k in pid if k.startswith("RE")}
+    alone = [k for k in pid if source[k] not in title_sources and k not in same]
+    titled = {pid[k] for k in pid if source[k] in title_sources}
     assert not [k for k in alone if pid[k] in titled], "a housing-only record was merged into a title"
 
 
@@ -146,52 +222,71 @@ def test_no_wrong_confident_answer(scored):
     assert not wrong, f"{len(wrong)} wrong confident answers:\n{_table(wrong)}"
 
 
-def test_two_units_with_the_same_room_stay_ambiguous(scored):
-    _assert_all_right(scored, "ambiguous")
+def test_two_units_with_the_same_room_stay_ambiguous(scored, city):
+    _assert_group_right(scored, city, "ambiguous")
 
 
-def test_village_lanes_resolve(scored):
-    _assert_all_right(scored, "village_lane", "village_road_door", "new_village", "village_building")
+def test_village_lanes_resolve(scored, city):
+    _assert_group_right(scored, city, "village")
 
 
-def test_whole_houses_resolve(scored):
-    _assert_all_right(scored, "whole_house", "whole_house_with_room", "non_dwelling")
+def test_whole_houses_resolve(scored, city):
+    _assert_group_right(scored, city, "whole_house")
 
 
-def test_upper_and_lower_village_stay_apart(scored):
-    _assert_all_right(scored, "upper_lower")
+def test_upper_and_lower_village_stay_apart(scored, city):
+    """Two villages or estates one character apart, or with the same lane/group numbers."""
+    _assert_group_right(scored, city, "near_twins")
 
 
-def test_estate_alias_resolves(scored):
-    _assert_all_right(scored, "alias")
+def test_estate_alias_resolves(scored, city):
+    _assert_group_right(scored, city, "alias")
 
 
-def test_estate_name_or_road_alone_resolves(scored):
-    _assert_all_right(scored, "estate_only", "road_only", "housing_only")
+def test_estate_name_or_road_alone_resolves(scored, city):
+    _assert_group_right(scored, city, "estate_or_road")
 
 
-def test_room_unit_and_building_forms(scored):
-    _assert_all_right(scored, "room_form", "unit_form", "building_form", "lettered", "tower", "shop", "full",
-                      "unit_missing")
+def test_room_unit_and_building_forms(scored, city):
+    _assert_group_right(scored, city, "room_unit_building")
 
 
-def test_numerals_fullwidth_spaces(scored):
-    _assert_all_right(scored, "numerals", "fullwidth", "spaces", "punct")
+def test_numerals_fullwidth_spaces(scored, city):
+    _assert_group_right(scored, city, "numerals")
 
 
-def test_administrative_prefix_variants(scored):
-    _assert_all_right(scored, "district_only", "wrong_street", "short_district", "missing_suffix",
-                      "repeated_prefix")
+def test_administrative_prefix_variants(scored, city):
+    _assert_group_right(scored, city, "prefix")
 
 
-def test_one_character_typos_resolve(scored):
-    _assert_all_right(scored, "typo")
+def test_one_character_typos_resolve(scored, city):
+    _assert_group_right(scored, city, "typo")
 
 
-def test_building_answers(scored):
+def test_building_answers(scored, city):
     """No room, a floor, a room the library does not hold, 附近/对面/旁: the building, not a flat."""
-    _assert_all_right(scored, "building_only", "floor_only", "room_not_held", "nearby")
+    _assert_group_right(scored, city, "building")
 
 
-def test_places_the_library_does_not_hold(scored):
-    _assert_all_right(scored, "not_found", "building_not_held", "outside_city")
+def test_places_the_library_does_not_hold(scored, city):
+    _assert_group_right(scored, city, "not_held")
+
+
+def test_floor_room_forms(scored, city):
+    """5-2, 15层2室, 6楼2号, 0502: a floor and a flat the library's numbering makes certain."""
+    _assert_group_right(scored, city, "floor_room")
+
+
+def test_door_number_suffixes_stay_apart(scored, city):
+    """12号附1号, 15号之一, 17号甲, 32-1号 are other houses than 12号, 15号, 17号, 32号."""
+    _assert_group_right(scored, city, "door_suffix")
+
+
+def test_compounds_and_men_units(scored, city):
+    """X路X号院X号楼X门X号: 号院 compounds, 门 meaning 单元."""
+    _assert_group_right(scored, city, "compound")
+
+
+def test_estate_phases_stay_apart(scored, city):
+    """一期 and 二期 of one estate with the same buildings and rooms."""
+    _assert_group_right(scored, city, "phase")
