@@ -173,9 +173,9 @@ _STRFTIME_TO_JAVA = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%M": "m", "
 # A macro's parameters are STRING on Spark unless named here: (macro, parameter) -> Spark type.
 SPARK_MACRO_TYPES = {
     ("rs_date_struct", "d"): "DATE", ("rs_id_dated", "snapshot"): "DATE", ("rs_id_valid", "snapshot"): "DATE",
-    ("rs_date_dmy", "p"): "STRUCT<a: STRING, b: STRING, y: STRING>",
+    ("rs_date_parts", "x"): "STRUCT<a: STRING, b: STRING, c: STRING>",
     **{(m, "p"): "STRUCT<y: STRING, m: STRING, d: STRING>"
-       for m in ("rs_date_yy", "rs_parts_ok", "rs_parts_year", "rs_parts_date", "rs_parts_ym")},
+       for m in ("rs_parts_ok", "rs_parts_year", "rs_parts_date", "rs_parts_ym")},
 }
 
 

@@ -193,37 +193,7 @@ def test_query_is_standardised_as_the_pipeline_standardised_the_record(registry,
         assert not diff, (as_query(row), diff)
 
 
-def test_plain_text_reading_agrees_with_the_pipeline_sql(registry, records):
-    raw, _ = records
-    assert registry.plain_path  # the check at open found no difference
-    queries = [as_query(r) for _, r in raw.sample(25, random_state=5).iterrows()]
-    queries += [{"id_number": " ４４０３０６１９８６０８１７７３５x ", "birth_date": "1986年8月",
-                 "sex": " 女性 ", "phone": "+86 138-0013-8000；13900139000", "name": "张 泽豪"},
-                {"id_number": "440306860817735", "birth_date": "19860230", "sex": "Ｍ", "name": "李四"}]
-    registry.plain_path = True
-    try:
-        plain = [registry.standardise(q) for q in queries]
-        registry.plain_path = False
-        by_sql = [registry.standardise(q) for q in queries]
-    finally:
-        registry.plain_path = True
-    assert plain == by_sql
-
-
-def read_both_ways(registry, queries):
-    """The queries as the plain-text path reads them, checked equal to the SQL's reading."""
-    plain = [registry.standardise(q) for q in queries]
-    registry.plain_path = False
-    try:
-        by_sql = [registry.standardise(q) for q in queries]
-    finally:
-        registry.plain_path = True
-    assert plain == by_sql
-    return plain
-
-
 UNUSUAL = [
-    # a tab inside the sex field: the SQL's trim() keeps it, so the sex is unknown
     {"name": "张三", "sex": "\t男", "birth_date": "1990\u00a0-01-02"},
     {"name": "张三", "id_number": "440306198608177350\u00a0", "birth_date": "1986-08-17\u00a0", "sex": "\u3000男\u2003",
      "phone": "138\u00a00013\u00a08000", "residence_address": "深圳市福田区\u00a0福华路3号\t2栋\n501室"},
@@ -234,33 +204,23 @@ UNUSUAL = [
 ]
 
 
-def test_unusual_text_is_read_as_the_sql_reads_it(registry):
-    got = registry.standardise(UNUSUAL[0])
-    assert got["sex"] is None and got["birth_date"] is None
-    read_both_ways(registry, UNUSUAL)
-    # only an ID with a letter beyond ASCII (whose upper() DuckDB and Python disagree on) takes the SQL
-    with pytest.raises(lookup_module._NotPlain):
-        lookup_module._plain_scalars({"id_number": "é12345678"}, registry.snapshot_date)
-    for q in UNUSUAL[:5]:
-        lookup_module._plain_scalars({k: v for k, v in q.items() if k != "other_doc"}, registry.snapshot_date)
-
-
-def test_duckdb_trim_and_upper_are_as_transcribed():
-    """What _plain_scalars assumes of DuckDB's trim() and upper(), over every code point."""
-    con = duckdb.connect()
-    try:
-        chars = pa.table({"c": pa.array([chr(c) for c in range(1, 0x110000) if not 0xD800 <= c < 0xE000])})
-        con.register("chars", chars)
-        trimmed = {r[0] for r in con.execute("SELECT c FROM chars WHERE trim(c || 'a' || c || 'a' || c) = 'a' || c || 'a'")
-                   .fetchall()}
-        assert trimmed == set(lookup_module._TRIM)
-        upper = con.execute("SELECT c, upper(c) FROM chars WHERE upper(c) <> c AND c > '\x7f'").fetchall()
-    finally:
-        con.close()
-    # DuckDB changes no character beyond ASCII that Python's upper() leaves alone ...
-    assert all(c.upper() != c for c, _ in upper)
-    # ... nor turns one into a character of the written sexes
-    assert not {ch for _, u in upper for ch in u} & set("MALEF12男女性")
+def test_unusual_text_is_read_or_refused_never_dropped(registry):
+    """Text the SQL reads (Unicode spaces, full-width forms) is read; a sex or birth date it
+    cannot read is refused with the field's value, not left out of the match."""
+    read, refused = [], []
+    for q in UNUSUAL:
+        try:
+            read.append(registry.standardise(q))
+        except ResolveError as exc:
+            refused.append(str(exc))
+    tab, nbsp, other = read
+    assert (tab["sex"], str(tab["birth_date"])) == ("M", "1990-01-02")
+    assert (nbsp["id_number"], nbsp["sex"], str(nbsp["birth_date"]), nbsp["phone"]) == \
+        ("440306198608177350", "M", "1986-08-17", "13800138000")
+    assert nbsp["residence_dwelling"] is not None
+    assert (other["id_number"], other["other_doc"], other["sex"], str(other["birth_date"])) == \
+        (None, "É12345678", "F", "1986-08-17")
+    assert refused == [f"sex {s!r} is not a sex; write M or F (男, 女)" for s in ("ı", "女士", "ſ")]
 
 
 def test_a_new_address_is_read_by_the_pipelines_code(registry, records):
@@ -341,8 +301,7 @@ def test_an_unreadable_birth_date_or_sex_is_an_error_not_dropped(registry, field
 def test_date_forms_departments_write_read_alike_in_lookup_and_pipeline(registry):
     queries = [{"name": "张三", "birth_date": b} for b in (
         "90-07-30", "30/07/90", "07/30/1990", "一九九〇年七月三十日", "33084", "1990-07-30 00:00:00")]
-    plain = read_both_ways(registry, queries)
-    assert {str(p["birth_date"]) for p in plain} == {"1990-07-30"}
+    assert {str(registry.standardise(q)["birth_date"]) for q in queries} == {"1990-07-30"}
 
 
 def test_records_matched_together_get_what_each_gets_alone(registry, records):

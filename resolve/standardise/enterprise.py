@@ -24,7 +24,7 @@ from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.enterprise_names import enterprise_name_features, region_prefixes
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
 from resolve.standardise.names import normalise_name
-from resolve.standardise.sql import register_macros
+from resolve.standardise.sql import read_date, read_id, read_in_steps, register_macros
 
 ENTERPRISE_FIELDS = ENTITY_FIELDS["enterprise"]
 
@@ -98,9 +98,10 @@ def standardise_enterprises(engine: Engine, config: Config) -> None:
         WITH codes AS (
             SELECT i.*, rs_code_clean(uscc) AS uscc_c, rs_code_clean(org_code) AS org_c,
                    rs_code_clean(tax_id) AS tax_c, rs_code_clean(reg_number) AS reg_c,
-                   rs_id18(rs_id_clean(legal_rep_id_number)) AS rep_id,
-                   rs_date_parts(established_date) AS established_parts, rs_date_parts(updated_at) AS updated_parts
-            FROM std_enterprise_input i
+                   rep_id, established_parts, updated_parts
+            FROM ({read_in_steps("std_enterprise_input", read_id("legal_rep_id_number", "rep_id"),
+                                 read_date("established_date", "established_parts"),
+                                 read_date("updated_at", "updated_parts"))}) i
         )
         SELECT codes.rid, codes.source, codes.record_key, codes.row_number,
                codes.uscc AS uscc_raw, CASE WHEN rs_uscc_shape(uscc_c) THEN uscc_c END AS uscc,

@@ -14,7 +14,7 @@ from resolve.engine import Engine, quote_literal
 from resolve.standardise.addresses import build_address_table, register_address_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
 from resolve.standardise.names import name_features
-from resolve.standardise.sql import register_macros
+from resolve.standardise.sql import read_date, read_id, read_in_steps, read_phone, register_macros
 
 PERSON_FIELDS = ENTITY_FIELDS["person"]
 
@@ -41,17 +41,29 @@ def standardise_persons(engine: Engine, config: Config) -> None:
     quarantine_unidentifiable(engine)
 
 
-def person_parsed_sql(input_table: str) -> str:
+# the date fields a person record may carry, and the parts column each is read into
+PERSON_DATES = {"birth_date": "bp", "status_date": "sp", "updated_at": "up"}
+
+
+def person_parsed_sql(input_table: str, dates: tuple[str, ...] = tuple(PERSON_DATES)) -> str:
     """The first pass over ``input_table`` (canonical fields as text): IDs cleaned, classified and
-    converted to 18 digits, birth dates split, phones normalised. Needs ``register_macros``."""
+    converted to 18 digits, birth dates split, phones normalised. Needs ``register_macros``.
+    ``dates`` are the date fields read (the others are NULL: a lookup query carries a birth date only)."""
+    parsed = read_in_steps(input_table, read_id("id_number", "id18"), read_phone("phone", "phone_std"),
+                           *(read_date(field, PERSON_DATES[field]) for field in dates))
+
+    def parts(reader: str, field: str, kind: str) -> str:
+        return f"{reader}({PERSON_DATES[field]})" if field in dates else f"NULL::{kind}"
+
     return f"""
-        SELECT *, rs_id_kind(id_clean) AS id_kind, rs_id18(id_clean) AS id18,
-               rs_parts_date(bp) AS b_date, rs_parts_ym(bp) AS b_ym, rs_parts_year(bp) AS b_year,
-               rs_parts_date(sp) AS status_day, rs_parts_date(up) AS updated_day
-        FROM (SELECT i.*, rs_id_clean(i.id_number) AS id_clean, rs_date_parts(i.birth_date) AS bp,
-                     rs_date_parts(i.status_date) AS sp, rs_date_parts(i.updated_at) AS up,
-                     rs_phone(i.phone) AS phone_std
-              FROM {input_table} i)"""
+        SELECT *, id18_clean AS id_clean, id18_kind AS id_kind,
+               {parts("rs_parts_date", "birth_date", "DATE")} AS b_date,
+               {parts("rs_parts_ym", "birth_date", "VARCHAR")} AS b_ym,
+               {parts("rs_parts_year", "birth_date", "INTEGER")} AS b_year,
+               {"bp_form" if "birth_date" in dates else "NULL::VARCHAR"} AS b_form,
+               {parts("rs_parts_date", "status_date", "DATE")} AS status_day,
+               {parts("rs_parts_date", "updated_at", "DATE")} AS updated_day
+        FROM ({parsed})"""
 
 
 def person_std_sql(snapshot_date, parsed_table: str, names_table: str, addresses_table: str) -> str:
@@ -80,12 +92,14 @@ def person_std_sql(snapshot_date, parsed_table: str, names_table: str, addresses
             n.name_std, nullif(n.surname, '') AS surname, n.given_name, nullif(n.surname_py, '') AS surname_py,
             coalesce(nullif(n.surname_py, ''), n.name_py) AS surname_key, n.given_py, n.name_py,
             n.name_py_fuzzy, name AS name_raw,
-            coalesce(rs_sex(sex), CASE WHEN id_trusted THEN rs_id_sex(id18) END) AS sex,
+            coalesce(rs_sex(sex), CASE WHEN id_trusted THEN rs_id_sex(id18) END) AS sex, sex AS sex_raw,
             coalesce(b_date, CASE WHEN id_trusted THEN id_birth END) AS birth_date,
             coalesce(b_ym, CASE WHEN id_trusted THEN strftime(id_birth, '%Y-%m') END) AS birth_ym,
             coalesce(b_year, CASE WHEN id_trusted THEN year(id_birth) END) AS birth_year,
             CASE WHEN b_date IS NOT NULL THEN 'day' WHEN b_ym IS NOT NULL THEN 'month'
                  WHEN b_year IS NOT NULL THEN 'year' WHEN id_trusted THEN 'id' END AS birth_precision,
+            -- as written: 'dmy' (day or month first, year last) with a year only could be either
+            birth_date AS birth_raw, b_form AS birth_form,
             phone_std AS phone, rs_phone_kind(phone_std) AS phone_kind,
             ra.address AS registered_address, rr.address AS residence_address,
             ra.building_key AS registered_building, rr.building_key AS residence_building,

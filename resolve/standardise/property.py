@@ -44,7 +44,7 @@ from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
 from resolve.standardise.names import normalise_name
 from resolve.standardise.places import LIBRARY_TABLES, correct_place_names, fill_places, learn_place_aliases
-from resolve.standardise.sql import register_macros
+from resolve.standardise.sql import read_date, read_id, read_in_steps, register_macros
 
 PROPERTY_FIELDS = ENTITY_FIELDS["property"]
 USES = ("residential", "commercial", "office", "industrial", "public_toilet", "power_room", "other")
@@ -112,11 +112,11 @@ def _owner_documents(engine: Engine, snapshot: str) -> None:
     In steps, each a table: a macro over a column of a subquery would expand the whole
     expression below it again (rs_id_check alone reads its argument 18 times).
     """
-    engine.create_table("tmp_prop_doc1", """
-        SELECT raw, c, rs_id_kind(c) AS kind, rs_id18(c) AS id18, rs_uscc_shape(c) AS uscc_shape,
-               rs_uscc_org(c) AS org
-        FROM (SELECT raw, rs_id_clean(raw) AS c
-              FROM (SELECT DISTINCT owner_id_number AS raw FROM std_property_input WHERE owner_id_number IS NOT NULL))""")
+    engine.create_table("tmp_prop_doc1", f"""
+        SELECT raw, id18_clean AS c, id18_kind AS kind, id18, rs_uscc_shape(id18_clean) AS uscc_shape,
+               rs_uscc_org(id18_clean) AS org
+        FROM ({read_in_steps("(SELECT DISTINCT owner_id_number AS raw FROM std_property_input "
+                             "WHERE owner_id_number IS NOT NULL)", read_id("raw", "id18"))})""")
     engine.create_table("tmp_prop_doc2", f"""
         SELECT *, coalesce(rs_id_dated(id18, {snapshot}), false) AS id_dated,
                coalesce(rs_id_valid(id18, {snapshot}), false) AS id_valid,
@@ -184,8 +184,8 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                             a.in_city, true) AS in_city,
                    i.use AS use_raw, rs_property_use(i.use) AS use, rs_area(i.area) AS area,
                    o.std AS owner_name, i.owner_id_number AS owner_id_raw, od.owner_id_number, od.owner_uscc,
-                   rs_date_parts(i.updated_at) AS updated_parts
-            FROM std_property_input i
+                   i.updated_parts
+            FROM (""" + read_in_steps("std_property_input", read_date("updated_at", "updated_parts")) + """) i
             LEFT JOIN std_property_addresses a ON a.raw = i.address
             LEFT JOIN tmp_prop_admin ad ON ad.district_raw IS NOT DISTINCT FROM i.district
                                         AND ad.street_raw IS NOT DISTINCT FROM i.street
