@@ -267,7 +267,9 @@ def test_region_decides_an_ambiguous_district():
     (standard_building, "十二栋", "12"), (standard_building, "3a栋", "3A"), (standard_building, "综合楼", "综合楼"),
     (standard_unit, "2单元", "2"), (standard_unit, "二单元", "2"), (standard_unit, "2", "2"),
     (standard_door, "29号", "29"), (standard_door, "3之1号", "3之1"), (standard_door, "二十九号", "29"),
-    (standard_door, "29", "29"), (standard_door, "29号院", "29"),
+    (standard_door, "29", "29"), (standard_door, "29号院", "29"), (standard_door, "3号之一", "3之1"),
+    (standard_door, "3-1号", "3之1"), (standard_door, "12号附1号", "12附1"), (standard_door, "17号乙", "17乙"),
+    (standard_room, "0502", ("5", "502")),
     (standard_room, "501", ("5", "501")), (standard_room, "501室", ("5", "501")), (standard_room, "501房", ("5", "501")),
     (standard_room, "5楼01", ("5", "501")), (standard_room, "五零一", ("5", "501")), (standard_room, "1203", ("12", "1203")),
     (standard_room, "12", (None, "12")), (standard_room, None, (None, None)),
@@ -323,3 +325,46 @@ def test_other_cities_forms():
         cd["成都市武侯区人民南路4段11号1栋2单元503"]["dwelling_key"] == "人民南路4段11号#1#503"
     village = cd["四川省成都市武侯区簇桥街道龙井村三组12号"]
     assert (village["street"], village["road"], village["door_number"]) == ("簇桥街道", "龙井村3组", "12")
+
+
+@pytest.fixture(scope="module")
+def guangzhou():
+    engine = Engine()
+    register_macros(engine)
+    register_address_macros(engine, "广州市", "440100")
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("variants, dwelling", [
+    # a door's suffix however written: 之一, 之1, -1, after a space, before a room or a floor
+    (["天河区程界村长庚坊32号之一201房", "程界村长庚坊32号之1 201", "程界村长庚坊32-1号2楼01", "程界村长庚坊32之1号201室"],
+     "程界村长庚坊32之1号##201"),
+    (["越秀区三德里12号附1号201", "三德里12号附一号201室", "三德里十二号附一号二零一"], "三德里12附1号##201"),
+    (["越秀区黎黄陂路17号乙201", "黎黄陂路17号乙201房"], "黎黄陂路17乙号##201"),
+    # a named lane (坊, 里) before its door number, a village's 社
+    (["龙洞村兴隆坊6号504房", "天河区龙洞街龙洞村兴隆坊6号504"], "龙洞村兴隆坊6号##504"),
+    (["白云区同和村2社53号302房", "同和村二社53号3楼02"], "同和村2社53号##302"),
+    # a phase is part of the estate's name; 门 a unit; 0502 is 502; 自编 dropped
+    (["天河北苑三期2号楼二梯5楼3号", "天河北苑3期2栋2梯503房", "天河北苑三期自编2栋2梯0503"], "天河北苑3期#2#503"),
+    (["东湖路169号院3号楼2门401", "东湖路169号3栋2门401室"], "东湖路169号#3#401"),
+])
+def test_door_suffixes_named_lanes_phases_and_units(guangzhou, variants, dwelling):
+    rows = parts(guangzhou, variants)
+    assert {v: rows[v]["dwelling_key"] for v in variants} == dict.fromkeys(variants, dwelling)
+
+
+def test_door_suffixes_are_doors_of_their_own(guangzhou):
+    rows = parts(guangzhou, ["三德里12号201", "三德里12号附1号201", "三德里12号之1 201", "黎黄陂路17号201", "黎黄陂路17号乙201"])
+    assert len({r["dwelling_key"] for r in rows.values()}) == 5
+
+
+def test_a_street_written_without_its_suffix_is_the_street(guangzhou):
+    rows = parts(guangzhou, ["天河区石牌街石牌东路27巷1号8楼02", "天河区石牌街道石牌东路27巷1号802房", "天河区冼村街冼村路32巷34号402",
+                             "越秀区北京街12号"])
+    assert pick(rows["天河区石牌街石牌东路27巷1号8楼02"], "street", "road", "door_number", "room") == \
+        ("石牌街道", "石牌东路27巷", "1", "802")
+    assert rows["天河区石牌街石牌东路27巷1号8楼02"]["dwelling_key"] == rows["天河区石牌街道石牌东路27巷1号802房"]["dwelling_key"]
+    assert pick(rows["天河区冼村街冼村路32巷34号402"], "street", "road") == ("冼村街道", "冼村路32巷")
+    # a number right after it: a road named so
+    assert pick(rows["越秀区北京街12号"], "street", "road", "door_number") == (None, "北京街", "12")

@@ -55,11 +55,13 @@ PROVINCES = {
     "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }
 
-UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯段期"
+UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯段期"  # and 社 (五社), not before 区
 DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带", "旁")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
-_CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|[{UNIT_WORDS.replace('单元', '')}])")
+_CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|[{UNIT_WORDS.replace('单元', '')}])")
+# a door's suffix (12号之一, 12号附一号): ends with 号, so that a room after it stays apart (12号之1号201)
+_CN_DOOR_SUFFIX = re.compile("(?<=号[之附])([一二两三四五六七八九十]+)号?")
 # a room number at the very end, after a building, unit, door or floor (1栋一零四, 六楼零一), or
 # three or four digits after a name (金晖大厦二三零二)
 _CN_ROOM_TEXT = r"(号楼|单元|[栋幢座号楼层])([零〇一二两三四五六七八九]+)$|()([零〇一二三四五六七八九]{3,4})$"
@@ -105,6 +107,7 @@ def cn_to_arabic(numeral: str) -> str:
 def arabic_before_units(text: str | None) -> str | None:
     if text is None:
         return None
+    text = _CN_DOOR_SUFFIX.sub(lambda m: cn_to_arabic(m.group(1)) + "号", text)
     text = _CN_NUMERAL.sub(lambda m: cn_to_arabic(m.group(0)), text)
     return _CN_ROOM.sub(lambda m: (m.group(1) or "") + cn_to_arabic(m.group(2) or m.group(4)), text)
 
@@ -169,18 +172,23 @@ _ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中一�
 # An urban village or a rural group: X村 (X新村) with its lane, row, block or group (三巷, 二排,
 # 四坊, 一组) before the house number: the village is part of the place, never dropped.
 _VILLAGE = r"[^路街巷村\d]{1,10}?村"
-_LANE = r"\d+(?:巷|排|坊|组|队|弄|条)"
+_LANE = r"\d+(?:巷|排|坊|组|社|队|弄|条)"
 # a village written without 村 (白石洲三巷12号), taken only before a lane and a house number
 _VILLAGE_NAME = r"[^路街巷村\d]{2,10}?"
-_DOOR = r"\d+(?:[之-]\d+)?"
+# a door number with its suffix: 12之1 (12号之一, 12-1号), 12附1 (12号附1号), 17乙 (17号乙); each a
+# door of its own (build_address_table writes them so before the head is cut)
+_DOOR = r"\d+(?:[之附-]\d+|[甲乙丙丁])?"
+# a lane named, not numbered: 积善里, 兴隆坊, 长庚坊 (before a door number only)
+_NAMED_LANE = r"[^路街巷村坊里\d]{1,8}?(?:坊|里)"
 # The place that follows the administrative prefix: a road (a village written before it is
 # dropped by strip_division_prefix where the library knows the road: 墩头村龙翔二路), a village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
 # without 村 before a lane and a house number, which correct_place_names reads as the library's). A
 # village is taken only before a lane or a house number (X新村7栋 is an estate).
 HEAD_PARTS_PATTERN = (f"^({_ROAD})?"
                       f"(?:({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE})(?:({_DOOR})栋)?"
-                      f"|({_VILLAGE_NAME})({_LANE})({_DOOR})号)?")
-HEAD_PARTS = ("road", "village", "lane", "door", "village2", "lane2", "door2", "village3", "lane3", "door3")
+                      f"|({_VILLAGE_NAME})({_LANE})({_DOOR})号|({_VILLAGE})?({_NAMED_LANE})({_DOOR})号)?")
+HEAD_PARTS = ("road", "village", "lane", "door", "village2", "lane2", "door2", "village3", "lane3", "door3",
+              "village4", "lane4", "door4")
 HEAD_PATTERN = re.sub(r"\((?!\?)", "(?:", HEAD_PARTS_PATTERN)
 # the parts below the township, as build_address_table and std_property write them
 PLACE_PARTS = ("road", "door_number", "poi", "building", "unit", "floor", "room")
@@ -189,8 +197,8 @@ REST_PARTS = ("poi", "building", "unit", "floor", "room")
 
 # a name (two Latin letters or more are a name: SOHO现代城), a number or a letter with its unit
 # word, a dash
-_TOKEN = re.compile(r"(?P<text>(?:[A-Za-z]{2,}|[^\dA-Za-z-])+)"
-                    r"|(?P<num>\d+[A-Za-z]?|[A-Za-z]\d*)(?P<word>栋|单元|梯|层|楼|号房|号商铺|号铺|商铺|室|房|铺|号)?"
+_TOKEN = re.compile(r"(?P<text>(?:[A-Za-z]{2,}|\d+期|[^\dA-Za-z-])+)"
+                    r"|(?P<num>\d+[A-Za-z]?|[A-Za-z]\d*)(?P<word>栋|单元|梯|门|层|楼|号房|号商铺|号铺|商铺|室|房|铺|号)?"
                     r"|(?P<dash>-)")
 
 
@@ -303,7 +311,7 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
                 building = num.upper()
             elif lettered:
                 raise _Unread
-            elif word in ("单元", "梯"):
+            elif word in ("单元", "梯", "门"):
                 if unit is not None:
                     raise _Unread
                 unit = num.lstrip("0") or num
@@ -318,7 +326,7 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
             elif word is None and len(num) <= 2 and building is None and unit is None and not has_door:
                 raise _Unread  # 碧海花园12: a building or a room, not said
             else:
-                room = num
+                room = num.lstrip("0") or num if len(num) == 4 else num  # 0502 is 502
         if room is not None and floor is None:
             floor = floor_of_room(room)
         return poi or None, building, unit, floor, room
@@ -342,7 +350,7 @@ def rest_table(rests: pd.DataFrame) -> pd.DataFrame:
 
 _SPACES = re.compile(r"[\s,，]+")
 _CN_ONLY = re.compile(r"[零〇一二两三四五六七八九十百]+")
-_DOOR_PART = re.compile(r"第?(\d+)(?:[之-](\d+))?号?院?")
+_DOOR_PART = re.compile(r"第?(\d+)(?:号?([之附-])(\d+)号?|号?([甲乙丙丁]))?号?院?")
 _BUILDING_PART = re.compile(r"第?(\d+[A-Za-z]?|[A-Za-z])(?:号楼|栋|幢|座|号|楼)?")
 _UNIT_PART = re.compile(r"第?(\d+)(?:单元|梯)?")
 _ROOM_PART = re.compile(r"(\d+)(?:室|房|号)?")
@@ -375,13 +383,15 @@ def standard_road(text: str | None) -> str | None:
 
 
 def standard_door(text: str | None) -> str | None:
-    """29号 -> 29, 3之1号 -> 3之1, 二十九号 -> 29; other text is kept as written."""
+    """29号 -> 29, 3之1号 / 3号之一 / 3-1号 -> 3之1, 3号附1号 -> 3附1, 17号乙 -> 17乙, 二十九号 -> 29;
+    other text is kept as written."""
     text = clean_part(text)
     if text is None:
         return None
     m = _DOOR_PART.fullmatch(_numerals(text, ("号院", "号")))
     if m:
-        return m.group(1) + ("之" + m.group(2) if m.group(2) else "")
+        suffix = (m.group(2).replace("-", "之") + m.group(3)) if m.group(2) else (m.group(4) or "")
+        return m.group(1) + suffix
     return text
 
 
@@ -414,7 +424,8 @@ def standard_room(text: str | None) -> tuple[str | None, str | None]:
         return m.group(1).lstrip("0") or None, m.group(1) + m.group(2).zfill(2)
     m = _ROOM_PART.fullmatch(text)
     if m:
-        return floor_of_room(m.group(1)), m.group(1)
+        room = m.group(1).lstrip("0") or m.group(1) if len(m.group(1)) == 4 else m.group(1)  # 0502 is 502
+        return floor_of_room(room), room
     return None, text
 
 
@@ -668,8 +679,13 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
     prefix = city_prefix_pattern(city, region_code)
     descriptors = "|".join(DESCRIPTORS)
     # white space of every kind (RE2's \\s is ASCII only: no-break, ideographic and thin spaces too)
-    engine.execute("CREATE OR REPLACE MACRO rs_addr_clean(s) AS "
-                   "regexp_replace(rs_fold(s), '[\\s\\x{00a0}\\x{2000}-\\x{200b}\\x{3000}\\x{feff},，]+', '', 'g')")
+    # (a space after a door's suffix ends it: 32号之1 2楼01 is 32号之1号2楼01)
+    spaces = "[\\s\\x{00a0}\\x{2000}-\\x{200b}\\x{3000}\\x{feff},，]+"
+    engine.execute(
+        "CREATE OR REPLACE MACRO rs_addr_clean(s) AS regexp_replace(CASE WHEN regexp_matches(s, '号[之附]') "
+        f"THEN regexp_replace(regexp_replace(rs_fold(s), '(号[之附][0-9一二两三四五六七八九十]+)号?{spaces}', '\\1号', 'g'), "
+        "'(号[之附][0-9]+)([一二两三四五六七八九十首])', '\\1号\\2', 'g') "
+        f"ELSE rs_fold(s) END, '{spaces}', '', 'g')")
     # on cleaned text (rs_addr_clean): the form without own prefix and descriptor, and the descriptor
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_fold_clean(c) AS nullif(regexp_replace(regexp_replace("
                    f"c, {quote_literal(prefix)}, ''), '({descriptors})$', ''), '')")
@@ -688,7 +704,22 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
     engine.execute(
         "CREATE OR REPLACE MACRO rs_addr_ordinal(s) AS CASE WHEN contains(s, '第') "
         "THEN regexp_replace(s, '第(\\d)', '\\1', 'g') ELSE s END")
-    engine.execute("CREATE OR REPLACE MACRO rs_addr_units(s) AS rs_addr_ordinal(rs_addr_room_word(rs_addr_building_word(s)))")
+    # a door's suffix written after its 号 (12号之1, 12号附1号, 17号乙) moves before it (12之1号, 12附1号,
+    # 17乙号), so the head reads it as one door; 首层 is the first floor; 自编 (self-numbered) before a
+    # building number is dropped
+    engine.execute(
+        "CREATE OR REPLACE MACRO rs_addr_doors(s) AS CASE WHEN regexp_matches(s, '号[之附甲乙丙丁]|首层|自编') "
+        "THEN regexp_replace(regexp_replace(regexp_replace(replace(s, '首层', '1层'), '自编([0-9A-Za-z])', '\\1', 'g'), "
+        "'([0-9]+)号([之附])([0-9]+)号?', '\\1\\2\\3号', 'g'), '([0-9]+)号([甲乙丙丁])', '\\1\\2号', 'g') ELSE s END")
+    # a street written X街 for X街道 (天河区石牌街石牌东路..., 冼村街冼村路...), where the city has such a
+    # street and no number follows (石牌街12号 is a road)
+    cores = sorted({name[:-2] for name in dv.street_table(region_code)["street"] if name.endswith("街道")},
+                   key=lambda n: (-len(n), n))
+    short_streets = (f"regexp_replace(s, {quote_literal('(^|[省市区县])(' + _alternation(cores) + ')街([^0-9道])')}, "
+                     f"'\\1\\2街道\\3')" if cores else "s")
+    engine.execute(f"CREATE OR REPLACE MACRO rs_addr_street_short(s) AS {short_streets}")
+    engine.execute("CREATE OR REPLACE MACRO rs_addr_units(s) AS "
+                   "rs_addr_street_short(rs_addr_doors(rs_addr_ordinal(rs_addr_room_word(rs_addr_building_word(s)))))")
     for macro in _KEY_MACROS:
         engine.execute(f"CREATE OR REPLACE MACRO {macro}")
 
@@ -722,7 +753,8 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     engine.create_table("tmp_addr", f"""
         SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
-    pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|[{UNIT_WORDS}])|{_CN_ROOM_TEXT}")
+    pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|社|[{UNIT_WORDS}])|号[之附][一二两三四五六七八九十]"
+                            f"|{_CN_ROOM_TEXT}")
     engine.map_distinct("tmp_addr_numerals", f"SELECT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})",
                         each_value(arabic_before_units, "folded", "arabic"))
     # cut, not parsed: admin prefix | head (road, door) | rest; all three are read on distinct values
@@ -762,9 +794,10 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     groups = ", ".join(quote_literal(g) for g in HEAD_PARTS)
     engine.create_table("tmp_addr_head", f"""
         SELECT head, nullif(h.road
-                            || coalesce(nullif(h.village, ''), nullif(h.village2, ''), h.village3)
-                            || coalesce(nullif(h.lane, ''), nullif(h.lane2, ''), h.lane3), '') AS road,
-               nullif(replace(coalesce(nullif(h.door, ''), nullif(h.door2, ''), h.door3), '-', '之'), '') AS door_number
+                            || coalesce(nullif(h.village, ''), nullif(h.village2, ''), nullif(h.village3, ''), h.village4)
+                            || coalesce(nullif(h.lane, ''), nullif(h.lane2, ''), nullif(h.lane3, ''), h.lane4), '') AS road,
+               nullif(replace(coalesce(nullif(h.door, ''), nullif(h.door2, ''), nullif(h.door3, ''), h.door4), '-', '之'),
+                      '') AS door_number
         FROM (SELECT head, regexp_extract(head, {quote_literal(HEAD_PARTS_PATTERN)}, [{groups}]) AS h
               FROM (SELECT DISTINCT head FROM tmp_addr_std WHERE head <> ''))""")
     engine.map_distinct("tmp_addr_rest", "SELECT a.rest, h.door_number IS NOT NULL AS has_door FROM tmp_addr_std a "
