@@ -348,6 +348,10 @@ def guangzhou():
     # a phase is part of the estate's name; 门 a unit; 0502 is 502; 自编 dropped
     (["天河北苑三期2号楼二梯5楼3号", "天河北苑3期2栋2梯503房", "天河北苑三期自编2栋2梯0503"], "天河北苑3期#2#503"),
     (["东湖路169号院3号楼2门401", "东湖路169号3栋2门401室"], "东湖路169号#3#401"),
+    # a lane with its side (中4巷) or a 横街; the side of a road before its door number
+    (["天河区龙洞街龙洞村中4巷7号503房", "龙洞村中四巷7号5楼3号"], "龙洞村中4巷7号##503"),
+    (["白云区东平村1横街17号之一203房", "东平村一横街17-1号2楼03"], "东平村1横街17之1号##203"),
+    (["天河区黄埔大道中148号嘉和苑三期自编1栋3梯301房", "黄埔大道中148号1栋3梯301"], "黄埔大道中148号#1#301"),
 ])
 def test_door_suffixes_named_lanes_phases_and_units(guangzhou, variants, dwelling):
     rows = parts(guangzhou, variants)
@@ -368,3 +372,13 @@ def test_a_street_written_without_its_suffix_is_the_street(guangzhou):
     assert pick(rows["天河区冼村街冼村路32巷34号402"], "street", "road") == ("冼村街道", "冼村路32巷")
     # a number right after it: a road named so
     assert pick(rows["越秀区北京街12号"], "street", "road", "door_number") == (None, "北京街", "12")
+
+
+def test_a_lane_written_inside_its_villages_community_takes_the_village(guangzhou):
+    # the library (here the table itself) knows 龙洞村中4巷 and 程界村长庚坊; not 石牌村华师路
+    rows = parts(guangzhou, ["天河区龙洞村中4巷7号503房", "龙洞村社区中4巷7号5楼3号", "天河区程界村长庚坊44号301房",
+                             "程界村社区长庚坊44号301", "石牌村社区华师路3号101", "华师社区中4巷7号503"])
+    assert rows["龙洞村社区中4巷7号5楼3号"]["dwelling_key"] == "龙洞村中4巷7号##503"
+    assert rows["程界村社区长庚坊44号301"]["dwelling_key"] == "程界村长庚坊44号##301"
+    assert rows["石牌村社区华师路3号101"]["road"] == "华师路"  # a 路 is no lane of the village
+    assert rows["华师社区中4巷7号503"]["road"] == "中4巷"     # no village in the community's name

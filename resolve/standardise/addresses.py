@@ -59,7 +59,7 @@ UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯段期"  # a
 DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带", "旁")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
-_CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|[{UNIT_WORDS.replace('单元', '')}])")
+_CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|横[街巷]|[{UNIT_WORDS.replace('单元', '')}])")
 # a door's suffix (12号之一, 12号附一号): ends with 号, so that a room after it stays apart (12号之1号201)
 _CN_DOOR_SUFFIX = re.compile("(?<=号[之附])([一二两三四五六七八九十]+)号?")
 # a room number at the very end, after a building, unit, door or floor (1栋一零四, 六楼零一), or
@@ -172,7 +172,7 @@ _ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中一�
 # An urban village or a rural group: X村 (X新村) with its lane, row, block or group (三巷, 二排,
 # 四坊, 一组) before the house number: the village is part of the place, never dropped.
 _VILLAGE = r"[^路街巷村\d]{1,10}?村"
-_LANE = r"\d+(?:巷|排|坊|组|社|队|弄|条)"
+_LANE = r"[东西南北中]?\d+(?:巷|排|坊|组|社|队|弄|条|横街|横巷)"
 # a village written without 村 (白石洲三巷12号), taken only before a lane and a house number
 _VILLAGE_NAME = r"[^路街巷村\d]{2,10}?"
 # a door number with its suffix: 12之1 (12号之一, 12-1号), 12附1 (12号附1号), 17乙 (17号乙); each a
@@ -180,14 +180,15 @@ _VILLAGE_NAME = r"[^路街巷村\d]{2,10}?"
 _DOOR = r"\d+(?:[之附-]\d+|[甲乙丙丁])?"
 # a lane named, not numbered: 积善里, 兴隆坊, 长庚坊 (before a door number only)
 _NAMED_LANE = r"[^路街巷村坊里\d]{1,8}?(?:坊|里)"
-# The place that follows the administrative prefix: a road (a village written before it is
+# The place that follows the administrative prefix: a road (with the side of it a door number
+# follows: 黄埔大道中148号, 中山大道西89号) (a village written before it is
 # dropped by strip_division_prefix where the library knows the road: 墩头村龙翔二路), a village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
 # without 村 before a lane and a house number, which correct_place_names reads as the library's). A
 # village is taken only before a lane or a house number (X新村7栋 is an estate).
 HEAD_PARTS_PATTERN = (f"^({_ROAD})?"
-                      f"(?:({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE})(?:({_DOOR})栋)?"
+                      f"(?:([东西南北中])?({_VILLAGE})?({_LANE})?({_DOOR})号院?|({_VILLAGE})({_LANE})(?:({_DOOR})栋)?"
                       f"|({_VILLAGE_NAME})({_LANE})({_DOOR})号|({_VILLAGE})?({_NAMED_LANE})({_DOOR})号)?")
-HEAD_PARTS = ("road", "village", "lane", "door", "village2", "lane2", "door2", "village3", "lane3", "door3",
+HEAD_PARTS = ("road", "side", "village", "lane", "door", "village2", "lane2", "door2", "village3", "lane3", "door3",
               "village4", "lane4", "door4")
 HEAD_PATTERN = re.sub(r"\((?!\?)", "(?:", HEAD_PARTS_PATTERN)
 # the parts below the township, as build_address_table and std_property write them
@@ -753,7 +754,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     engine.create_table("tmp_addr", f"""
         SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
-    pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|社|[{UNIT_WORDS}])|号[之附][一二两三四五六七八九十]"
+    pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|社|横|[{UNIT_WORDS}])|号[之附][一二两三四五六七八九十]"
                             f"|{_CN_ROOM_TEXT}")
     engine.map_distinct("tmp_addr_numerals", f"SELECT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})",
                         each_value(arabic_before_units, "folded", "arabic"))
@@ -793,7 +794,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
                     JOIN tmp_addr_admin_names m ON m.admin = coalesce(c.admin, '') AND m.towns = c.towns))""")
     groups = ", ".join(quote_literal(g) for g in HEAD_PARTS)
     engine.create_table("tmp_addr_head", f"""
-        SELECT head, nullif(h.road
+        SELECT head, nullif(h.road || h.side
                             || coalesce(nullif(h.village, ''), nullif(h.village2, ''), nullif(h.village3, ''), h.village4)
                             || coalesce(nullif(h.lane, ''), nullif(h.lane2, ''), nullif(h.lane3, ''), h.lane4), '') AS road,
                nullif(replace(coalesce(nullif(h.door, ''), nullif(h.door2, ''), nullif(h.door3, ''), h.door4), '-', '之'),
@@ -803,13 +804,14 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     engine.map_distinct("tmp_addr_rest", "SELECT a.rest, h.door_number IS NOT NULL AS has_door FROM tmp_addr_std a "
                                          "LEFT JOIN tmp_addr_head h USING (head) WHERE a.rest <> ''", rest_table)
     # a district written without its suffix before the road (南山华夏路): the road keeps at
-    # least three characters (南山大道 stays a road)
+    # least three characters and a name before its road word (南山大道, 黄埔大道中 stay roads)
     engine.create_table("tmp_addr_head_district", """
         SELECT head, arg_max(d.district_code, length(d.district_short)) AS short_code,
                arg_max(substr(h.road, length(d.district_short) + 1), length(d.district_short)) AS road_short
         FROM tmp_addr_head h JOIN ref_district d
           ON d.district_short <> d.district AND starts_with(h.road, d.district_short)
          AND length(h.road) - length(d.district_short) >= 3
+         AND NOT regexp_matches(substr(h.road, length(d.district_short) + 1), '^(大道|大街|路|街|道|巷)')
         GROUP BY head""")
     engine.create_table(out_table, """
         SELECT raw, address || coalesce(descriptor, '') AS address,
@@ -831,6 +833,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
               LEFT JOIN ref_district d ON d.district_code = s.short_code
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
     strip_division_prefix(engine, out_table)
+    village_from_community(engine, out_table)
     correct_place_names(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
@@ -890,6 +893,36 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
             ) s
             WHERE t.in_city AND {where} AND t.{column} = s.name
               AND (t.district_code = s.district_code OR (t.district_code IS NULL AND s.n_districts = 1))""")
+
+
+def village_from_community(engine: Engine, table: str) -> None:
+    """A lane written without its village inside the village's community (龙洞村社区中4巷7号,
+    瑶台村社区6横街17号, 程界村社区长庚坊44号): the in-city rows of ``table`` whose community is
+    X村社区 and whose road names neither a village nor a 路 take X村 before the road, where the
+    library knows that name in the row's district (or, for a row without a district, in exactly
+    one, whose code the row takes). The library is as in strip_division_prefix. Building and
+    dwelling keys are rewritten."""
+    t = quote_ident(table)
+    names = NAME_TABLE if engine.has_table(NAME_TABLE) else f"({place_names_sql(t)})"
+    engine.execute(f"""
+        UPDATE {t} AS t SET road = s.full_name,
+               district_code = coalesce(t.district_code, s.district_code), district = coalesce(t.district, s.district),
+               {rekeyed("s.full_name", "t.door_number", "t.poi")}
+        FROM (
+            WITH written AS (
+                SELECT DISTINCT road, community, district_code FROM {t}
+                WHERE in_city AND road IS NOT NULL AND suffix(community, '村社区')
+                  AND NOT contains(road, '村') AND NOT contains(road, '路')
+            )
+            SELECT w.road, w.community, w.district_code AS written_code, k.district_code, d.district,
+                   k.name AS full_name, count(*) OVER (PARTITION BY w.road, w.community, w.district_code) AS n_places
+            FROM written w
+            JOIN {names} k ON k.kind = 'road' AND k.name = left(w.community, length(w.community) - 2) || w.road
+                          AND (w.district_code IS NULL OR k.district_code = w.district_code)
+            JOIN ref_district d ON d.district_code = k.district_code
+        ) s
+        WHERE t.in_city AND t.road = s.road AND t.community = s.community
+          AND t.district_code IS NOT DISTINCT FROM s.written_code AND s.n_places = 1""")
 
 
 def fill_district_from_place(engine: Engine, table: str) -> None:
