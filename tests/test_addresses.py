@@ -382,3 +382,28 @@ def test_a_lane_written_inside_its_villages_community_takes_the_village(guangzho
     assert rows["程界村社区长庚坊44号301"]["dwelling_key"] == "程界村长庚坊44号##301"
     assert rows["石牌村社区华师路3号101"]["road"] == "华师路"  # a 路 is no lane of the village
     assert rows["华师社区中4巷7号503"]["road"] == "中4巷"     # no village in the community's name
+
+
+@pytest.fixture(scope="module")
+def wuhan():
+    engine = Engine()
+    register_macros(engine)
+    register_address_macros(engine, "武汉市", "420100")
+    yield engine
+    engine.close()
+
+
+def test_hamlets_villages_and_descriptors_of_another_city(wuhan):
+    rows = parts(wuhan, ["黄陂区横店街道汪家村李家湾12号", "汪家村张家湾十二号", "红旗村二组9号101", "洪山区张家湾街红旗村2组9号101房",
+                         "东湖路一六九号院三号楼一门五零一", "东湖花园6栋斜对面", "保利香槟国际2栋2单元地下室"])
+    # two hamlets of one village, each with its 12号
+    assert rows["黄陂区横店街道汪家村李家湾12号"]["building_key"] == "汪家村李家湾12号#"
+    assert rows["汪家村张家湾十二号"]["building_key"] == "汪家村张家湾12号#"
+    # 红旗村 is a village, not a banner (X旗) of another province
+    assert pick(rows["红旗村二组9号101"], "district", "road") == ("洪山区", "红旗村2组")  # its district from the other row
+    assert rows["红旗村二组9号101"]["dwelling_key"] == rows["洪山区张家湾街红旗村2组9号101房"]["dwelling_key"] == "红旗村2组9号##101"
+    assert rows["东湖路一六九号院三号楼一门五零一"]["dwelling_key"] == "东湖路169号#3#501"
+    # near a building, or below it: the building, no flat
+    assert pick(rows["东湖花园6栋斜对面"], "descriptor", "building_key", "dwelling_key") == ("斜对面", "东湖花园#6", None)
+    assert pick(rows["保利香槟国际2栋2单元地下室"], "descriptor", "building_key", "unit", "dwelling_key") == \
+        ("地下室", "保利香槟国际#2", "2", None)

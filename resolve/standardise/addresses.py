@@ -55,8 +55,10 @@ PROVINCES = {
     "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }
 
-UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯段期"  # and 社 (五社), not before 区
-DESCRIPTORS = ("附近", "旁边", "对面", "门口", "周边", "一带", "旁")
+UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯段期门"  # and 社 (五社), not before 区
+# where, near a place, not in a flat of it (a basement too: the building, no flat)
+DESCRIPTORS = ("附近", "旁边", "斜对面", "对面", "门口", "周边", "一带", "隔壁", "后面", "背后", "往里走", "里面", "地下室",
+               "旁")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|横[街巷]|[{UNIT_WORDS.replace('单元', '')}])")
@@ -122,7 +124,8 @@ _GENERIC_TOWN = r"|[^街镇乡路]{1,8}?(?:镇|乡)"
 _ADMIN_LEVELS = (
     ("province", r"北京市|天津市|上海市|重庆市|[^省市区]{2,7}?省|[^区]{2,10}?自治区|香港特别行政区|澳门特别行政区"),
     ("city", r"[^市区县街路]{2,8}?(?:市|自治州|地区|盟)"),  # 吉华街道城市花园: no city
-    ("district", r"[^区县市街路]{0,6}?[^区县市街路社](?:区|县|市|旗)"),  # not a 社区
+    # not a 社区; a banner (旗) has two characters at least before it (红旗村 is a village)
+    ("district", r"[^区县市街路]{0,6}?[^区县市街路社](?:区|县|市)|[^区县市街路社]{2,7}?旗"),
     ("street", r"[^街路]{1,8}?街道" + _GENERIC_TOWN),
     # 楼村新社区 is one community; a village (X村) is a place, kept with its lanes (see _VILLAGE)
     ("community", r"[^社路街]{1,10}?社区"),
@@ -178,8 +181,8 @@ _VILLAGE_NAME = r"[^路街巷村\d]{2,10}?"
 # a door number with its suffix: 12之1 (12号之一, 12-1号), 12附1 (12号附1号), 17乙 (17号乙); each a
 # door of its own (build_address_table writes them so before the head is cut)
 _DOOR = r"\d+(?:[之附-]\d+|[甲乙丙丁])?"
-# a lane named, not numbered: 积善里, 兴隆坊, 长庚坊 (before a door number only)
-_NAMED_LANE = r"[^路街巷村坊里\d]{1,8}?(?:坊|里)"
+# a lane named, not numbered: 积善里, 兴隆坊, 长庚坊, a hamlet 李家湾 (before a door number only)
+_NAMED_LANE = r"[^路街巷村坊里湾\d]{1,8}?(?:坊|里|湾)"
 # The place that follows the administrative prefix: a road (with the side of it a door number
 # follows: 黄埔大道中148号, 中山大道西89号) (a village written before it is
 # dropped by strip_division_prefix where the library knows the road: 墩头村龙翔二路), a village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
@@ -887,6 +890,8 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
                                     AND (c.district_code IS NULL OR k.district_code = c.district_code)
                       JOIN ref_district d ON d.district_code = k.district_code
                       WHERE c.short <> '' AND length(c.name) - length(c.short) >= 3
+                        -- a name is left, not a place word (红旗村2组 is no 红旗 + 村2组)
+                        AND NOT regexp_matches(substr(c.name, length(c.short) + 1), '^(村|大道|大街|路|街|道|巷|社区)')
                         AND NOT EXISTS (SELECT 1 FROM {names} f WHERE f.kind = '{kind}' AND f.name = c.name
                                           AND f.district_code = k.district_code AND 3 * f.n > k.n)
                       GROUP BY c.name, k.district_code)

@@ -159,7 +159,8 @@ def correct_place_names(engine: Engine, table: str) -> None:
     a character from one that at least three write, and only where a record of the common
     name holds the same door number, building and room: 华然街42号1栋205 is 泰然街42号1栋205
     when the title of that flat says so, while two estates a character apart, each with its
-    own flats, stay two."""
+    own flats, stay two, as do two hamlets with a house 12号 each (a door number alone is no flat
+    to compare)."""
     library = not engine.has_table(NAME_TABLE)
     t = quote_ident(table)
     named = f"({place_names_sql(t)})" if library else NAME_TABLE
@@ -172,7 +173,8 @@ def correct_place_names(engine: Engine, table: str) -> None:
         known = f"SELECT DISTINCT name, district_code FROM {named} WHERE kind = '{kind}' {'AND n >= 3' if library else ''}"
         same_flat = f"""AND EXISTS (SELECT 1 FROM {t} o WHERE o.{column} = f.known AND {where.replace("t.", "o.")}
                             AND o.door_number IS NOT DISTINCT FROM t.door_number
-                            AND o.building IS NOT DISTINCT FROM t.building AND o.room IS NOT DISTINCT FROM t.room)"""
+                            AND o.building IS NOT DISTINCT FROM t.building AND o.room IS NOT DISTINCT FROM t.room)
+                      AND (t.building IS NOT NULL OR t.room IS NOT NULL)"""
         engine.execute(f"""
             UPDATE {t} AS t SET {column} = f.known,
                    {"" if library else "name_as_written = coalesce(t.name_as_written, f.name),"}
