@@ -35,7 +35,7 @@ _COMPATIBLE = """(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)
 # library has one; one character of the place's name apart; a building with one property; the
 # one flat of the room at the place where the address leaves the building out.
 CONFIDENCE = {"exact": 0.99, "unit_missing": 0.9, "one_character": 0.75, "whole_building": 0.85,
-              "building": 0.9, "building_missing": 0.8, "statements_agree": 0.85,
+              "building": 0.9, "building_missing": 0.8, "phase_missing": 0.8, "statements_agree": 0.85,
               "registered_property": 0.9, "owned_property": 0.9, "household": 0.8}
 # how many of district and unit an address and a library record agree on
 _AGREEMENT = "(a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT"
@@ -55,7 +55,7 @@ def _library(engine: Engine) -> None:
     property it belongs to (all of a property's records: departments write it differently)."""
     engine.create_table("tmp_library", """
         SELECT DISTINCT c.property_id, s.dwelling_key, s.building_key, s.unit, s.district_code, s.room,
-               s.door_number, s.building,
+               s.door_number, s.building, s.poi,
                rs_place(s.road, s.door_number, s.poi) AS place
         FROM std_property s JOIN cluster_property c USING (rid) WHERE s.building_key IS NOT NULL""")
 
@@ -73,7 +73,8 @@ def resolve_addresses(engine: Engine) -> None:
       toilet) resolves an address that names it, with or without a room in it (a room of a
       house titled whole is that house). An address that leaves out the building the library
       gives resolves to the one flat of its room at the place (``building_missing``), and is
-      ``ambiguous`` among several.
+      ``ambiguous`` among several; so does an estate written without its phase where the
+      library knows it only in phases (``phase_missing``: 万科城市花园 for 万科城市花园1期 and 2期).
     - ``building``: the address names a building of the library (no room, a room it does not
       hold, or a description such as 附近: near it, not in a flat); ``building_key`` says which.
     - ``ambiguous`` with ``candidates``: several properties fit equally (a flat number without
@@ -115,6 +116,18 @@ def resolve_addresses(engine: Engine) -> None:
         WHERE a.building IS NULL AND l.building IS NOT NULL AND a.dwelling_key IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
         GROUP BY ALL""")
+    # an estate written without its phase (万科城市花园3栋1单元1502) where the library knows it only
+    # in phases (万科城市花园1期, 2期): the flats of that building and room in every phase
+    engine.create_table("tmp_phase_candidates", f"""
+        SELECT a.part_id, l.property_id, max({_AGREEMENT}) AS agreement
+        FROM tmp_address_parts a
+        JOIN tmp_library l ON starts_with(l.poi, a.poi) AND l.room = a.room AND {_COMPATIBLE}
+         AND l.building IS NOT DISTINCT FROM a.building
+         AND regexp_full_match(substr(l.poi, length(a.poi) + 1), '[0-9]+期')
+        WHERE a.door_number IS NULL AND a.poi IS NOT NULL AND a.dwelling_key IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
+          AND NOT EXISTS (SELECT 1 FROM tmp_library k WHERE k.place = a.place)
+        GROUP BY ALL""")
     # per distinct building, unit and district written (far fewer than the addresses)
     engine.create_table("tmp_building_candidates", f"""
         WITH written AS (
@@ -141,6 +154,8 @@ def resolve_addresses(engine: Engine) -> None:
             FROM tmp_dwelling_candidates d JOIN tmp_address_parts a USING (part_id)
             UNION ALL
             SELECT part_id, 'building_missing', property_id, coalesce(agreement, 0), false FROM tmp_place_candidates
+            UNION ALL
+            SELECT part_id, 'phase_missing', property_id, coalesce(agreement, 0), false FROM tmp_phase_candidates
         ), top AS (
             SELECT *, max(agreement) OVER (PARTITION BY part_id) AS top FROM flats
         ), best AS (
@@ -166,6 +181,7 @@ def resolve_addresses(engine: Engine) -> None:
                CASE WHEN b.n_top >= 1 THEN b.property_id ELSE g.property_id END AS property_id,
                CAST(CASE WHEN b.n_top = 1 AND b.resolved_by = 'one_character' THEN {c["one_character"]}
                     WHEN b.n_top = 1 AND b.resolved_by = 'building_missing' THEN {c["building_missing"]}
+                    WHEN b.n_top = 1 AND b.resolved_by = 'phase_missing' THEN {c["phase_missing"]}
                     WHEN b.n_top = 1 AND b.unit_missing THEN {c["unit_missing"]}
                     WHEN b.n_top = 1 THEN {c["exact"]}
                     WHEN b.n_top > 1 THEN 1.0 / b.n_top
@@ -189,10 +205,11 @@ def resolve_addresses(engine: Engine) -> None:
                     ELSE 'not_found' END AS resolution,
                r.confidence
         FROM tmp_addresses t
-        LEFT JOIN tmp_resolved r USING (part_id)
+        -- an address of another city with the same parts as one of this city is not that one
+        LEFT JOIN tmp_resolved r ON r.part_id = t.part_id AND coalesce(t.in_city, true)
         LEFT JOIN property_golden pg ON pg.property_id = r.property_id AND r.resolution = 'resolved'""")
     for table in ("tmp_addresses", "tmp_address_parts", "tmp_library", "tmp_dwelling_candidates", "tmp_place_candidates",
-                  "tmp_building_candidates", "tmp_resolved"):
+                  "tmp_phase_candidates", "tmp_building_candidates", "tmp_resolved"):
         engine.drop(table)
 
 

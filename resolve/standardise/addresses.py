@@ -62,6 +62,7 @@ DESCRIPTORS = ("附近", "旁边", "斜对面", "对面", "门口", "周边", "�
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|横[街巷]|[{UNIT_WORDS.replace('单元', '')}])")
+_ROAD_DIGIT = re.compile(r"(?<=[^\d\W])\d(?=[路街])")
 # a door's suffix (12号之一, 12号附一号): ends with 号, so that a room after it stays apart (12号之1号201)
 _CN_DOOR_SUFFIX = re.compile("(?<=号[之附])([一二两三四五六七八九十]+)号?")
 # a room number at the very end, after a building, unit, door or floor (1栋一零四, 六楼零一), or
@@ -110,6 +111,8 @@ def arabic_before_units(text: str | None) -> str | None:
     if text is None:
         return None
     text = _CN_DOOR_SUFFIX.sub(lambda m: cn_to_arabic(m.group(1)) + "号", text)
+    # a road numbered in its name is written with its numeral (古田2路 is 古田二路), as departments mostly do
+    text = _ROAD_DIGIT.sub(lambda m: "〇一二三四五六七八九"[int(m.group(0))], text)
     text = _CN_NUMERAL.sub(lambda m: cn_to_arabic(m.group(0)), text)
     return _CN_ROOM.sub(lambda m: (m.group(1) or "") + cn_to_arabic(m.group(2) or m.group(4)), text)
 
@@ -758,6 +761,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
         SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
     pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|社|横|[{UNIT_WORDS}])|号[之附][一二两三四五六七八九十]"
+                            f"|[^0-9][0-9][路街]"
                             f"|{_CN_ROOM_TEXT}")
     engine.map_distinct("tmp_addr_numerals", f"SELECT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})",
                         each_value(arabic_before_units, "folded", "arabic"))
@@ -868,8 +872,10 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
     names = NAME_TABLE if engine.has_table(NAME_TABLE) else f"({place_names_sql(t)})"
     for column, kind, where in NAMED:
         road, poi = ("s.short_name", "t.poi") if column == "road" else ("t.road", "s.short_name")
-        village = (f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _VILLAGE)}) FROM written"
-                   if column == "road" else "")
+        # a village before a road (any district), and a road before a lane named off it (胜利街坤厚里)
+        village = (f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _VILLAGE)}) FROM written "
+                   f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _ROAD)}) FROM written "
+                   "WHERE regexp_matches(name, '[坊里湾]$')" if column == "road" else "")
         engine.execute(f"""
             UPDATE {t} AS t SET {column} = s.short_name,
                    district_code = coalesce(t.district_code, s.district_code), district = coalesce(t.district, s.district),

@@ -89,9 +89,14 @@ def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
                                 OR q.district_code IS NULL OR p.district_code IS NULL)) AS n_name
             FROM places p
         )
-        SELECT name, building, road, door_number, district_code, n FROM shares
+        SELECT name, building, road, door_number, district_code, n FROM shares p
         WHERE n >= {DOMINANCE} * n_name
-          AND name NOT IN (SELECT rs_place(road, door_number, NULL) FROM {t} WHERE door_from_columns)""")
+          AND name NOT IN (SELECT rs_place(road, door_number, NULL) FROM {t} WHERE door_from_columns)
+          -- an estate's name without its phase where phases of it stand elsewhere (万科城市花园 beside
+          -- 万科城市花园1期 and 2期 at two door numbers) names none of them
+          AND NOT EXISTS (SELECT 1 FROM places q
+                          WHERE starts_with(q.name, p.name) AND regexp_full_match(substr(q.name, length(p.name) + 1), '[0-9]+期')
+                            AND (q.road, q.door_number) IS DISTINCT FROM (p.road, p.door_number))""")
     engine.create_table(NAME_TABLE, f"""
         SELECT name, kind, district_code, sum(n)::BIGINT AS n FROM (
             {place_names_sql(t, "in_city")}
