@@ -722,8 +722,9 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
     # street and no number follows (石牌街12号 is a road)
     cores = sorted({name[:-2] for name in dv.street_table(region_code)["street"] if name.endswith("街道")},
                    key=lambda n: (-len(n), n))
-    short_streets = (f"regexp_replace(s, {quote_literal('(^|[省市区县])(' + _alternation(cores) + ')街([^0-9道])')}, "
-                     f"'\\1\\2街道\\3', 'g')" if cores else "s")
+    short_streets = (f"CASE WHEN regexp_matches(s, '街[^0-9道]') THEN regexp_replace(s, "
+                     f"{quote_literal('(^|[省市区县])(' + _alternation(cores) + ')街([^0-9道])')}, "
+                     f"'\\1\\2街道\\3', 'g') ELSE s END" if cores else "s")
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_street_short(s) AS {short_streets}")
     engine.execute("CREATE OR REPLACE MACRO rs_addr_units(s) AS "
                    "rs_addr_street_short(rs_addr_doors(rs_addr_ordinal(rs_addr_room_word(rs_addr_building_word(s)))))")
