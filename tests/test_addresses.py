@@ -374,14 +374,24 @@ def test_a_street_written_without_its_suffix_is_the_street(guangzhou):
     assert pick(rows["越秀区北京街12号"], "street", "road", "door_number") == (None, "北京街", "12")
 
 
-def test_a_lane_written_inside_its_villages_community_takes_the_village(guangzhou):
-    # the library (here the table itself) knows 龙洞村中4巷 and 程界村长庚坊; not 石牌村华师路
-    rows = parts(guangzhou, ["天河区龙洞村中4巷7号503房", "龙洞村社区中4巷7号5楼3号", "天河区程界村长庚坊44号301房",
-                             "程界村社区长庚坊44号301", "石牌村社区华师路3号101", "华师社区中4巷7号503"])
+def test_a_lane_written_without_its_village_takes_the_one_the_library_knows(guangzhou):
+    # the library (here the table itself) knows 龙洞村中4巷, 程界村长庚坊, 瑞宝村 and 小洲村 东大街8巷,
+    # 康乐村福寿坊 (海珠) and 猎德村福寿坊 (天河); no 石牌村华师路
+    rows = parts(guangzhou, ["天河区龙洞村中4巷7号503房", "龙洞村社区中4巷7号5楼3号", "天河区中4巷7号503",
+                             "天河区程界村长庚坊44号301房", "程界村社区长庚坊44号301", "石牌村社区华师路3号101",
+                             "海珠区瑞宝村东大街8巷52号803房", "海珠区小洲村东大街8巷52号803房", "海珠区东大街8巷52号803",
+                             "瑞宝村社区东大街8巷52号803", "海珠区康乐村福寿坊3号304房", "天河区猎德村福寿坊3号304房",
+                             "海珠区福寿坊3号304", "福寿坊3号304"])
     assert rows["龙洞村社区中4巷7号5楼3号"]["dwelling_key"] == "龙洞村中4巷7号##503"
+    assert rows["天河区中4巷7号503"]["dwelling_key"] == "龙洞村中4巷7号##503"  # the only village with it
     assert rows["程界村社区长庚坊44号301"]["dwelling_key"] == "程界村长庚坊44号##301"
-    assert rows["石牌村社区华师路3号101"]["road"] == "华师路"  # a 路 is no lane of the village
-    assert rows["华师社区中4巷7号503"]["road"] == "中4巷"     # no village in the community's name
+    assert rows["石牌村社区华师路3号101"]["road"] == "华师路"  # a 路 is no lane of a village
+    # two villages of the district have the lane: the community says which, or it stays as written
+    assert rows["瑞宝村社区东大街8巷52号803"]["road"] == "瑞宝村东大街8巷"
+    assert rows["海珠区东大街8巷52号803"]["road"] == "东大街8巷"
+    # one village a district: the district says which; without one, it stays as written
+    assert rows["海珠区福寿坊3号304"]["road"] == "康乐村福寿坊"
+    assert rows["福寿坊3号304"]["road"] == "福寿坊"
 
 
 @pytest.fixture(scope="module")

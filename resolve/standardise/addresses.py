@@ -841,7 +841,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
               LEFT JOIN ref_district d ON d.district_code = s.short_code
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
     strip_division_prefix(engine, out_table)
-    village_from_community(engine, out_table)
+    village_of_lane(engine, out_table)
     correct_place_names(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
@@ -907,15 +907,18 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
               AND (t.district_code = s.district_code OR (t.district_code IS NULL AND s.n_districts = 1))""")
 
 
-def village_from_community(engine: Engine, table: str) -> None:
-    """A lane written without its village inside the village's community (龙洞村社区中4巷7号,
-    瑶台村社区6横街17号, 程界村社区长庚坊44号): the in-city rows of ``table`` whose community is
-    X村社区 and whose road names neither a village nor a 路 take X村 before the road, where the
-    library knows that name in the row's district (or, for a row without a district, in exactly
-    one, whose code the row takes). The library is as in strip_division_prefix. Building and
+def village_of_lane(engine: Engine, table: str) -> None:
+    """A lane written without its village (中4巷7号, 福寿坊3号, 南大街1巷20号, 龙洞村社区中4巷7号): the
+    in-city rows of ``table`` whose road is a lane (it ends with a lane word and names neither a
+    village nor a 路) take the village the library knows that lane in: the village of the row's
+    community (X村社区) where the library knows the lane there, else the only village with that
+    lane in the row's district (for a row without a district, in the whole city, whose district
+    the row then takes). A lane that two villages of the district have (东大街8巷 of 瑞宝村 and
+    of 小洲村) stays as written. The library is as in strip_division_prefix. Building and
     dwelling keys are rewritten."""
     t = quote_ident(table)
     names = NAME_TABLE if engine.has_table(NAME_TABLE) else f"({place_names_sql(t)})"
+    village = quote_literal("^" + _VILLAGE)
     engine.execute(f"""
         UPDATE {t} AS t SET road = s.full_name,
                district_code = coalesce(t.district_code, s.district_code), district = coalesce(t.district, s.district),
@@ -923,18 +926,30 @@ def village_from_community(engine: Engine, table: str) -> None:
         FROM (
             WITH written AS (
                 SELECT DISTINCT road, community, district_code FROM {t}
-                WHERE in_city AND road IS NOT NULL AND suffix(community, '村社区')
-                  AND NOT contains(road, '村') AND NOT contains(road, '路')
+                WHERE in_city AND road IS NOT NULL AND NOT contains(road, '村') AND NOT contains(road, '路')
+                  AND regexp_matches(road, '(巷|排|坊|组|社|队|弄|条|横街|横巷|里|湾)$')
+            ), lanes AS (  -- the library's lanes of a village, each with its village and district
+                SELECT name AS full_name, district_code, regexp_extract(name, {village}) AS village,
+                       substr(name, length(regexp_extract(name, {village})) + 1) AS lane
+                FROM (SELECT name, CASE WHEN count(DISTINCT district_code) = 1 THEN min(district_code) END
+                                   AS district_code
+                      FROM {names} WHERE kind = 'road' GROUP BY name)
+                WHERE regexp_extract(name, {village}) <> ''
+            ), found AS (
+                SELECT w.road, w.community, w.district_code AS written_code, l.district_code, l.full_name,
+                       coalesce(w.community = l.village || '社区', false) AS of_community
+                FROM written w JOIN lanes l ON l.lane = w.road
+                 AND (w.district_code IS NULL OR l.district_code = w.district_code)
+            ), counted AS (
+                SELECT *, count(*) OVER (PARTITION BY road, community, written_code) AS n_all,
+                       sum(of_community::INT) OVER (PARTITION BY road, community, written_code) AS n_community
+                FROM found
             )
-            SELECT w.road, w.community, w.district_code AS written_code, k.district_code, d.district,
-                   k.name AS full_name, count(*) OVER (PARTITION BY w.road, w.community, w.district_code) AS n_places
-            FROM written w
-            JOIN {names} k ON k.kind = 'road' AND k.name = left(w.community, length(w.community) - 2) || w.road
-                          AND (w.district_code IS NULL OR k.district_code = w.district_code)
-            JOIN ref_district d ON d.district_code = k.district_code
+            SELECT c.*, d.district FROM counted c LEFT JOIN ref_district d USING (district_code)
+            WHERE (of_community AND n_community = 1) OR (n_community = 0 AND n_all = 1)
         ) s
-        WHERE t.in_city AND t.road = s.road AND t.community = s.community
-          AND t.district_code IS NOT DISTINCT FROM s.written_code AND s.n_places = 1""")
+        WHERE t.in_city AND t.road = s.road AND t.community IS NOT DISTINCT FROM s.community
+          AND t.district_code IS NOT DISTINCT FROM s.written_code""")
 
 
 def fill_district_from_place(engine: Engine, table: str) -> None:
