@@ -370,6 +370,12 @@ def test_a_street_written_without_its_suffix_is_the_street(guangzhou):
         ("石牌街道", "石牌东路27巷", "1", "802")
     assert rows["天河区石牌街石牌东路27巷1号8楼02"]["dwelling_key"] == rows["天河区石牌街道石牌东路27巷1号802房"]["dwelling_key"]
     assert pick(rows["天河区冼村街冼村路32巷34号402"], "street", "road") == ("冼村街道", "冼村路32巷")
+    # after a district's short name too
+    rows = parts(guangzhou, ["广东省广州市海珠凤阳街康乐村社区康乐村福寿坊3号302", "广州市白云嘉禾街望岗村5社10号101"])
+    assert pick(rows["广东省广州市海珠凤阳街康乐村社区康乐村福寿坊3号302"], "district", "street", "road") == \
+        ("海珠区", "凤阳街道", "康乐村福寿坊")
+    assert pick(rows["广州市白云嘉禾街望岗村5社10号101"], "district", "street", "road") == ("白云区", "嘉禾街道", "望岗村5社")
+    rows = parts(guangzhou, ["越秀区北京街12号"])
     # a number right after it: a road named so
     assert pick(rows["越秀区北京街12号"], "street", "road", "door_number") == (None, "北京街", "12")
 

@@ -718,12 +718,15 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
         "CREATE OR REPLACE MACRO rs_addr_doors(s) AS CASE WHEN regexp_matches(s, '号[之附甲乙丙丁]|首层|自编') "
         "THEN regexp_replace(regexp_replace(regexp_replace(replace(s, '首层', '1层'), '自编([0-9A-Za-z])', '\\1', 'g'), "
         "'([0-9]+)号([之附])([0-9]+)号?', '\\1\\2\\3号', 'g'), '([0-9]+)号([甲乙丙丁])', '\\1\\2号', 'g') ELSE s END")
-    # a street written X街 for X街道 (天河区石牌街石牌东路..., 冼村街冼村路...), where the city has such a
-    # street and no number follows (石牌街12号 is a road)
+    # a street written X街 for X街道 (天河区石牌街石牌东路..., 天河冼村街冼村路...), after the start, a
+    # division or a district's short name, where the city has such a street and no number follows
+    # (石牌街12号 is a road)
     cores = sorted({name[:-2] for name in dv.street_table(region_code)["street"] if name.endswith("街道")},
                    key=lambda n: (-len(n), n))
+    districts = [d for d in dv.district_table(region_code)["district_short"] if d]
+    before = "(^|[省市区县]" + (f"|{_alternation(districts)}" if districts else "") + ")"
     short_streets = (f"CASE WHEN regexp_matches(s, '街[^0-9道]') THEN regexp_replace(s, "
-                     f"{quote_literal('(^|[省市区县])(' + _alternation(cores) + ')街([^0-9道])')}, "
+                     f"{quote_literal(before + '(' + _alternation(cores) + ')街([^0-9道])')}, "
                      f"'\\1\\2街道\\3', 'g') ELSE s END" if cores else "s")
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_street_short(s) AS {short_streets}")
     engine.execute("CREATE OR REPLACE MACRO rs_addr_units(s) AS "

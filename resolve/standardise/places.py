@@ -100,7 +100,9 @@ def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
     engine.create_table(NAME_TABLE, f"""
         SELECT name, kind, district_code, sum(n)::BIGINT AS n FROM (
             {place_names_sql(t, "in_city")}
-            UNION ALL SELECT name, 'poi', district_code, count(*) FROM {ALIAS_TABLE} WHERE building IS NULL GROUP BY ALL)
+            -- an estate's name the library knows by its door numbers, one or one a building
+            UNION ALL SELECT name, 'poi', district_code, greatest(count(*) FILTER (WHERE building IS NULL), 1)
+                      FROM {ALIAS_TABLE} GROUP BY ALL)
         GROUP BY ALL""")
 
 
