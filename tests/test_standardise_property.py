@@ -16,6 +16,7 @@ R3,4403060030001,,宝安区,,,东明路,1号,1,1,503,商业,120,李娜,440304800
 R4,,,,,,,,,,,,,,,
 R5,4403110040001,,,光明街道,,华夏路,3之1号,一栋,,五零一,公厕,20 m2,,,
 R6,,,福田区,园岭街道,,红荔路,12号,3栋,,501,住房,,,,
+R7,,宝安区沙井街道新桥村2巷53号,宝安区,沙井街道,,新桥村,2巷53号,,,,住宅,,,,
 """
 # a housing bureau: one line of address text; H6 has no address at all
 HOUSING = """房屋编码,房屋地址,房屋用途,建筑面积,更新日期
@@ -27,6 +28,7 @@ H5,广州市天河区天河路385号1栋101,住宅房,66,2021-01-05
 H6,,住宅房,50,2021-01-06
 H7,光明街道华夏路3之1号1栋五零一,公共厕所,20,2021-01-07
 H8,红荔路12号3-1-501附近,车位,12,2021-01-08
+H9,宝安区新桥村二巷53号101房,住宅房,30,2021-01-09
 """
 
 
@@ -144,3 +146,10 @@ def test_records_without_code_or_address_are_quarantined(std):
     assert "R4" not in rows and "H6" not in rows
     for source, read, accepted, quarantined in counts:
         assert read == accepted + quarantined, source
+
+
+def test_a_door_column_holding_its_lane_yields_to_the_text(std):
+    rows, *_ = std
+    # 门牌号 "2巷53号" beside road "新桥村": the text 新桥村2巷53号 is read, as the bureau's line is
+    assert (rows["R7"]["road"], rows["R7"]["door_number"]) == ("新桥村2巷", "53")
+    assert rows["H9"]["building_key"] == rows["R7"]["building_key"] == "新桥村2巷53号#"

@@ -106,6 +106,11 @@ def _part_tables(engine: Engine) -> None:
                         _room_parts)
 
 
+# the door column is taken: it reads as a door number (29, 3之1, 12附1, 17乙), or the text gives none
+_COLUMNS_DOOR = ("(dr.std IS NULL OR a.door_number IS NULL "
+                 "OR regexp_full_match(dr.std, '[0-9]+([之附][0-9]+|[甲乙丙丁])?'))")
+
+
 def _owner_documents(engine: Engine, snapshot: str) -> None:
     """Each distinct owner document: a citizen ID (18 digits) or a USCC.
 
@@ -164,8 +169,11 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                    coalesce(ad.district_code, a.district_code) AS district_code,
                    coalesce(ad.street, a.street) AS street,
                    coalesce(cm.std, a.community) AS community,
-                   coalesce(rd.std, a.road) AS road,
-                   coalesce(dr.std, a.door_number) AS door_number,
+                   -- the road and door columns, unless the door column holds more than a door (2社53号,
+                   -- 27巷1号: a lane with it) and the text reads one: then the text's
+                   CASE WHEN """ + _COLUMNS_DOOR + """ THEN coalesce(rd.std, a.road) ELSE a.road END AS road,
+                   CASE WHEN """ + _COLUMNS_DOOR + """ THEN coalesce(dr.std, a.door_number) ELSE a.door_number END
+                       AS door_number,
                    a.poi,
                    -- a village house's lane and number in the building column (二坊3号) is its place
                    CASE WHEN NOT regexp_matches(bd.std, '^[0-9零〇一二两三四五六七八九十百]+[巷排坊组队弄条][0-9零〇一二两三四五六七八九十百]+号?$') THEN bd.std ELSE a.building END
@@ -176,10 +184,10 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                    a.descriptor,
                    -- the place the address text gives where the road and door columns give another:
                    -- a village house's lane address beside its 门牌 (learn_place_aliases)
-                   CASE WHEN dr.std IS NOT NULL AND a.door_number IS NOT NULL
+                   CASE WHEN dr.std IS NOT NULL AND a.door_number IS NOT NULL AND """ + _COLUMNS_DOOR + """
                          AND rs_place(a.road, a.door_number, NULL) <> rs_place(coalesce(rd.std, a.road), dr.std, NULL)
                         THEN rs_place(a.road, a.door_number, NULL) END AS text_place,
-                   dr.std IS NOT NULL AS door_from_columns,
+                   dr.std IS NOT NULL AND """ + _COLUMNS_DOOR + """ AS door_from_columns,
                    coalesce(CASE WHEN ad.district IS NOT NULL OR ad.street IS NOT NULL THEN ad.in_city END,
                             a.in_city, true) AS in_city,
                    i.use AS use_raw, rs_property_use(i.use) AS use, rs_area(i.area) AS area,
