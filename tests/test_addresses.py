@@ -423,3 +423,14 @@ def test_hamlets_villages_and_descriptors_of_another_city(wuhan):
     assert pick(rows["东湖花园6栋斜对面"], "descriptor", "building_key", "dwelling_key") == ("斜对面", "东湖花园#6", None)
     assert pick(rows["保利香槟国际2栋2单元地下室"], "descriptor", "building_key", "unit", "dwelling_key") == \
         ("地下室", "保利香槟国际#2", "2", None)
+
+
+def test_a_lane_after_its_village_name_without_cun_is_the_villages(guangzhou):
+    rows = parts(guangzhou, ["天河区猎德街猎德村3巷3号202房", "猎德村社区猎德3巷3号2楼02", "天河区猎德3巷3号202"])
+    assert {rows[v]["dwelling_key"] for v in rows} == {"猎德村3巷3号##202"}
+
+
+@pytest.mark.parametrize("raw, std", [("3楼", ("3", None)), ("三楼", ("3", None)), ("首层", ("1", None)),
+                                      ("第12层", ("12", None)), ("3楼02", ("3", "302"))])
+def test_a_room_column_holding_a_floor_only(raw, std):
+    assert standard_room(raw) == std

@@ -362,6 +362,7 @@ _BUILDING_PART = re.compile(r"第?(\d+[A-Za-z]?|[A-Za-z])(?:号楼|栋|幢|座|�
 _UNIT_PART = re.compile(r"第?(\d+)(?:单元|梯)?")
 _ROOM_PART = re.compile(r"(\d+)(?:室|房|号)?")
 _FLOOR_ROOM_PART = re.compile(r"(\d+)[层楼](\d{1,2})(?:室|房|号)?")
+_FLOOR_ONLY_PART = re.compile(r"第?(\d+)[层楼]")
 
 
 def clean_part(text: str | None) -> str | None:
@@ -421,11 +422,15 @@ def standard_unit(text: str | None) -> str | None:
 
 
 def standard_room(text: str | None) -> tuple[str | None, str | None]:
-    """(floor, room): 501, 501室, 501房, 五零一 -> (5, 501); 5楼01 -> (5, 501); 1203 -> (12, 1203)."""
+    """(floor, room): 501, 501室, 501房, 五零一 -> (5, 501); 5楼01 -> (5, 501); 1203 -> (12, 1203);
+    3楼, 三楼, 首层 -> (3, None), (1, None)."""
     text = clean_part(text)
     if text is None:
         return None, None
-    text = _numerals(text, ("室", "房", "号"))
+    text = _numerals(text.replace("首层", "1层").replace("首楼", "1楼"), ("室", "房", "号", "层", "楼"))
+    m = _FLOOR_ONLY_PART.fullmatch(text)
+    if m:  # a floor, no room (3楼, 首层)
+        return m.group(1).lstrip("0") or None, None
     m = _FLOOR_ROOM_PART.fullmatch(text)
     if m:
         return m.group(1).lstrip("0") or None, m.group(1) + m.group(2).zfill(2)
@@ -911,7 +916,8 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
 
 
 def village_of_lane(engine: Engine, table: str) -> None:
-    """A lane written without its village (中4巷7号, 福寿坊3号, 南大街1巷20号, 龙洞村社区中4巷7号): the
+    """A lane written without its village (中4巷7号, 福寿坊3号, 南大街1巷20号, 龙洞村社区中4巷7号), or
+    after the village's name without 村 (猎德3巷3号 for 猎德村3巷3号): the
     in-city rows of ``table`` whose road is a lane (it ends with a lane word and names neither a
     village nor a 路) take the village the library knows that lane in: the village of the row's
     community (X村社区) where the library knows the lane there, else the only village with that
@@ -938,10 +944,14 @@ def village_of_lane(engine: Engine, table: str) -> None:
                                    AS district_code
                       FROM {names} WHERE kind = 'road' GROUP BY name)
                 WHERE regexp_extract(name, {village}) <> ''
+            ), keyed AS (  -- a lane is written after its village, or after the village's name without 村
+                SELECT full_name, district_code, village, lane AS written FROM lanes
+                UNION ALL SELECT full_name, district_code, village, left(village, length(village) - 1) || lane FROM lanes
+                WHERE length(village) >= 3
             ), found AS (
                 SELECT w.road, w.community, w.district_code AS written_code, l.district_code, l.full_name,
                        coalesce(w.community = l.village || '社区', false) AS of_community
-                FROM written w JOIN lanes l ON l.lane = w.road
+                FROM written w JOIN keyed l ON l.written = w.road
                  AND (w.district_code IS NULL OR l.district_code = w.district_code)
             ), counted AS (
                 SELECT *, count(*) OVER (PARTITION BY road, community, written_code) AS n_all,

@@ -59,10 +59,10 @@ def place_names_sql(table: str, where: str = "true") -> str:
     return f"SELECT name, kind, district_code, count(*) AS n FROM ({rows}) GROUP BY ALL"
 
 
-def rekeyed(road: str, door: str, poi: str) -> str:
+def rekeyed(road: str, door: str, poi: str, building: str = "t.building") -> str:
     """The SET clause rewriting a row's (alias t) building and dwelling keys for a new place."""
-    return (f"building_key = rs_building_key({road}, {door}, {poi}, t.building, t.room), "
-            f"dwelling_key = rs_dwelling_key({road}, {door}, {poi}, t.building, t.room)")
+    return (f"building_key = rs_building_key({road}, {door}, {poi}, {building}, t.room), "
+            f"dwelling_key = rs_dwelling_key({road}, {door}, {poi}, {building}, t.room)")
 
 
 def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
@@ -140,6 +140,24 @@ def fill_places(engine: Engine, table: str) -> None:
           AND {_name("t.")} = f.name
           AND t.building IS NOT DISTINCT FROM f.building
           AND t.district_code IS NOT DISTINCT FROM f.district_code""")
+
+
+def fill_building_from_place(engine: Engine, table: str = "std_property") -> None:
+    """The building of a flat whose record leaves it out at a door number where every record
+    naming a building names the same one: an estate that gives each
+    building a door number of its own (龙口西路200号 is 骏景花园一期1栋; the title's 幢号 says 1栋,
+    the rental register writes 龙口西路200号803房). Records without a room (a house or facility
+    titled whole) are left as they are; keys rewritten."""
+    t = quote_ident(table)
+    engine.execute(f"""
+        UPDATE {t} AS t SET building = s.building, {rekeyed("t.road", "t.door_number", "t.poi", "s.building")}
+        FROM (SELECT road, door_number, district_code, min(building) AS building
+              FROM {t} WHERE in_city AND door_number IS NOT NULL
+              GROUP BY road, door_number, district_code
+              HAVING count(DISTINCT building) = 1) s
+        WHERE t.in_city AND t.building IS NULL AND t.room IS NOT NULL
+          AND t.road IS NOT DISTINCT FROM s.road AND t.door_number = s.door_number
+          AND t.district_code IS NOT DISTINCT FROM s.district_code""")
 
 
 # characters that tell two places apart: numbers and letters are never read as a typo; a numeral,

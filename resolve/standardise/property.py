@@ -43,7 +43,13 @@ from resolve.standardise.addresses import (
 from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
 from resolve.standardise.names import normalise_name
-from resolve.standardise.places import LIBRARY_TABLES, correct_place_names, fill_places, learn_place_aliases
+from resolve.standardise.places import (
+    LIBRARY_TABLES,
+    correct_place_names,
+    fill_building_from_place,
+    fill_places,
+    learn_place_aliases,
+)
 from resolve.standardise.sql import read_date, read_id, read_in_steps, register_macros
 
 PROPERTY_FIELDS = ENTITY_FIELDS["property"]
@@ -232,6 +238,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     fill_district_from_place(engine, "std_property")
     learn_place_aliases(engine)
     fill_places(engine, "std_property")
+    fill_building_from_place(engine)
     if not sources:
         return
     quarantine_where(engine, "std_property",
