@@ -411,7 +411,10 @@ def wuhan():
 
 def test_hamlets_villages_and_descriptors_of_another_city(wuhan):
     rows = parts(wuhan, ["黄陂区横店街道汪家村李家湾12号", "汪家村张家湾十二号", "红旗村二组9号101", "洪山区张家湾街红旗村2组9号101房",
-                         "东湖路一六九号院三号楼一门五零一", "东湖花园6栋斜对面", "保利香槟国际2栋2单元地下室"])
+                         "东湖路一六九号院三号楼一门五零一", "东湖花园6栋斜对面", "保利香槟国际2栋2单元地下室",
+                         "万科城市花园二期10栋配电房"])
+    # a facility named after its building is that building (titled whole, if it is one)
+    assert pick(rows["万科城市花园二期10栋配电房"], "building_key", "dwelling_key") == ("万科城市花园2期#10", None)
     # two hamlets of one village, each with its 12号
     assert rows["黄陂区横店街道汪家村李家湾12号"]["building_key"] == "汪家村李家湾12号#"
     assert rows["汪家村张家湾十二号"]["building_key"] == "汪家村张家湾12号#"

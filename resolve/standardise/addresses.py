@@ -55,6 +55,8 @@ PROVINCES = {
     "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }
 
+# facilities written after the building or door number they are (a building or house titled whole)
+FACILITIES = "配电房|公厕|厕所|车库|门卫室|架空层|垃圾房"
 UNIT_WORDS = "栋幢座单元层楼室号房巷排坊组队弄条梯段期门"  # and 社 (五社), not before 区
 # where, near a place, not in a flat of it (a basement too: the building, no flat)
 DESCRIPTORS = ("附近", "旁边", "斜对面", "对面", "门口", "周边", "一带", "隔壁", "后面", "背后", "往里走", "里面", "地下室",
@@ -718,11 +720,14 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
         "THEN regexp_replace(s, '第(\\d)', '\\1', 'g') ELSE s END")
     # a door's suffix written after its 号 (12号之1, 12号附1号, 17号乙) moves before it (12之1号, 12附1号,
     # 17乙号), so the head reads it as one door; 首层 is the first floor; 自编 (self-numbered) before a
-    # building number is dropped
+    # building number is dropped, as is a facility named after its building or door (10栋配电房 is
+    # the building, which the library holds whole if it is one)
     engine.execute(
-        "CREATE OR REPLACE MACRO rs_addr_doors(s) AS CASE WHEN regexp_matches(s, '号[之附甲乙丙丁]|首层|自编') "
-        "THEN regexp_replace(regexp_replace(regexp_replace(replace(s, '首层', '1层'), '自编([0-9A-Za-z])', '\\1', 'g'), "
-        "'([0-9]+)号([之附])([0-9]+)号?', '\\1\\2\\3号', 'g'), '([0-9]+)号([甲乙丙丁])', '\\1\\2号', 'g') ELSE s END")
+        "CREATE OR REPLACE MACRO rs_addr_doors(s) AS CASE WHEN regexp_matches(s, '号[之附甲乙丙丁]|首层|自编|"
+        f"[栋号]({FACILITIES})$') "
+        "THEN regexp_replace(regexp_replace(regexp_replace(regexp_replace(replace(s, '首层', '1层'), "
+        "'自编([0-9A-Za-z])', '\\1', 'g'), '([0-9]+)号([之附])([0-9]+)号?', '\\1\\2\\3号', 'g'), "
+        f"'([0-9]+)号([甲乙丙丁])', '\\1\\2号', 'g'), '([栋号])({FACILITIES})$', '\\1') ELSE s END")
     # a street written X街 for X街道 (天河区石牌街石牌东路..., 天河冼村街冼村路...), after the start, a
     # division or a district's short name, where the city has such a street and no number follows
     # (石牌街12号 is a road)
