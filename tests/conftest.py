@@ -6,13 +6,18 @@ from resolve.standardise.addresses import register_address_macros
 from resolve.standardise.sql import register_macros
 
 
-@pytest.fixture(scope="module")
-def engine():
+def city_engine(city: str, region_code: str):
+    """An engine with the standardisers' macros for ``city``, closed when the fixture ends."""
     e = Engine()
     register_macros(e)
-    register_address_macros(e, "深圳市", "440300")
+    register_address_macros(e, city, region_code)
     yield e
     e.close()
+
+
+@pytest.fixture(scope="module")
+def engine():
+    yield from city_engine("深圳市", "440300")
 
 
 def write_config(folder, sources_yaml: str, extra: str = "") -> str:

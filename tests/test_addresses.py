@@ -21,6 +21,7 @@ from resolve.standardise.addresses import (
     standard_unit,
 )
 from resolve.standardise.sql import register_macros
+from tests.conftest import city_engine
 
 
 @pytest.mark.parametrize("numeral, arabic", [("三", "3"), ("五零一", "501"), ("十二", "12"), ("二十", "20"),
@@ -329,11 +330,7 @@ def test_other_cities_forms():
 
 @pytest.fixture(scope="module")
 def guangzhou():
-    engine = Engine()
-    register_macros(engine)
-    register_address_macros(engine, "广州市", "440100")
-    yield engine
-    engine.close()
+    yield from city_engine("广州市", "440100")
 
 
 @pytest.mark.parametrize("variants, dwelling", [
@@ -402,11 +399,7 @@ def test_a_lane_written_without_its_village_takes_the_one_the_library_knows(guan
 
 @pytest.fixture(scope="module")
 def wuhan():
-    engine = Engine()
-    register_macros(engine)
-    register_address_macros(engine, "武汉市", "420100")
-    yield engine
-    engine.close()
+    yield from city_engine("武汉市", "420100")
 
 
 def test_hamlets_villages_and_descriptors_of_another_city(wuhan):
