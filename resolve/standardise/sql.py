@@ -43,11 +43,9 @@ _MACROS = [
         WHEN regexp_full_match(c, '[A-Z]{1,2}\\d{6,9}') THEN 'passport'
         ELSE 'other' END""",
     # c a cleaned ID and k its rs_id_kind, both columns (see the note on dates below)
-    """rs_id18(c, k) AS CASE k
-        WHEN 'citizen' THEN c
-        WHEN 'citizen15' THEN substr(c, 1, 6) || '19' || substr(c, 7, 9)
-             || rs_id_check(substr(c, 1, 6) || '19' || substr(c, 7, 9))
-        END""",
+    # b the 17-digit body of an old 15-digit ID (rs_id_body), a column
+    """rs_id_body(c, k) AS CASE WHEN k = 'citizen15' THEN substr(c, 1, 6) || '19' || substr(c, 7, 9) END""",
+    """rs_id18(c, k, b) AS CASE k WHEN 'citizen' THEN c WHEN 'citizen15' THEN b || rs_id_check(b) END""",
     "rs_id_birth(id18) AS try_strptime(substr(id18, 7, 8), '%Y%m%d')::DATE",
     "rs_id_sex(id18) AS CASE WHEN (ascii(substr(id18, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END",
     # well formed: a real region digit and a real birth date no later than the snapshot
@@ -162,7 +160,8 @@ def read_id(column: str, out: str) -> list[dict[str, str]]:
     """Steps reading the ID text of ``column``: ``<out>_clean``, ``<out>_kind`` and ``out``,
     the 18-digit citizen ID (or NULL)."""
     return [{f"{out}_clean": f"rs_id_clean({column})"}, {f"{out}_kind": f"rs_id_kind({out}_clean)"},
-            {out: f"rs_id18({out}_clean, {out}_kind)"}]
+            {f"{out}_body": f"rs_id_body({out}_clean, {out}_kind)"},
+            {out: f"rs_id18({out}_clean, {out}_kind, {out}_body)"}]
 
 
 def read_phone(column: str, out: str) -> list[dict[str, str]]:
