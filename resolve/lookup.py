@@ -493,24 +493,24 @@ class PersonLookup:
     def _standardise_many(self, inputs_list: list[dict]) -> list[dict | ResolveError]:
         """Each query as std_person would hold it (the model's columns), all read by one statement;
         a query whose birth date or sex cannot be read gets the ResolveError saying so."""
-        batch, places = [], []
+        batch, places = [], []  # places: (the query's row, the row of its other document or None)
         for inputs in inputs_list:
             main = {f: inputs.get(f) for f in PERSON_FIELDS}
             if main["id_number"] is None:
                 main["id_number"] = inputs.get("other_doc")
-            places.append(len(batch))
+            at, other = len(batch), None
             batch.append(main)
             if inputs.get("id_number") is not None and inputs.get("other_doc") is not None:
+                other = len(batch)
                 batch.append({"id_number": inputs["other_doc"]})  # the other document, read as an ID column
+            places.append((at, other))
         rows = self._standardise_sql(batch)
         answers: list[dict | ResolveError] = []
-        for i, at in enumerate(places):
+        for at, other in places:
             row = rows[at]
             error = _unreadable(row)
-            if error is None and at + 1 < len(rows) and (i + 1 == len(places) or places[i + 1] > at + 1):
-                other = rows[at + 1]
-                if row["other_doc"] is None:
-                    row["other_doc"] = other["other_doc"]
+            if error is None and other is not None and row["other_doc"] is None:
+                row["other_doc"] = rows[other]["other_doc"]
             answers.append(error or row)
         return answers
 

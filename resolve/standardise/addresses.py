@@ -180,14 +180,20 @@ _ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中一�
 # An urban village or a rural group: X村 (X新村) with its lane, row, block or group (三巷, 二排,
 # 四坊, 一组) before the house number: the village is part of the place, never dropped.
 _VILLAGE = r"[^路街巷村\d]{1,10}?村"
-_LANE = r"[东西南北中]?\d+(?:巷|排|坊|组|社|队|弄|条|横街|横巷)"
+# the words that end a lane: numbered (三巷, 二排, 五社, 一横街) and named (积善里, 兴隆坊, 李家湾)
+_LANE_WORDS = "巷|排|坊|组|社|队|弄|条|横街|横巷"
+_NAMED_LANE_WORDS = "坊|里|湾"
+_LANE = rf"[东西南北中]?\d+(?:{_LANE_WORDS})"
 # a village written without 村 (白石洲三巷12号), taken only before a lane and a house number
 _VILLAGE_NAME = r"[^路街巷村\d]{2,10}?"
 # a door number with its suffix: 12之1 (12号之一, 12-1号), 12附1 (12号附1号), 17乙 (17号乙); each a
 # door of its own (build_address_table writes them so before the head is cut)
 _DOOR = r"\d+(?:[之附-]\d+|[甲乙丙丁])?"
+# what a division's short name cut from the front of a place must not leave first: a place word,
+# not a name (南山大道, 黄埔大道中, 红旗村2组 are no 南山 + 大道, 黄埔 + 大道中, 红旗 + 村2组)
+_PLACE_WORD_FIRST = "'^(村|大道|大街|路|街|道|巷|社区)'"
 # a lane named, not numbered: 积善里, 兴隆坊, 长庚坊, a hamlet 李家湾 (before a door number only)
-_NAMED_LANE = r"[^路街巷村坊里湾\d]{1,8}?(?:坊|里|湾)"
+_NAMED_LANE = rf"[^路街巷村坊里湾\d]{{1,8}}?(?:{_NAMED_LANE_WORDS})"
 # The place that follows the administrative prefix: a road (with the side of it a door number
 # follows: 黄埔大道中148号, 中山大道西89号) (a village written before it is
 # dropped by strip_division_prefix where the library knows the road: 墩头村龙翔二路), a village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
@@ -213,6 +219,11 @@ _TOKEN = re.compile(r"(?P<text>(?:[A-Za-z]{2,}|\d+期|[^\dA-Za-z-])+)"
 
 class _Unread(Exception):
     """The remainder does not read as building, unit, floor and room."""
+
+
+def _room_number(num: str) -> str:
+    """A room number as written, a zero before four digits dropped (0502 is 502)."""
+    return (num.lstrip("0") or num) if len(num) == 4 else num
 
 
 def floor_of_room(room: str | None) -> str | None:
@@ -335,7 +346,7 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
             elif word is None and len(num) <= 2 and building is None and unit is None and not has_door:
                 raise _Unread  # 碧海花园12: a building or a room, not said
             else:
-                room = num.lstrip("0") or num if len(num) == 4 else num  # 0502 is 502
+                room = _room_number(num)
         if room is not None and floor is None:
             floor = floor_of_room(room)
         return poi or None, building, unit, floor, room
@@ -438,7 +449,7 @@ def standard_room(text: str | None) -> tuple[str | None, str | None]:
         return m.group(1).lstrip("0") or None, m.group(1) + m.group(2).zfill(2)
     m = _ROOM_PART.fullmatch(text)
     if m:
-        room = m.group(1).lstrip("0") or m.group(1) if len(m.group(1)) == 4 else m.group(1)  # 0502 is 502
+        room = _room_number(m.group(1))
         return floor_of_room(room), room
     return None, text
 
@@ -825,14 +836,14 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     engine.map_distinct("tmp_addr_rest", "SELECT a.rest, h.door_number IS NOT NULL AS has_door FROM tmp_addr_std a "
                                          "LEFT JOIN tmp_addr_head h USING (head) WHERE a.rest <> ''", rest_table)
     # a district written without its suffix before the road (南山华夏路): the road keeps at
-    # least three characters and a name before its road word (南山大道, 黄埔大道中 stay roads)
-    engine.create_table("tmp_addr_head_district", """
+    # least three characters and a name before its road word (南山大道, 黄埔大道中, 南山村3巷 stay roads)
+    engine.create_table("tmp_addr_head_district", f"""
         SELECT head, arg_max(d.district_code, length(d.district_short)) AS short_code,
                arg_max(substr(h.road, length(d.district_short) + 1), length(d.district_short)) AS road_short
         FROM tmp_addr_head h JOIN ref_district d
           ON d.district_short <> d.district AND starts_with(h.road, d.district_short)
          AND length(h.road) - length(d.district_short) >= 3
-         AND NOT regexp_matches(substr(h.road, length(d.district_short) + 1), '^(大道|大街|路|街|道|巷)')
+         AND NOT regexp_matches(substr(h.road, length(d.district_short) + 1), {_PLACE_WORD_FIRST})
         GROUP BY head""")
     engine.create_table(out_table, """
         SELECT raw, address || coalesce(descriptor, '') AS address,
@@ -889,7 +900,7 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
         # a village before a road (any district), and a road before a lane named off it (胜利街坤厚里)
         village = (f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _VILLAGE)}) FROM written "
                    f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _ROAD)}) FROM written "
-                   "WHERE regexp_matches(name, '[坊里湾]$')" if column == "road" else "")
+                   f"WHERE regexp_matches(name, '({_NAMED_LANE_WORDS})$')" if column == "road" else "")
         engine.execute(f"""
             UPDATE {t} AS t SET {column} = s.short_name,
                    district_code = coalesce(t.district_code, s.district_code), district = coalesce(t.district, s.district),
@@ -911,7 +922,7 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
                       JOIN ref_district d ON d.district_code = k.district_code
                       WHERE c.short <> '' AND length(c.name) - length(c.short) >= 3
                         -- a name is left, not a place word (红旗村2组 is no 红旗 + 村2组)
-                        AND NOT regexp_matches(substr(c.name, length(c.short) + 1), '^(村|大道|大街|路|街|道|巷|社区)')
+                        AND NOT regexp_matches(substr(c.name, length(c.short) + 1), {_PLACE_WORD_FIRST})
                         AND NOT EXISTS (SELECT 1 FROM {names} f WHERE f.kind = '{kind}' AND f.name = c.name
                                           AND f.district_code = k.district_code AND 3 * f.n > k.n)
                       GROUP BY c.name, k.district_code)
@@ -941,7 +952,7 @@ def village_of_lane(engine: Engine, table: str) -> None:
             WITH written AS (
                 SELECT DISTINCT road, community, district_code FROM {t}
                 WHERE in_city AND road IS NOT NULL AND NOT contains(road, '村') AND NOT contains(road, '路')
-                  AND regexp_matches(road, '(巷|排|坊|组|社|队|弄|条|横街|横巷|里|湾)$')
+                  AND regexp_matches(road, '({_LANE_WORDS}|{_NAMED_LANE_WORDS})$')
             ), lanes AS (  -- the library's lanes of a village, each with its village and district
                 SELECT name AS full_name, district_code, regexp_extract(name, {village}) AS village,
                        substr(name, length(regexp_extract(name, {village})) + 1) AS lane
