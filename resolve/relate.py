@@ -138,7 +138,7 @@ def resolve_addresses(engine: Engine) -> None:
                    AND NOT EXISTS (SELECT 1 FROM tmp_library l WHERE l.place = a.place AND l.building IS NOT NULL))
         ), found AS (
             SELECT a.building_key, a.unit, a.district_code, count(DISTINCT l.property_id) AS n_properties,
-                   min(l.property_id) AS property_id, bool_and(l.room IS NULL) AS roomless,
+                   min(l.property_id) AS property_id, bool_and(l.dwelling_key IS NULL) AS roomless,
                    CASE WHEN count(DISTINCT l.district_code) = 1 THEN min(l.district_code) END AS b_district_code
             FROM written a JOIN tmp_library l ON l.building_key = a.building_key AND {_COMPATIBLE}
             GROUP BY ALL
@@ -254,7 +254,7 @@ def settle_residences(engine: Engine, config: Config) -> None:
             SELECT c.property_id, s.building_key,
                    list(DISTINCT s.unit) FILTER (WHERE s.unit IS NOT NULL) AS units,
                    list(DISTINCT s.floor) FILTER (WHERE s.floor IS NOT NULL) AS floors,
-                   bool_or(s.room IS NOT NULL) AS has_room
+                   bool_or(s.dwelling_key IS NOT NULL) AS has_room
             FROM std_property s JOIN cluster_property c USING (rid)
             WHERE s.building_key IS NOT NULL GROUP BY ALL
         ), parts AS (

@@ -279,21 +279,26 @@ def test_parts_written_in_their_own_columns(fn, raw, std):
     assert fn(raw) == std
 
 
-@pytest.mark.parametrize("road, door, poi, building, room, keys", [
-    ("华夏路", "29", None, "3", "502", ("华夏路29号#3", "华夏路29号#3#502")),
-    ("华夏路", "29", "碧海花园", "3", "502", ("华夏路29号#3", "华夏路29号#3#502")),  # the door number names the place
-    ("华夏路", None, "碧海花园", "3", "502", ("碧海花园#3", "碧海花园#3#502")),      # else the estate
-    (None, None, "碧海花园", "3", None, ("碧海花园#3", None)),
-    ("白石洲村3巷", "12", None, None, "502", ("白石洲村3巷12号#", "白石洲村3巷12号##502")),  # a village house
-    ("白石洲村3巷", "12", None, None, None, ("白石洲村3巷12号#", None)),
-    ("华夏路", None, None, None, None, (None, None)),                          # a road alone is no place
-    ("华夏路", None, None, "3", "502", ("华夏路#3", "华夏路#3#502")),
-    ("", "", "", "", "", (None, None)),
-    (None, None, None, None, "502", (None, None)),
+@pytest.mark.parametrize("road, door, poi, building, floor, room, keys", [
+    ("华夏路", "29", None, "3", "5", "502", ("华夏路29号#3", "华夏路29号#3#502")),
+    ("华夏路", "29", "碧海花园", "3", "5", "502", ("华夏路29号#3", "华夏路29号#3#502")),  # the door number names the place
+    ("华夏路", None, "碧海花园", "3", "5", "502", ("碧海花园#3", "碧海花园#3#502")),      # else the estate
+    (None, None, "碧海花园", "3", None, None, ("碧海花园#3", None)),
+    ("白石洲村3巷", "12", None, None, "5", "502", ("白石洲村3巷12号#", "白石洲村3巷12号##502")),  # a village house
+    ("白石洲村3巷", "12", None, None, None, None, ("白石洲村3巷12号#", None)),
+    # a floor written without a room is the flat that floor is, never another floor's
+    ("白石洲村3巷", "12", None, None, "3", None, ("白石洲村3巷12号#", "白石洲村3巷12号##3楼")),
+    ("白石洲村3巷", "12", None, None, "", None, ("白石洲村3巷12号#", None)),
+    (None, None, "碧海花园", "3", "8", None, ("碧海花园#3", "碧海花园#3#8楼")),
+    ("华夏路", None, None, None, None, None, (None, None)),                          # a road alone is no place
+    ("华夏路", None, None, None, "3", None, (None, None)),
+    ("华夏路", None, None, "3", "5", "502", ("华夏路#3", "华夏路#3#502")),
+    ("", "", "", "", "", "", (None, None)),
+    (None, None, None, None, "5", "502", (None, None)),
 ])
-def test_keys(engine, road, door, poi, building, room, keys):
-    assert engine.fetchall("SELECT rs_building_key(?, ?, ?, ?, ?), rs_dwelling_key(?, ?, ?, ?, ?)",
-                           [road, door, poi, building, room] * 2)[0] == keys
+def test_keys(engine, road, door, poi, building, floor, room, keys):
+    assert engine.fetchall("SELECT rs_building_key(?, ?, ?, ?, ?), rs_dwelling_key(?, ?, ?, ?, ?, ?)",
+                           [road, door, poi, building, room, road, door, poi, building, floor, room])[0] == keys
 
 
 def _city_parts(city, region_code, values):

@@ -19,9 +19,8 @@ piece on its distinct values only:
   number (Python, parse_rest). Below the township nothing standard exists.
 
 The building and dwelling keys are written by the SQL macros rs_building_key and
-rs_dwelling_key, the twins of address_keys, from the standard parts; the property
-standardiser uses the same macros for parts given in their own columns. ``parse_address``
-reads one whole text in Python with generic shapes only (a reference, and for tests).
+rs_dwelling_key, from the standard parts; the property standardiser uses the same macros for
+parts given in their own columns.
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from resolve.standardise.places import (
     NAMED,
     correct_place_names,
     fill_places,
+    key_floor_flats,
     place_names_sql,
     rekeyed,
 )
@@ -681,8 +681,11 @@ _KEY_MACROS = [
      "WHEN nullif(building, '') IS NOT NULL THEN rs_place(road, door, poi) || '#' || building "
      "WHEN nullif(door, '') IS NOT NULL OR nullif(poi, '') IS NOT NULL OR nullif(room, '') IS NOT NULL "
      "THEN rs_place(road, door, poi) || '#' END"),
-    ("rs_dwelling_key(road, door, poi, building, room) AS CASE WHEN nullif(room, '') IS NOT NULL "
-     "THEN rs_building_key(road, door, poi, building, room) || '#' || room END"),
+    # the flat: its building and room; a floor written without a room (3楼, 首层) is the flat that
+    # floor is (a floor let whole), never the building's other floors
+    ("rs_dwelling_key(road, door, poi, building, floor, room) AS CASE WHEN nullif(room, '') IS NOT NULL "
+     "THEN rs_building_key(road, door, poi, building, room) || '#' || room "
+     "WHEN nullif(floor, '') IS NOT NULL THEN rs_building_key(road, door, poi, building, room) || '#' || floor || '楼' END"),
 ]
 
 
@@ -848,7 +851,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     engine.create_table(out_table, """
         SELECT raw, address || coalesce(descriptor, '') AS address,
                rs_building_key(road, door_number, poi, building, room) AS building_key,
-               rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
+               rs_dwelling_key(road, door_number, poi, building, floor, room) AS dwelling_key,
                province, city, district, district_code, street, community,
                road, door_number, poi, building, unit, floor, room, descriptor, in_city,
                NULL::VARCHAR AS name_as_written
@@ -869,6 +872,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     correct_place_names(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
+    key_floor_flats(engine, out_table)
     for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",
                   "tmp_addr_admin_names", "tmp_addr_std", "tmp_addr_head", "tmp_addr_head_district", "tmp_addr_rest"):
         engine.drop(table)

@@ -27,12 +27,17 @@ for:
   keeps what was written (relate gives such a resolution a lower confidence). In the property
   records themselves only a rare name is corrected, and only where the common name holds the
   same flat: two real estates a character apart must stay two.
+- ``std_floor_flat(building_key)``: the buildings let floor by floor (``learn_floor_flats``):
+  a department records a floor of it as a dwelling (石牌东路27巷55号6楼), no record gives it
+  units, and every room it records is the first of its floor (201, 401). There a floor and its
+  first flat are one dwelling, written either way (5楼, 501房, 五楼): ``key_floor_flats`` keys
+  such a flat by its floor, in the property records and in every address table.
 - ``fill_places`` gives the rows of an address table that are written with such a name (an
   estate and no door number, or a lane address) the road and door number it stands for,
   building first, then the estate, and rewrites their building and dwelling keys, so that
   every department's record of a flat carries one key.
 
-build_address_table calls fill_places on every table it writes once the alias table exists
+build_address_table calls fill_places and key_floor_flats on every table it writes once the alias table exists
 (the property sources are standardised first), and so does a lookup on its one-row table: one
 implementation for the pipeline and the lookup.
 """
@@ -43,7 +48,8 @@ from resolve.engine import Engine, quote_ident
 
 ALIAS_TABLE = "std_place_alias"
 NAME_TABLE = "std_place_name"
-LIBRARY_TABLES = (ALIAS_TABLE, NAME_TABLE)
+FLOOR_TABLE = "std_floor_flat"
+LIBRARY_TABLES = (ALIAS_TABLE, NAME_TABLE, FLOOR_TABLE)
 DOMINANCE = 0.9  # the share of a name's records that must give one place for it to be an alias
 # the names a place is written by: a road (a village and its lane too), and an estate's name where
 # no door number is written; (column, kind, the rows that have it, on alias t)
@@ -62,7 +68,7 @@ def place_names_sql(table: str, where: str = "true") -> str:
 def rekeyed(road: str, door: str, poi: str, building: str = "t.building") -> str:
     """The SET clause rewriting a row's (alias t) building and dwelling keys for a new place."""
     return (f"building_key = rs_building_key({road}, {door}, {poi}, {building}, t.room), "
-            f"dwelling_key = rs_dwelling_key({road}, {door}, {poi}, {building}, t.room)")
+            f"dwelling_key = rs_dwelling_key({road}, {door}, {poi}, {building}, t.floor, t.room)")
 
 
 def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
@@ -158,6 +164,31 @@ def fill_building_from_place(engine: Engine, table: str = "std_property") -> Non
         WHERE t.in_city AND t.building IS NULL AND t.room IS NOT NULL
           AND t.road IS NOT DISTINCT FROM s.road AND t.door_number = s.door_number
           AND t.district_code IS NOT DISTINCT FROM s.district_code""")
+
+
+def learn_floor_flats(engine: Engine, table: str = "std_property") -> None:
+    """``std_floor_flat``: the buildings of ``table`` let floor by floor (the module's notes). A
+    room other than its floor's first (302) says the floor has more flats than one, as does a
+    unit; a shop's floor (首层商铺) is no dwelling and says nothing."""
+    engine.create_table(FLOOR_TABLE, f"""
+        SELECT building_key FROM {quote_ident(table)}
+        WHERE in_city AND building_key IS NOT NULL
+        GROUP BY building_key
+        HAVING bool_or(room IS NULL AND floor IS NOT NULL AND coalesce(is_dwelling, true))
+           AND bool_and(room IS NULL OR room = floor || '01') AND bool_and(unit IS NULL)""")
+
+
+def key_floor_flats(engine: Engine, table: str) -> None:
+    """The rows of ``table`` in a building let floor by floor (``std_floor_flat``) that name
+    their floor's first flat (501 on floor 5) are keyed by the floor, as a floor written
+    without a room is (rs_dwelling_key): 5楼 and 501 are one dwelling there."""
+    if not engine.has_table(FLOOR_TABLE):
+        return
+    engine.execute(f"""
+        UPDATE {quote_ident(table)} AS t
+        SET dwelling_key = rs_dwelling_key(t.road, t.door_number, t.poi, t.building, t.floor, NULL)
+        FROM {FLOOR_TABLE} f
+        WHERE t.building_key = f.building_key AND t.room = t.floor || '01'""")
 
 
 # characters that tell two places apart: numbers and letters are never read as a typo; a numeral,

@@ -9,7 +9,7 @@ Registers come in two shapes. A real-estate register writes one column per level
 housing bureau writes one line (南山区华夏路29号2幢2单元206房). Both meet in one standard
 form: a part given in its column wins, a missing part comes from parsing the free text, and
 the building and dwelling keys of every record are written by the same SQL macros
-(rs_building_key, rs_dwelling_key, the twins of addresses.address_keys) from the merged
+(rs_building_key, rs_dwelling_key) from the merged
 standard parts, so that the same flat gets the same dwelling key from either shape.
 
 ``use`` is canonical (residential | commercial | office | industrial | public_toilet |
@@ -48,6 +48,8 @@ from resolve.standardise.places import (
     correct_place_names,
     fill_building_from_place,
     fill_places,
+    key_floor_flats,
+    learn_floor_flats,
     learn_place_aliases,
 )
 from resolve.standardise.sql import read_date, read_id, read_in_steps, register_macros
@@ -223,7 +225,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
                address_raw, province, city, district, district_code, street, community, road, door_number, poi,
                building, unit, floor, room, descriptor, text_place, door_from_columns,
                rs_building_key(road, door_number, poi, building, room) AS building_key,
-               rs_dwelling_key(road, door_number, poi, building, room) AS dwelling_key,
+               rs_dwelling_key(road, door_number, poi, building, floor, room) AS dwelling_key,
                in_city, use, use_raw,
                CASE WHEN use IS NOT NULL THEN use = 'residential' END AS is_dwelling,
                area, owner_name, owner_id_number, owner_uscc, owner_id_raw,
@@ -239,6 +241,8 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     learn_place_aliases(engine)
     fill_places(engine, "std_property")
     fill_building_from_place(engine)
+    learn_floor_flats(engine)
+    key_floor_flats(engine, "std_property")
     if not sources:
         return
     quarantine_where(engine, "std_property",
