@@ -8,6 +8,10 @@ the grid workers record what is let inside them:
   are, nor is a floor the house.
 - 10号 has two rooms a floor (201房, 202房) and a third floor let whole (3楼): its 301 is no
   floor's flat.
+石牌村's lanes are numbered under 石牌东路 (the 门牌 the rental register writes: 石牌东路27巷3号),
+while grid workers and tenants write the village (石牌村27巷3号): most houses the library holds
+on the village's lanes it holds on the road's too, so they are one lane. 棠下东路5巷 is a
+lane of its own: it shares one house number with 棠下村5巷 by chance, not its houses.
 People state where they live in the forms tenants and grid workers use.
 """
 
@@ -44,6 +48,10 @@ RESIDENTS = {
     "R6": ("天河区棠下村5巷10号3楼", "Z6"),
     "R7": ("棠下村5巷10号2楼", "building"),          # two flats on that floor
     "R8": ("天河区棠下村5巷10号202房", "Z5"),
+    "R9": ("天河区石牌村27巷3号301", "Z7"),         # the village for the road's lane
+    "R10": ("石牌27巷5号201房", "Z8"),              # the village without 村
+    "R11": ("石牌村社区石牌村30巷9号二楼", "G5"),    # a house only the grid worker records
+    "R12": ("天河区棠下东路5巷8号101", "Z10"),
 }
 
 
@@ -63,15 +71,22 @@ def registry(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         ["Z4", "天河区棠下街棠下村5巷10号201房", "住宅"],
         ["Z5", "天河区棠下村5巷10号202房", "住宅"],
         ["Z6", "天河区棠下村5巷10号3楼", "住宅"],
+        ["Z7", "天河区石牌街石牌东路27巷3号301房", "住宅"],
+        ["Z8", "天河区石牌东路27巷5号201房", "住宅"],
+        ["Z9", "天河区石牌东路28巷1号101房", "住宅"],
+        ["Z10", "天河区棠下东路5巷8号101房", "住宅"],
     ])
     _write(root / "grid_house.csv", [
         ["采集编号", "地址", "用途"],
         ["G1", "棠下村社区棠下村5巷8号401", "住宅"],      # the fourth floor's flat, as 4楼
         ["G2", "棠下村社区棠下村5巷10号3楼", "住宅"],
+        ["G3", "石牌村社区石牌村27巷3号301", "住宅"],
+        ["G4", "石牌村社区石牌村27巷5号201", "住宅"],
+        ["G5", "石牌村社区石牌村30巷9号2楼", "住宅"],
     ])
     rows = [["编号", "身份证号", "姓名", "现住址", "更新日期"]]
     for i, (key, (address, _)) in enumerate(RESIDENTS.items()):
-        rows.append([key, _id(i + 1), "张" + "一二三四五六七八"[i] + "明", address, "2026-06-01"])
+        rows.append([key, _id(i + 1), "张" + "一二三四五六七八九十甲乙丙丁"[i] + "明", address, "2026-06-01"])
     _write(root / "people.csv", rows)
     (root / "config.yaml").write_text("""
 city: 广州市
@@ -118,8 +133,15 @@ def test_a_floor_let_whole_is_one_flat_with_its_first_room(registry):
 def test_floors_rooms_and_the_house_stay_apart(registry):
     p = _properties(registry)
     # every floor, every room and each house titled whole: a property of its own
-    apart = ["T1", "T2", "Z1", "Z2", "Z3", "Z4", "Z5", "Z6"]
+    apart = ["T1", "T2", "Z1", "Z2", "Z3", "Z4", "Z5", "Z6", "Z10"]
     assert len({p[k] for k in apart}) == len(apart)
+
+
+def test_a_villages_lane_is_the_roads_lane_that_numbers_its_houses(registry):
+    p = _properties(registry)
+    assert p["G3"] == p["Z7"] and p["G4"] == p["Z8"]
+    assert len({p["Z7"], p["Z8"], p["Z9"], p["G5"]}) == 4
+    assert registry.execute("SELECT village, road FROM std_village_road").fetchall() == [("石牌村", "石牌东路")]
 
 
 @pytest.mark.parametrize("key", list(RESIDENTS))

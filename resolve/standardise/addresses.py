@@ -38,6 +38,7 @@ from resolve.standardise import divisions as dv
 from resolve.standardise.places import (
     NAME_TABLE,
     NAMED,
+    VILLAGE_ROAD_TABLE,
     correct_place_names,
     fill_places,
     key_floor_flats,
@@ -872,6 +873,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     correct_place_names(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
+    village_roads(engine, out_table)
     key_floor_flats(engine, out_table)
     for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",
                   "tmp_addr_admin_names", "tmp_addr_std", "tmp_addr_head", "tmp_addr_head_district", "tmp_addr_rest"):
@@ -901,8 +903,11 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
     names = NAME_TABLE if engine.has_table(NAME_TABLE) else f"({place_names_sql(t)})"
     for column, kind, where in NAMED:
         road, poi = ("s.short_name", "t.poi") if column == "road" else ("t.road", "s.short_name")
-        # a village before a road (any district), and a road before a lane named off it (胜利街坤厚里)
+        # a village before a road (any district), and a road before a lane named off it (胜利街坤厚里);
+        # a village's own lane keeps its village (瑞宝村聚龙坊, 程界村长庚坊: village_of_lane gives it
+        # back where it is left out)
         village = (f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _VILLAGE)}) FROM written "
+                   f"WHERE NOT regexp_matches(name, '({_LANE_WORDS}|{_NAMED_LANE_WORDS})$') "
                    f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _ROAD)}) FROM written "
                    f"WHERE regexp_matches(name, '({_NAMED_LANE_WORDS})$')" if column == "road" else "")
         engine.execute(f"""
@@ -983,6 +988,60 @@ def village_of_lane(engine: Engine, table: str) -> None:
         ) s
         WHERE t.in_city AND t.road = s.road AND t.community IS NOT DISTINCT FROM s.community
           AND t.district_code IS NOT DISTINCT FROM s.written_code""")
+
+
+# a village's lane (石牌村27巷) and a road's (石牌东路27巷): the village or road, and the lane
+_VILLAGE_LANE = quote_literal(f"^({_VILLAGE})({_LANE})$")
+_ROAD_LANE = quote_literal(f"^(.{{1,12}}?(?:大道|路|大街|街))({_LANE})$")
+_LANE_AT_END = quote_literal(f"({_LANE})$")
+
+
+def learn_village_roads(engine: Engine, table: str = "std_property") -> None:
+    """``std_village_road``: the villages whose lanes ``table`` (the property records) holds
+    under a road named after the village (its name, or its name without 村, begins the road's:
+    石牌村 / 石牌东路, 冼村 / 冼村路): at least two houses, and at least half of those it holds on
+    the village's lanes, are held on that road's lane of the same number at the same door
+    number, and no other such road shares any. Two lanes a village and a road number alike by
+    chance share few of their houses; a village whose lanes the road's 门牌 numbers shares most."""
+    t = quote_ident(table)
+    engine.create_table(VILLAGE_ROAD_TABLE, f"""
+        WITH lanes AS (
+            SELECT DISTINCT district_code, door_number, regexp_extract(road, {_VILLAGE_LANE}, 1) AS village,
+                   regexp_extract(road, {_ROAD_LANE}, 1) AS road, regexp_extract(road, {_LANE_AT_END}, 1) AS lane
+            FROM {t} WHERE in_city AND road IS NOT NULL AND door_number IS NOT NULL
+        ), villages AS (
+            SELECT * FROM lanes WHERE village <> ''
+        ), roads AS (
+            SELECT * FROM lanes WHERE road <> '' AND village = ''
+        ), shared AS (
+            SELECT v.village, r.road, any_value(r.district_code) AS district_code,
+                   count(DISTINCT (v.lane, v.door_number)) AS shared
+            FROM villages v JOIN roads r ON r.lane = v.lane AND r.door_number = v.door_number
+             AND (v.district_code IS NULL OR r.district_code = v.district_code)
+             AND starts_with(r.road, CASE WHEN length(v.village) >= 3 THEN left(v.village, length(v.village) - 1)
+                                          ELSE v.village END)
+            GROUP BY v.village, r.road HAVING count(DISTINCT r.district_code) = 1
+        )
+        SELECT s.*, n FROM shared s
+        JOIN (SELECT village, count(DISTINCT (lane, door_number)) AS n FROM villages GROUP BY village) USING (village)
+        WHERE shared >= 2 AND shared >= 0.5 * n
+        QUALIFY count(*) OVER (PARTITION BY village) = 1""")
+
+
+def village_roads(engine: Engine, table: str) -> None:
+    """The in-city rows of ``table`` on a lane of a village of ``std_village_road`` take the
+    road's lane of the same number (石牌村27巷 -> 石牌东路27巷), in the village's district (a row
+    without one takes it); keys rewritten."""
+    if not engine.has_table(VILLAGE_ROAD_TABLE):
+        return
+    road = f"(v.road || regexp_extract(t.road, {_LANE_AT_END}, 1))"
+    engine.execute(f"""
+        UPDATE {quote_ident(table)} AS t SET road = {road},
+               district_code = coalesce(t.district_code, v.district_code), district = coalesce(t.district, d.district),
+               {rekeyed(road, "t.door_number", "t.poi")}
+        FROM {VILLAGE_ROAD_TABLE} v JOIN ref_district d USING (district_code)
+        WHERE t.in_city AND regexp_extract(t.road, {_VILLAGE_LANE}, 1) = v.village
+          AND (t.district_code IS NULL OR t.district_code = v.district_code)""")
 
 
 def fill_district_from_place(engine: Engine, table: str) -> None:

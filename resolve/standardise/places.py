@@ -32,12 +32,19 @@ for:
   units, and every room it records is the first of its floor (201, 401). There a floor and its
   first flat are one dwelling, written either way (5楼, 501房, 五楼): ``key_floor_flats`` keys
   such a flat by its floor, in the property records and in every address table.
+- ``std_village_road(village, road, district_code, shared, n)``: a village whose lanes the
+  property office records under a road named after it (石牌村27巷55号 is 石牌东路27巷55号:
+  people say the village, the 门牌 says the road), learned by ``learn_village_roads``
+  (addresses.py) where at least half of the houses the library holds on the village's lanes,
+  and two at the least, it also holds on that road's lanes of the same number, and no other
+  road named after the village shares them; ``village_roads`` writes the road's lane for the
+  village's, in the property records and in every address table.
 - ``fill_places`` gives the rows of an address table that are written with such a name (an
   estate and no door number, or a lane address) the road and door number it stands for,
   building first, then the estate, and rewrites their building and dwelling keys, so that
   every department's record of a flat carries one key.
 
-build_address_table calls fill_places and key_floor_flats on every table it writes once the alias table exists
+build_address_table calls fill_places, village_roads and key_floor_flats on every table it writes once the alias table exists
 (the property sources are standardised first), and so does a lookup on its one-row table: one
 implementation for the pipeline and the lookup.
 """
@@ -49,7 +56,8 @@ from resolve.engine import Engine, quote_ident
 ALIAS_TABLE = "std_place_alias"
 NAME_TABLE = "std_place_name"
 FLOOR_TABLE = "std_floor_flat"
-LIBRARY_TABLES = (ALIAS_TABLE, NAME_TABLE, FLOOR_TABLE)
+VILLAGE_ROAD_TABLE = "std_village_road"
+LIBRARY_TABLES = (ALIAS_TABLE, NAME_TABLE, FLOOR_TABLE, VILLAGE_ROAD_TABLE)
 DOMINANCE = 0.9  # the share of a name's records that must give one place for it to be an alias
 # the names a place is written by: a road (a village and its lane too), and an estate's name where
 # no door number is written; (column, kind, the rows that have it, on alias t)

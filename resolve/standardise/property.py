@@ -31,6 +31,7 @@ from resolve.standardise.addresses import (
     clean_part,
     engine_region,
     fill_district_from_place,
+    learn_village_roads,
     register_address_macros,
     resolve_admin,
     standard_building,
@@ -39,6 +40,7 @@ from resolve.standardise.addresses import (
     standard_room,
     standard_unit,
     strip_division_prefix,
+    village_roads,
 )
 from resolve.standardise.enterprise_ids import register_enterprise_id_macros
 from resolve.standardise.inputs import input_union_sql, quarantine_where, rid_offsets
@@ -241,6 +243,8 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     learn_place_aliases(engine)
     fill_places(engine, "std_property")
     fill_building_from_place(engine)
+    learn_village_roads(engine)
+    village_roads(engine, "std_property")
     learn_floor_flats(engine)
     key_floor_flats(engine, "std_property")
     if not sources:
