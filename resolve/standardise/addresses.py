@@ -1029,18 +1029,22 @@ def learn_village_roads(engine: Engine, table: str = "std_property") -> None:
 
 
 def village_roads(engine: Engine, table: str) -> None:
-    """The in-city rows of ``table`` on a lane of a village of ``std_village_road`` take the
-    road's lane of the same number (石牌村27巷 -> 石牌东路27巷), in the village's district (a row
-    without one takes it); keys rewritten."""
+    """The in-city rows of ``table`` on a lane of a village of ``std_village_road``, written
+    after the village (石牌村27巷) or its name without 村 (石牌27巷), take the road's lane of the
+    same number (石牌东路27巷), in the village's district (a row without one takes it); keys
+    rewritten."""
     if not engine.has_table(VILLAGE_ROAD_TABLE):
         return
-    road = f"(v.road || regexp_extract(t.road, {_LANE_AT_END}, 1))"
+    lane = f"regexp_extract(t.road, {_LANE_AT_END}, 1)"
+    road = f"(v.road || {lane})"
     engine.execute(f"""
         UPDATE {quote_ident(table)} AS t SET road = {road},
                district_code = coalesce(t.district_code, v.district_code), district = coalesce(t.district, d.district),
                {rekeyed(road, "t.door_number", "t.poi")}
         FROM {VILLAGE_ROAD_TABLE} v JOIN ref_district d USING (district_code)
-        WHERE t.in_city AND regexp_extract(t.road, {_VILLAGE_LANE}, 1) = v.village
+        WHERE t.in_city AND {lane} <> ''
+          AND left(t.road, length(t.road) - length({lane})) IN (v.village, CASE WHEN length(v.village) >= 3
+                                                                           THEN left(v.village, length(v.village) - 1) END)
           AND (t.district_code IS NULL OR t.district_code = v.district_code)""")
 
 

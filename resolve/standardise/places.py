@@ -12,8 +12,8 @@ for:
   district_code, n)`` from ``std_property``: an estate's name (and each of its buildings;
   building NULL for the estate as a whole) written with a door number, and a house's lane
   address written beside the 门牌 its title's columns give (``text_place``). A name is an alias
-  of the place that at least nine in ten of the records naming it give (one typo or a stale
-  record does not unlearn it), within a district (the same name in two districts is two
+  of the place that at least nine in ten of the records naming it give, or all but one where
+  three or more give it (one typo or a stale record does not unlearn it), within a district (the same name in two districts is two
   estates). A name that is itself the 门牌 of a record's columns is no alias.
 - ``std_place_name(name, kind, district_code, n)``: the roads (kind ``road``; a village and its
   lane too) and estate names (``poi``) the property records name, by which
@@ -104,7 +104,7 @@ def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
             FROM places p
         )
         SELECT name, building, road, door_number, district_code, n FROM shares p
-        WHERE n >= {DOMINANCE} * n_name
+        WHERE (n >= {DOMINANCE} * n_name OR (n >= 3 AND n_name - n <= 1))
           AND name NOT IN (SELECT rs_place(road, door_number, NULL) FROM {t} WHERE door_from_columns)
           -- an estate's name without its phase where phases of it stand elsewhere (万科城市花园 beside
           -- 万科城市花园1期 and 2期 at two door numbers) names none of them
