@@ -63,3 +63,35 @@ def test_register_division_tables_is_idempotent():
             [("440304002", "440304")]
     finally:
         engine.close()
+
+
+def test_former_districts_have_current_successors():
+    """Every abolished district is absent from the current table and every successor present."""
+    from resolve.standardise.divisions import CEDED, FORMER_DISTRICTS
+
+    for code, (name, successors) in FORMER_DISTRICTS.items():
+        assert division_name(code) is None, f"{name} ({code}) is still in the table"
+        assert all(division_name(s) for s in successors), name
+    for code, successors in CEDED.items():
+        assert division_name(code) and all(division_name(s) for s in successors)
+
+
+def test_a_district_without_a_short_form_has_none():
+    table = district_table("500000").set_index("district")
+    assert table.loc["忠县", "district_short"] is None   # 忠 alone is no name
+
+
+def test_addresses_written_with_an_abolished_or_ceding_district():
+    from resolve.standardise.addresses import region_context, resolve_admin
+
+    hangzhou = region_context("330100", "杭州市")
+    taken_whole = resolve_admin(hangzhou, None, "杭州市", "下城区", None)
+    assert (taken_whole["district"], taken_whole["district_code"], taken_whole["in_city"]) == ("拱墅区", "330105", True)
+    shared = resolve_admin(hangzhou, None, None, "江干区", None)    # 上城区 and 钱塘区 took it
+    assert (shared["district_code"], shared["in_city"]) == (None, True)
+    by_street = resolve_admin(hangzhou, None, None, "江干区", "白杨街道")
+    assert by_street["district_code"] == "330114"                  # its street says which
+    chongqing = region_context("500000", "重庆市")
+    jiangbei = resolve_admin(chongqing, None, None, "江北区", None)   # not Ningbo's 江北区
+    assert (jiangbei["district_code"], jiangbei["in_city"]) == ("500157", True)
+    assert resolve_admin(region_context("330200", "宁波市"), None, None, "江北区", None)["district_code"] == "330205"

@@ -162,6 +162,7 @@ def admin_pattern(region_code: str, towns: bool = True) -> str:
         "province": d.loc[d["level"] == dv.PROVINCE, "name"],
         "city": d.loc[d["level"] == dv.CITY, "name"],
         "district": list(dv.district_table(region_code)["district"])
+        + list(dv.former_district_table(region_code)["district"])
         + [n for n in d.loc[d["level"] == dv.DISTRICT, "name"] if not _GENERIC_DISTRICT.fullmatch(n)],
         "street": dv.street_table(region_code)["street"],
         "community": [],
@@ -513,6 +514,7 @@ class Region:
     districts: dict[str, str]        # full or short name -> code
     district_names: dict[str, str]   # code -> full name
     streets: dict[str, tuple[str, ...]]  # street name -> district codes
+    former: dict[str, str | None]    # an abolished district's name -> the code of the one that took it whole
 
 
 @lru_cache(maxsize=16)
@@ -526,9 +528,11 @@ def region_context(region_code: str, city: str) -> Region:
     st = dv.street_table(region_code)
     for name, code in zip(st["street"], st["district_code"]):
         streets.setdefault(name, []).append(code)
+    former = dv.former_district_table(region_code)
     return Region(region_code, city, PROVINCES.get(region_code[:2], city), districts,
                   dict(zip(table["district_code"], table["district"])),
-                  {k: tuple(dict.fromkeys(v)) for k, v in streets.items()})
+                  {k: tuple(dict.fromkeys(v)) for k, v in streets.items()},
+                  {name: (None if code is pd.NA else code) for name, code in zip(former["district"], former["district_code"])})
 
 
 def _prefix(text: str, names: dict) -> tuple[str | None, str]:
@@ -540,10 +544,11 @@ def _prefix(text: str, names: dict) -> tuple[str | None, str]:
 
 
 def _own_district(name: str | None, region: Region) -> str | None:
-    """The code of one of the config city's districts written as ``name`` (福田区, 福田, 光明新区)."""
+    """The code of one of the config city's districts written as ``name`` (福田区, 福田, 光明新区;
+    an abolished district taken whole by one: 下城区 is 拱墅区)."""
     if not name:
         return None
-    code = region.districts.get(name)
+    code = region.districts.get(name) or region.former.get(name)
     if code is None and name not in _nation().districts:  # an older or looser form: 光明新区
         short = dv.district_short(name)
         code = region.districts.get(short) if short != name else None
@@ -636,6 +641,8 @@ def is_admin_cut(region: Region, province: str | None, city: str | None, distric
     if province or street or has_community or bool(city) == bool(district):
         return True
     text = city or district
+    if text in region.former:  # an abolished district of the city (江干区)
+        return True
     return text.endswith(("县", "旗")) or _split_admin(text, region) is not None
 
 
@@ -886,6 +893,7 @@ _DIVISION_SHORTS = """
     WITH streets AS (SELECT district_code, regexp_replace(street, '(街道|镇|乡)$', '') AS short FROM ref_street)
     SELECT district_code, short FROM streets
     UNION SELECT district_code, district_short FROM ref_district WHERE district_short <> district
+    UNION SELECT district_code, district_short FROM ref_district_former WHERE district_short IS NOT NULL
     UNION SELECT district_code, d.district_short || s.short FROM streets s JOIN ref_district d USING (district_code)"""
 
 
@@ -1001,7 +1009,7 @@ def learn_village_roads(engine: Engine, table: str = "std_property") -> None:
     under a road named after the village (its name, or its name without 村, begins the road's:
     石牌村 / 石牌东路, 冼村 / 冼村路): at least two houses, and at least half of those it holds on
     the village's lanes, are held on that road's lane of the same number at the same door
-    number, and no other such road shares any. Two lanes a village and a road number alike by
+    number, and no other road named after the village does as well. Two lanes a village and a road number alike by
     chance share few of their houses; a village whose lanes the road's 门牌 numbers shares most."""
     t = quote_ident(table)
     engine.create_table(VILLAGE_ROAD_TABLE, f"""
@@ -1014,18 +1022,22 @@ def learn_village_roads(engine: Engine, table: str = "std_property") -> None:
         ), roads AS (
             SELECT * FROM lanes WHERE road <> '' AND village = ''
         ), shared AS (
-            SELECT v.village, r.road, any_value(r.district_code) AS district_code,
-                   count(DISTINCT (v.lane, v.door_number)) AS shared
+            SELECT v.village, r.road, min(r.district_code) AS district_code,
+                   count(DISTINCT v.lane || '#' || v.door_number) AS shared
             FROM villages v JOIN roads r ON r.lane = v.lane AND r.door_number = v.door_number
              AND (v.district_code IS NULL OR r.district_code = v.district_code)
              AND starts_with(r.road, CASE WHEN length(v.village) >= 3 THEN left(v.village, length(v.village) - 1)
                                           ELSE v.village END)
             GROUP BY v.village, r.road HAVING count(DISTINCT r.district_code) = 1
+        ), houses AS (
+            SELECT village, count(DISTINCT lane || '#' || door_number) AS n FROM villages GROUP BY village
         )
-        SELECT s.*, n FROM shared s
-        JOIN (SELECT village, count(DISTINCT (lane, door_number)) AS n FROM villages GROUP BY village) USING (village)
-        WHERE shared >= 2 AND shared >= 0.5 * n
-        QUALIFY count(*) OVER (PARTITION BY village) = 1""")
+        SELECT village, road, district_code, shared, n FROM (
+            SELECT s.village, s.road, s.district_code, s.shared, h.n,
+                   count(*) OVER (PARTITION BY s.village) AS n_roads
+            FROM shared s JOIN houses h ON h.village = s.village
+            WHERE s.shared >= 2 AND s.shared >= 0.5 * h.n)
+        WHERE n_roads = 1""")
 
 
 def village_roads(engine: Engine, table: str) -> None:
@@ -1055,7 +1067,27 @@ def fill_district_from_place(engine: Engine, table: str) -> None:
     ``table`` that shares a row's place (rs_place of road, door number and poi, with a door
     number or a poi) and has a district code agrees on it, a row of that place without a
     district takes it. A place whose rows disagree is left alone.
+
+    A row written with a district that gave territory to a new one, or with an abolished
+    district several took (ref_district_successor: 余杭区 for 临平区, 江干区), takes the
+    district of its place where the property records (std_property; while they are
+    standardised, ``table`` itself) give that place (its road and door number, or its estate's
+    name) one of those successors, written so by every record of the place that names any
+    other district.
     """
+    library = "std_property" if engine.has_table("std_property") else table
+    engine.execute(f"""
+        UPDATE {quote_ident(table)} AS t SET district_code = s.district_code, district = r.district
+        FROM (SELECT place, min(district_code) AS district_code
+              FROM (SELECT unnest([rs_place(road, door_number, poi), poi]) AS place, district_code
+                    FROM {quote_ident(library)}
+                    WHERE in_city AND district_code IS NOT NULL AND (door_number IS NOT NULL OR poi IS NOT NULL)
+                      AND district NOT IN (SELECT district FROM ref_district_successor))
+              WHERE place IS NOT NULL GROUP BY 1 HAVING count(DISTINCT district_code) = 1) AS s
+        JOIN ref_district_successor c ON c.successor_code = s.district_code
+        JOIN ref_district r ON r.district_code = s.district_code
+        WHERE t.in_city AND t.district = c.district AND (t.door_number IS NOT NULL OR t.poi IS NOT NULL)
+          AND rs_place(t.road, t.door_number, t.poi) = s.place""")
     engine.execute(f"""
         UPDATE {quote_ident(table)} AS t SET district_code = s.district_code, district = r.district
         FROM (SELECT rs_place(road, door_number, poi) AS place, min(district_code) AS district_code
