@@ -260,12 +260,16 @@ def evaluate(registry_dir: str, truth_dir: str) -> None:
               help="Folder for sources/, truth/ and config.yaml.")
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--persons", default=20000, show_default=True, type=int, help="People in the city.")
-@click.option("--shape", default="default", show_default=True, type=click.Choice(["default", "alt", "wild", "independent"]),
+@click.option("--shape", default="default", show_default=True,
+              type=click.Choice(["default", "alt", "wild", "independent", "chongqing"]),
               help="Department mix and error profile: default (what the product is tuned on), alt (other "
                    "population mix, columns, codes and error rates), wild (estates with other names, lettered "
                    "buildings and 梯 units, urban villages with lanes, and every department writing addresses "
                    "its own way), independent (a Guangzhou written apart from the product: urban-village 巷/社/坊 "
-                   "addresses, 梯 units, 之一 doors, per-department writing forms; resolve/synth/independent.py).")
+                   "addresses, 梯 units, 之一 doors, per-department writing forms; resolve/synth/independent.py), "
+                   "chongqing (a 重庆 written apart from the product: 12-3 floor-flat dashes, 负1 floors and "
+                   "street-level entrances, 附 doors, 号 buildings, 组团, old 村 neighbourhoods, rural 组/社; "
+                   "resolve/synth/chongqing.py).")
 def generate(out_dir: str, seed: int, persons: int, shape: str) -> None:
     """Generate a synthetic city: department extracts, their config and the ground truth.
 
@@ -277,6 +281,10 @@ def generate(out_dir: str, seed: int, persons: int, shape: str) -> None:
         from resolve.synth.independent import generate as generate_independent
 
         summary = generate_independent(Path(out_dir), seed=seed, n_persons=persons)
+    elif shape == "chongqing":
+        from resolve.synth.chongqing import generate as generate_chongqing
+
+        summary = generate_chongqing(Path(out_dir), seed=seed, n_persons=persons)
     else:
         from resolve.synth import generate_city
 

@@ -1,10 +1,12 @@
 """The hand-written address fixtures: each residence address of a fixture's grid survey must
 resolve to the property (or building, or verdict) its expected.csv gives.
 
-Two fixture cities, each run once (a module-scoped registry per folder):
+Three fixture cities, each run once (a module-scoped registry per folder):
 - fixtures/addresses: 深圳, the forms the product was developed on;
 - fixtures/addresses_wuhan: 武汉, written apart from the product's code, with forms the first
-  fixture lacks (X-Y floor-room, X层X室, 门 as unit, 号院, 附X号, 之一, 甲/乙, 里分, 组, 湾, 期 ...).
+  fixture lacks (X-Y floor-room, X层X室, 门 as unit, 号院, 附X号, 之一, 甲/乙, 里分, 组, 湾, 期 ...);
+- fixtures/addresses_hangzhou: 杭州, written apart from the product's code and from the other two
+  (estates divided into 区, 弄 and 巷, 农居点, districts merged in 2021, 开发区 ...).
 
 A model trained on a generated city is applied to the fixture, as in test_mini_fixture.
 An answer is right when
@@ -33,7 +35,8 @@ from tests.conftest import run_fixture_city
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SOURCE = "grid_survey"
 
-CITIES = [pytest.param("addresses", id="shenzhen"), pytest.param("addresses_wuhan", id="wuhan")]
+CITIES = [pytest.param("addresses", id="shenzhen"), pytest.param("addresses_wuhan", id="wuhan"),
+          pytest.param("addresses_hangzhou", id="hangzhou")]
 
 # What the 武汉 fixture (written apart from the product) does not pass yet: 367 of its 371 addresses
 # are right, with no wrong confident answer, but a few groups still miss one address each (a
@@ -46,11 +49,31 @@ WUHAN_OPEN = {
 }
 
 
+# What the 杭州 fixture (written apart from the product) does not pass yet; strict as well. On its
+# first run 376 of its 424 addresses were right, with 3 wrong confident answers: districts merged
+# in 2021 (下城区, 江干区, 余杭区 for 临平) and the titles that still write them, an estate's 区
+# (翠苑1区, 古荡新村 without 西区/东区), a 社区 named after its estate, 农居点 houses, a unit the
+# building does not hold, an estate named alone; and housing bureau records written with an old
+# district left apart from their titles.
+HANGZHOU_OPEN = {
+    "test_housing_records_join_their_titles", "test_at_least_98_percent_right", "test_no_wrong_confident_answer",
+    "test_two_units_with_the_same_room_stay_ambiguous", "test_village_lanes_resolve", "test_whole_houses_resolve",
+    "test_upper_and_lower_village_stay_apart", "test_numerals_fullwidth_spaces",
+    "test_administrative_prefix_variants", "test_one_character_typos_resolve", "test_building_answers",
+    "test_estate_divisions_stay_apart", "test_old_district_names_resolve",
+}
+
+# Each fixture folder's open tests (a folder not named here has none).
+OPEN = {"addresses_wuhan": ("WUHAN_OPEN", WUHAN_OPEN), "addresses_hangzhou": ("HANGZHOU_OPEN", HANGZHOU_OPEN)}
+
+
 @pytest.fixture(autouse=True)
-def _open_on_wuhan(request):
-    if "city" in request.fixturenames and request.node.originalname in WUHAN_OPEN \
-            and request.getfixturevalue("city") == "addresses_wuhan":
-        request.applymarker(pytest.mark.xfail(reason="not resolved yet (WUHAN_OPEN)", strict=True))
+def _open_by_city(request):
+    if "city" not in request.fixturenames:
+        return
+    name, open_tests = OPEN.get(request.getfixturevalue("city"), ("", set()))
+    if request.node.originalname in open_tests:
+        request.applymarker(pytest.mark.xfail(reason=f"not resolved yet ({name})", strict=True))
 
 
 # The kinds each group test scores, per fixture folder. A group a fixture does not use is skipped
@@ -89,6 +112,27 @@ GROUPS = {
         "door_suffix": ("fu_number", "zhi_yi", "jia_yi", "dash_door"),
         "compound": ("men_unit", "hao_yuan"),
         "phase": ("phase", "phase_missing"),
+    },
+    "addresses_hangzhou": {
+        "ambiguous": ("ambiguous", "estate_alone"),
+        "village": ("village_group", "village_building", "nongjudian", "nong", "xiang", "lane_road"),
+        "whole_house": ("whole_house", "whole_house_with_room", "non_dwelling"),
+        "near_twins": ("near_twin", "number_prefix"),
+        "alias": ("alias",),
+        "estate_or_road": ("road_only", "road_door", "housing_only"),
+        "room_unit_building": ("room_form", "building_form", "tower", "shop", "full", "unit_missing"),
+        "numerals": ("numerals", "fullwidth", "spaces", "punct"),
+        "prefix": ("district_only", "wrong_street", "short_district", "missing_suffix", "repeated_prefix",
+                   "province_prefix", "community_as_street", "street_not_in_district", "wrong_district",
+                   "devzone"),
+        "typo": ("typo",),
+        "building": ("building_only", "floor_only", "room_not_held", "nearby", "basement", "ground_floor"),
+        "not_held": ("not_found", "building_not_held", "outside_city"),
+        "floor_room": ("floor_room_dash", "floor_room_ceng", "floor_room_lou", "zero_padded"),
+        "door_suffix": ("fu_number", "zhi_yi", "dash_door", "nong_vs_door"),
+        "phase": ("phase", "phase_missing"),
+        "estate_divisions": ("qu_estate", "qu_missing"),
+        "old_district": ("old_district", "old_town"),
     },
 }
 
@@ -303,3 +347,13 @@ def test_compounds_and_men_units(scored, city):
 def test_estate_phases_stay_apart(scored, city):
     """一期 and 二期 of one estate with the same buildings and rooms."""
     _assert_group_right(scored, city, "phase")
+
+
+def test_estate_divisions_stay_apart(scored, city):
+    """翠苑一区 / 翠苑二区, 古荡新村西区 / 东区: the 区 of an estate is part of its name, not a district."""
+    _assert_group_right(scored, city, "estate_divisions")
+
+
+def test_old_district_names_resolve(scored, city):
+    """Districts merged in 2021 (下城区, 江干区, 余杭区's 临平) and old town names still place an address."""
+    _assert_group_right(scored, city, "old_district")
