@@ -435,3 +435,40 @@ def test_a_lane_after_its_village_name_without_cun_is_the_villages(guangzhou):
                                       ("第12层", ("12", None)), ("3楼02", ("3", "302"))])
 def test_a_room_column_holding_a_floor_only(raw, std):
     assert standard_room(raw) == std
+
+
+@pytest.fixture(scope="module")
+def chongqing():
+    yield from city_engine("重庆市", "500000")
+
+
+@pytest.mark.parametrize("variants, dwelling", [
+    # a floor and its flat dashed (8-4 is the fourth flat of floor 8), or with 楼 and 号
+    (["渝中区长江一路385号8-4", "重庆市渝中区长江一路385号8楼4号", "长江一路385号8-4号", "长江一路385号804"],
+     "长江一路385号##804"),
+    # below the street: 负1-2, 负一楼2号, -1楼2号, a dash after the unit
+    (["南岸区响水路51号上海城2号1单元负1-2", "响水路51号上海城2号一单元-1楼2号", "响水路51号上海城2号1单元负一楼2号",
+      "响水路51号上海城2号1单元-1-2"], "响水路51号#2#-102"),
+    # unit-floor-flat after the building; building-unit-floor-flat all dashed
+    (["两江新区建新北路42号长安厂宿舍17幢3单元5-2", "建新北路42号17栋3-5-2", "建新北路42号17-3-5-2"],
+     "建新北路42号#17#502"),
+    # a neighbourhood numbered after its street (大坪正街二村), in figures or words
+    (["渝中区大坪正街2村2号1单元3-1", "渝中区大坪正街二村2号1单元3楼1号"], "大坪正街二村2号##301"),
+])
+def test_chongqing_forms_meet(chongqing, variants, dwelling):
+    rows = parts(chongqing, variants)
+    assert {rows[v]["dwelling_key"] for v in variants} == {dwelling}
+
+
+def test_chongqing_forms_stay_apart(chongqing):
+    rows = parts(chongqing, ["长江一路385号8-4", "长江一路385号负8-4", "长江一路385号4-8",
+                             "建新北路42号17栋3-5-2", "建新北路42号17栋5-3-2"])
+    assert len({r["dwelling_key"] for r in rows.values()}) == 5
+    # floor 5 of unit 3 and floor 3 of unit 5: the same room, the units tell them apart
+    assert (rows["建新北路42号17栋3-5-2"]["unit"], rows["建新北路42号17栋5-3-2"]["unit"]) == ("3", "5")
+
+
+@pytest.mark.parametrize("raw, std", [("5-2", ("5", "502")), ("负2-3", ("-2", "-203")), ("负一楼2号", ("-1", "-102")),
+                                      ("2单元5-02", (None, "2单元5-02"))])
+def test_a_room_column_dashed_or_below_the_street(raw, std):
+    assert standard_room(raw) == std

@@ -66,6 +66,8 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 _CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|横[街巷]|[{UNIT_WORDS.replace('单元', '')}])")
 _ROAD_DIGIT = re.compile(r"(?<=[^\d\W])\d(?=[路街])")
+# a neighbourhood numbered after its road (石油路1村, 大坪正街二村: 重庆's 村 of a street) likewise
+_ROAD_VILLAGE_DIGIT = re.compile(r"(?<=[路街])\d(?=村)")
 # a door's suffix (12号之一, 12号附一号): ends with 号, so that a room after it stays apart (12号之1号201)
 _CN_DOOR_SUFFIX = re.compile("(?<=号[之附])([一二两三四五六七八九十]+)号?")
 # a room number at the very end, after a building, unit, door or floor (1栋一零四, 六楼零一), or
@@ -116,6 +118,7 @@ def arabic_before_units(text: str | None) -> str | None:
     text = _CN_DOOR_SUFFIX.sub(lambda m: cn_to_arabic(m.group(1)) + "号", text)
     # a road numbered in its name is written with its numeral (古田2路 is 古田二路), as departments mostly do
     text = _ROAD_DIGIT.sub(lambda m: "〇一二三四五六七八九"[int(m.group(0))], text)
+    text = _ROAD_VILLAGE_DIGIT.sub(lambda m: "〇一二三四五六七八九"[int(m.group(0))], text)
     text = _CN_NUMERAL.sub(lambda m: cn_to_arabic(m.group(0)), text)
     return _CN_ROOM.sub(lambda m: (m.group(1) or "") + cn_to_arabic(m.group(2) or m.group(4)), text)
 
@@ -134,7 +137,7 @@ _ADMIN_LEVELS = (
     ("district", r"[^区县市街路]{0,6}?[^区县市街路社](?:区|县|市)|[^区县市街路社]{2,7}?旗"),
     ("street", r"[^街路]{1,8}?街道" + _GENERIC_TOWN),
     # 楼村新社区 is one community; a village (X村) is a place, kept with its lanes (see _VILLAGE)
-    ("community", r"[^社路街]{1,10}?社区"),
+    ("community", r"[^社路街\d]{1,8}?[路街]社区|[^社路街]{1,10}?社区"),
 )
 ADMIN_LEVEL_NAMES = tuple(name for name, _ in _ADMIN_LEVELS)
 ADMIN_PREFIX = "^" + "".join(f"(?:{pattern})?" for _, pattern in _ADMIN_LEVELS)
@@ -214,8 +217,10 @@ REST_PARTS = ("poi", "building", "unit", "floor", "room")
 
 # a name (two Latin letters or more are a name: SOHO现代城), a number or a letter with its unit
 # word, a dash
-_TOKEN = re.compile(r"(?P<text>(?:[A-Za-z]{2,}|\d+期|[^\dA-Za-z-])+)"
-                    r"|(?P<num>\d+[A-Za-z]?|[A-Za-z]\d*)(?P<word>栋|单元|梯|门|层|楼|号房|号商铺|号铺|商铺|室|房|铺|号)?"
+# a number below the street: 负1 (负1-4, 负1楼2号), -1 before its floor word (-1楼2号)
+_TOKEN = re.compile(r"(?P<text>(?:[A-Za-z]{2,}|\d+期|(?!负\d)[^\dA-Za-z-])+)"
+                    r"|(?P<num>(?:负|-(?=\d+[层楼]))?\d+[A-Za-z]?|[A-Za-z]\d*)"
+                    r"(?P<word>栋|单元|梯|门|层|楼|号房|号商铺|号铺|商铺|室|房|铺|号)?"
                     r"|(?P<dash>-)")
 
 
@@ -239,43 +244,64 @@ def _parts(rest: str) -> tuple[str | None, list[tuple[str, str | None] | list[st
     """The name before the first number, and the numbered parts after it: (number, unit word)
     each, a dashed run (12-3-1001) as one list of its numbers."""
     poi, parts = None, []
-    dash = False
+    dash = sign = False
     for m in _TOKEN.finditer(rest):
+        num = (m.group("num") or "").replace("负", "-")
         if m.group("text"):
-            if parts:
+            if parts or sign:
                 raise _Unread  # words after the numbers: 3栋架空层, 1号商铺
             poi = m.group("text")
         elif m.group("dash"):
-            if dash or not parts or (isinstance(parts[-1], tuple) and parts[-1][1] is not None):
+            if dash or sign:
                 raise _Unread
+            if not parts or (isinstance(parts[-1], tuple) and parts[-1][1] is not None):
+                sign = True  # a floor below the street, first or after a unit word: 2单元-2-2
+                continue
             if isinstance(parts[-1], tuple):
                 parts[-1] = [parts[-1][0]]
             dash = True
         elif dash:
             if m.group("word") not in (None, "室", "房", "号", "号房"):
                 raise _Unread
-            parts[-1].append(m.group("num"))
+            parts[-1].append(num)
             dash = False
         else:
-            parts.append((m.group("num"), m.group("word")))
-    if dash:
+            if sign:
+                if num.startswith("-") or num[0].isalpha():
+                    raise _Unread
+                num, sign = "-" + num, False
+            parts.append((num, m.group("word")))
+    if dash or sign:
         raise _Unread
     return poi, parts
+
+
+def _floor(num: str) -> str | None:
+    """A floor as written, zeros before it dropped (05 is 5; -1 stays, below the street)."""
+    return num if num.startswith("-") else (num.lstrip("0") or None)
 
 
 def _dashed(numbers: list[str], building: str | None, unit: str | None) -> tuple[str | None, ...]:
     """(building, unit, floor, room) of a dashed run: building-unit-room (12-3-1001, C-3-501;
     3-5-02 is floor 5 of building 3), building-room (1-503, A-401), unit-room after a building
-    (1栋3-1001), floor-room (5-02; after a unit, 2单元5-02)."""
+    (1栋3-1001), floor-room (5-02, 8-4; after a unit, 2单元5-02; below the street, -1-4);
+    unit-floor-flat after a building (17栋3-5-2); building-unit-floor-flat (1-2-13-4). A flat of
+    one or two digits on floor F is room F0N (8-4 is 804, -1-4 is -104)."""
     *head, last = numbers
-    if len(head) > 2 or last[0].isalpha() or any(n[0].isalpha() for n in head[1:]):
+    if len(head) > 3 or last[0].isalpha() or any(n[0].isalpha() for n in head[1:]):
         raise _Unread
     first = head[0]
+    if len(head) == 3:
+        if building is not None or unit is not None or len(last) > 2:
+            raise _Unread
+        return first.upper(), head[1].lstrip("0") or head[1], _floor(head[2]), head[2] + last.zfill(2)
     if len(head) == 2:
         if building is not None:
-            raise _Unread
+            if unit is not None or len(last) > 2:
+                raise _Unread
+            return building, first.lstrip("0") or first, _floor(head[1]), head[1] + last.zfill(2)
         if len(last) <= 2:
-            return first.upper(), unit, head[1].lstrip("0") or None, head[1] + last.zfill(2)
+            return first.upper(), unit, _floor(head[1]), head[1] + last.zfill(2)
         if unit is not None:
             raise _Unread
         return first.upper(), head[1], None, last
@@ -284,7 +310,7 @@ def _dashed(numbers: list[str], building: str | None, unit: str | None) -> tuple
             raise _Unread
         return first.upper(), unit, None, last
     if len(last) <= 2:  # 5-02: the flat on a floor
-        return building, unit, first.lstrip("0") or None, first + last.zfill(2)
+        return building, unit, _floor(first), first + last.zfill(2)
     if building is None:
         return first.upper(), unit, None, last
     if unit is not None:
@@ -297,12 +323,14 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
 
     Read as a name (an estate, a tower) and then numbers, each with its unit word: 栋 (号楼 幢
     座 as build_address_table writes them) a building, 单元 / 梯 a unit, 层 / 楼 a floor, 室 房
-    号房 铺 商铺 a room (a shop: 101商铺 is room 101); 号 a room after a building, unit, floor or door number, else a building
-    when more follows (碧海花园3号502); a letter and a number a building and its room (B502);
-    a dashed run (see _dashed); a room of one or two digits after a floor is a flat on it
-    (5楼2号, 5层02 -> 502); a bare number last is a room. What does not read so (words after
-    the numbers, a part twice) is kept whole as a name: it finds nothing rather than the wrong
-    flat.
+    号房 铺 商铺 a room (a shop: 101商铺 is room 101); 号 a building where more follows it and no
+    building, unit or floor came before, and either no door number, an estate's name or a unit
+    after it (碧海花园3号502, 上海城2号1单元), else a room; a letter and a number a building and
+    its room (B502); a dashed run (see _dashed); a room of one or two digits after a floor is a
+    flat on it (5楼2号, 5层02 -> 502); a bare number last is a room. A floor below the street is
+    negative (负1楼2号, -1楼2号, 2单元-1-2: floor -1, room -102). What does not read so (words
+    after the numbers, a part twice) is kept whole as a name: it finds nothing rather than the
+    wrong flat.
     """
     if not rest:
         return None, None, None, None, None
@@ -327,7 +355,8 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
                     raise _Unread
                 building, room = num[0].upper(), num[1:]
             elif word == "栋" or (lettered and word is None) or (
-                    word == "号" and not last and building is None and unit is None and floor is None and not has_door):
+                    word == "号" and not last and building is None and unit is None and floor is None
+                    and (not has_door or poi or parts[i + 1][1:] in (("单元",), ("梯",)))):
                 if building is not None:
                     raise _Unread
                 building = num.upper()
@@ -340,7 +369,7 @@ def parse_rest(rest: str | None, has_door: bool) -> tuple[str | None, ...]:
             elif word in ("层", "楼"):
                 if floor is not None:
                     raise _Unread
-                floor = num.lstrip("0") or None
+                floor = _floor(num)
             elif floor is not None and len(num) <= 2:
                 room = floor + num.zfill(2)  # 5楼2号, 5层02
             elif word is None and not last:
@@ -438,7 +467,7 @@ def standard_unit(text: str | None) -> str | None:
 
 def standard_room(text: str | None) -> tuple[str | None, str | None]:
     """(floor, room): 501, 501室, 501房, 五零一 -> (5, 501); 5楼01 -> (5, 501); 1203 -> (12, 1203);
-    3楼, 三楼, 首层 -> (3, None), (1, None)."""
+    5-2 -> (5, 502), 负1-3 -> (-1, -103) (parse_rest); 3楼, 三楼, 首层 -> (3, None), (1, None)."""
     text = clean_part(text)
     if text is None:
         return None, None
@@ -453,6 +482,10 @@ def standard_room(text: str | None) -> tuple[str | None, str | None]:
     if m:
         room = _room_number(m.group(1))
         return floor_of_room(room), room
+    # a floor and its flat dashed (5-2, 负1-3), or below the street (负1楼2号): as in an address
+    poi, building, unit, floor, room = parse_rest(text, True)
+    if room is not None and poi is None and building is None and unit is None:
+        return floor, room
     return None, text
 
 
@@ -797,7 +830,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
         SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
     pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|社|横|[{UNIT_WORDS}])|号[之附][一二两三四五六七八九十]"
-                            f"|[^0-9][0-9][路街]"
+                            f"|[^0-9][0-9][路街]|[路街][0-9]村"
                             f"|{_CN_ROOM_TEXT}")
     engine.map_distinct("tmp_addr_numerals", f"SELECT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})",
                         each_value(arabic_before_units, "folded", "arabic"))
