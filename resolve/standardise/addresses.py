@@ -66,8 +66,8 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 _CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|横[街巷]|[{UNIT_WORDS.replace('单元', '')}])")
 _ROAD_DIGIT = re.compile(r"(?<=[^\d\W])\d(?=[路街])")
-# a neighbourhood numbered after its road (石油路1村, 大坪正街二村: 重庆's 村 of a street) likewise
-_ROAD_VILLAGE_DIGIT = re.compile(r"(?<=[路街])\d(?=村)")
+# a neighbourhood numbered after its road or name (石油路1村, 大坪正街二村, 嘉陵1村) likewise
+_ROAD_VILLAGE_DIGIT = re.compile(r"(?<=[^\d\W])\d(?=村)")
 # a door's suffix (12号之一, 12号附一号): ends with 号, so that a room after it stays apart (12号之1号201)
 _CN_DOOR_SUFFIX = re.compile("(?<=号[之附])([一二两三四五六七八九十]+)号?")
 # a room number at the very end, after a building, unit, door or floor (1栋一零四, 六楼零一), or
@@ -715,8 +715,10 @@ def engine_region(engine: Engine) -> Region:
 _KEY_MACROS = [
     # the place a building stands at: the road (or village and lane) and door number; else the
     # estate's name; else the road alone. NULL and '' alike.
-    ("rs_place(road, door, poi) AS CASE WHEN nullif(door, '') IS NOT NULL THEN coalesce(road, '') || door || '号' "
-     "ELSE coalesce(nullif(poi, ''), road, '') END"),
+    # a village's group is its 组 however written (宝圣村8社 = 宝圣村8组: 社 is the older word)
+    ("rs_place(road, door, poi) AS CASE WHEN nullif(door, '') IS NOT NULL THEN "
+     "CASE WHEN suffix(road, '社') THEN regexp_replace(road, '([0-9])社$', '\\1组') ELSE coalesce(road, '') END "
+     "|| door || '号' ELSE coalesce(nullif(poi, ''), road, '') END"),
     # the building: its place and number (none for a village house or a facility at a door number)
     ("rs_building_key(road, door, poi, building, room) AS CASE WHEN rs_place(road, door, poi) = '' THEN NULL "
      "WHEN nullif(building, '') IS NOT NULL THEN rs_place(road, door, poi) || '#' || building "
@@ -830,7 +832,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
         SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
     pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|社|横|[{UNIT_WORDS}])|号[之附][一二两三四五六七八九十]"
-                            f"|[^0-9][0-9][路街]|[路街][0-9]村"
+                            f"|[^0-9][0-9][路街村]"
                             f"|{_CN_ROOM_TEXT}")
     engine.map_distinct("tmp_addr_numerals", f"SELECT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})",
                         each_value(arabic_before_units, "folded", "arabic"))
@@ -1111,12 +1113,14 @@ def fill_district_from_place(engine: Engine, table: str) -> None:
     library = "std_property" if engine.has_table("std_property") else table
     engine.execute(f"""
         UPDATE {quote_ident(table)} AS t SET district_code = s.district_code, district = r.district
-        FROM (SELECT place, min(district_code) AS district_code
-              FROM (SELECT unnest([rs_place(road, door_number, poi), poi]) AS place, district_code
-                    FROM {quote_ident(library)}
-                    WHERE in_city AND district_code IS NOT NULL AND (door_number IS NOT NULL OR poi IS NOT NULL)
-                      AND district NOT IN (SELECT district FROM ref_district_successor))
-              WHERE place IS NOT NULL GROUP BY 1 HAVING count(DISTINCT district_code) = 1) AS s
+        FROM (SELECT name AS place, min(district_code) AS district_code
+              FROM (-- a place by its road and door number, or by its estate's name
+                    SELECT CASE WHEN k.by_road THEN rs_place(l.road, l.door_number, l.poi) ELSE l.poi END AS name,
+                           l.district_code
+                    FROM {quote_ident(library)} l CROSS JOIN (SELECT true AS by_road UNION ALL SELECT false) k
+                    WHERE l.in_city AND l.district_code IS NOT NULL AND (l.door_number IS NOT NULL OR l.poi IS NOT NULL)
+                      AND l.district NOT IN (SELECT district FROM ref_district_successor))
+              WHERE name IS NOT NULL GROUP BY name HAVING count(DISTINCT district_code) = 1) AS s
         JOIN ref_district_successor c ON c.successor_code = s.district_code
         JOIN ref_district r ON r.district_code = s.district_code
         WHERE t.in_city AND t.district = c.district AND (t.door_number IS NOT NULL OR t.poi IS NOT NULL)

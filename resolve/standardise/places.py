@@ -121,8 +121,9 @@ def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
 
 
 def _name(prefix: str) -> str:
-    """The name a row is written with: its estate where no door number is written, else its place."""
-    return (f"CASE WHEN {prefix}door_number IS NULL THEN {prefix}poi "
+    """The name a row is written with: its estate where no door number is written (or what was
+    read as a road there: 时代天街1栋 is an estate named like a street), else its place."""
+    return (f"CASE WHEN {prefix}door_number IS NULL THEN coalesce({prefix}poi, {prefix}road) "
             f"ELSE rs_place({prefix}road, {prefix}door_number, NULL) END")
 
 
@@ -143,14 +144,14 @@ def fill_places(engine: Engine, table: str) -> None:
                        count(DISTINCT (a.road, a.door_number)) OVER (
                            PARTITION BY r.name, r.building, r.district_code, a.building IS NULL) AS n_places
                 FROM (SELECT DISTINCT {_name("")} AS name, building, district_code FROM {t}
-                      WHERE in_city AND (door_number IS NOT NULL OR poi IS NOT NULL)) r
+                      WHERE in_city AND coalesce(door_number, poi, road) IS NOT NULL) r
                 JOIN {ALIAS_TABLE} a ON a.name = r.name
                  AND (a.building IS NULL OR a.building = r.building)
                  AND (r.district_code IS NULL OR a.district_code IS NULL OR a.district_code = r.district_code))
             WHERE n_places = 1
             GROUP BY ALL
         ) f
-        WHERE t.in_city AND (t.door_number IS NOT NULL OR t.poi IS NOT NULL)
+        WHERE t.in_city AND coalesce(t.door_number, t.poi, t.road) IS NOT NULL
           AND {_name("t.")} = f.name
           AND t.building IS NOT DISTINCT FROM f.building
           AND t.district_code IS NOT DISTINCT FROM f.district_code""")

@@ -247,6 +247,14 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     village_roads(engine, "std_property")
     learn_floor_flats(engine)
     key_floor_flats(engine, "std_property")
+    # how many units the records of each building give: a flat written without its unit in a
+    # building of several units is no flat to link by (link/property.IDENTITY_EVIDENCE)
+    engine.execute("ALTER TABLE std_property ADD COLUMN building_units BIGINT DEFAULT 0")
+    engine.execute("""
+        UPDATE std_property AS t SET building_units = u.n
+        FROM (SELECT building_key, count(DISTINCT unit) AS n FROM std_property
+              WHERE building_key IS NOT NULL GROUP BY building_key) u
+        WHERE t.building_key = u.building_key""")
     if not sources:
         return
     quarantine_where(engine, "std_property",
