@@ -107,13 +107,13 @@ INPUTS = ModelInputs("property", MODEL_COLUMNS, BLOCKING_KEYS)
 
 # A link is followed only when the pair shares a code or a dwelling, in the same unit and
 # district as far as both records say; a flat written without its unit (盘溪路220号4栋4-1) meets
-# one written with it only in a building whose records give one unit at most: where they give
-# several, each unit has its 4-1.
+# one written with it only in a building where a room number says its unit (std_property
+# unit_needed: where two units have a 4-1, which one is not said).
 IDENTITY_EVIDENCE = """(
     (a.property_code = b.property_code OR a.dwelling_key = b.dwelling_key
      OR """ + _facility_key("a") + " = " + _facility_key("b") + """) IS TRUE
     AND (a.unit = b.unit OR (a.unit IS NULL AND b.unit IS NULL) OR a.property_code = b.property_code
-         OR greatest(coalesce(a.building_units, 0), coalesce(b.building_units, 0)) <= 1)
+         OR NOT (coalesce(a.unit_needed, false) OR coalesce(b.unit_needed, false)))
     AND (a.district_code IS NULL OR b.district_code IS NULL OR a.district_code = b.district_code)
 )"""
 

@@ -247,13 +247,15 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     village_roads(engine, "std_property")
     learn_floor_flats(engine)
     key_floor_flats(engine, "std_property")
-    # how many units the records of each building give: a flat written without its unit in a
-    # building of several units is no flat to link by (link/property.IDENTITY_EVIDENCE)
-    engine.execute("ALTER TABLE std_property ADD COLUMN building_units BIGINT DEFAULT 0")
+    # a building whose records give one room number in two units (1单元4-1, 2单元4-1): there a
+    # flat written without its unit is no flat to link by (link/property.IDENTITY_EVIDENCE); where
+    # room numbers run on across the units (1梯 1501-1504, 2梯 1505-1508) the room says the unit
+    engine.execute("ALTER TABLE std_property ADD COLUMN unit_needed BOOLEAN DEFAULT false")
     engine.execute("""
-        UPDATE std_property AS t SET building_units = u.n
-        FROM (SELECT building_key, count(DISTINCT unit) AS n FROM std_property
-              WHERE building_key IS NOT NULL GROUP BY building_key) u
+        UPDATE std_property AS t SET unit_needed = true
+        FROM (SELECT DISTINCT building_key FROM std_property
+              WHERE building_key IS NOT NULL AND unit IS NOT NULL AND room IS NOT NULL
+              GROUP BY building_key, room HAVING count(DISTINCT unit) >= 2) u
         WHERE t.building_key = u.building_key""")
     if not sources:
         return
