@@ -20,6 +20,7 @@ from __future__ import annotations
 from resolve.config import Config
 from resolve.engine import Engine, quote_literal
 from resolve.overrides import apply_residence_overrides, entries_from_log
+from resolve.standardise.places import DOOR_PART_TABLE, ESTATE_PART
 from resolve.golden import DEFAULT_ENTERPRISE_RULES, ORDER_KEYS, _source_ranks_sql, entity_rules, person_rules
 
 ADDRESS_COLUMNS = ("address", "dwelling_key", "building_key", "district_code", "unit", "in_city", "descriptor",
@@ -74,7 +75,9 @@ def resolve_addresses(engine: Engine) -> None:
       house titled whole is that house). An address that leaves out the building the library
       gives resolves to the one flat of its room at the place (``building_missing``), and is
       ``ambiguous`` among several; so does an estate written without its phase where the
-      library knows it only in phases (``phase_missing``: 万科城市花园 for 万科城市花园1期 and 2期).
+      library knows it only in phases or parts (``phase_missing``: 万科城市花园 for 万科城市花园1期
+      and 2期, 翠苑 for 翠苑一区 and 二区), as does a door number written without the part of
+      the estate that tells its buildings apart (std_door_part).
     - ``building``: the address names a building of the library (no room, a room it does not
       hold, or a description such as 附近: near it, not in a flat); ``building_key`` says which.
     - ``ambiguous`` with ``candidates``: several properties fit equally (a flat number without
@@ -116,17 +119,22 @@ def resolve_addresses(engine: Engine) -> None:
         WHERE a.building IS NULL AND l.building IS NOT NULL AND a.dwelling_key IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
         GROUP BY ALL""")
-    # an estate written without its phase (万科城市花园3栋1单元1502) where the library knows it only
-    # in phases (万科城市花园1期, 2期): the flats of that building and room in every phase
+    # an estate written without its phase or part (万科城市花园3栋1单元1502, 翠苑12幢502) where the
+    # library knows it only in parts (万科城市花园1期, 2期; 翠苑一区, 二区), or a door number whose
+    # buildings the parts tell apart (std_door_part: 红锦大道148号1栋 of 鲁能星城二街区 or 四街区):
+    # the flats of that building and room in every part
     engine.create_table("tmp_phase_candidates", f"""
         SELECT a.part_id, l.property_id, max({_AGREEMENT}) AS agreement
         FROM tmp_address_parts a
-        JOIN tmp_library l ON starts_with(l.poi, a.poi) AND l.room = a.room AND {_COMPATIBLE}
-         AND l.building IS NOT DISTINCT FROM a.building
-         AND regexp_full_match(substr(l.poi, length(a.poi) + 1), '[0-9]+期')
-        WHERE a.door_number IS NULL AND a.poi IS NOT NULL AND a.dwelling_key IS NOT NULL
+        JOIN tmp_library l ON l.room = a.room AND {_COMPATIBLE} AND l.building IS NOT DISTINCT FROM a.building
+         AND CASE WHEN a.door_number IS NULL
+                  THEN starts_with(l.poi, a.poi) AND regexp_full_match(substr(l.poi, length(a.poi) + 1), '{ESTATE_PART}')
+                  ELSE l.place = a.place AND l.dwelling_key <> a.dwelling_key END
+        WHERE a.dwelling_key IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
-          AND NOT EXISTS (SELECT 1 FROM tmp_library k WHERE k.place = a.place)
+          AND CASE WHEN a.door_number IS NULL
+                   THEN a.poi IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tmp_library k WHERE k.place = a.place)
+                   ELSE a.place IN (SELECT place FROM {DOOR_PART_TABLE}) AND starts_with(a.building_key, a.place || '#') END
         GROUP BY ALL""")
     # per distinct building, unit and district written (far fewer than the addresses)
     engine.create_table("tmp_building_candidates", f"""

@@ -41,6 +41,7 @@ from resolve.standardise.places import (
     VILLAGE_ROAD_TABLE,
     correct_place_names,
     fill_places,
+    key_door_parts,
     key_floor_flats,
     place_names_sql,
     rekeyed,
@@ -64,10 +65,12 @@ DESCRIPTORS = ("附近", "旁边", "斜对面", "对面", "门口", "周边", "�
                "旁")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
-_CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|横[街巷]|[{UNIT_WORDS.replace('单元', '')}])")
-_ROAD_DIGIT = re.compile(r"(?<=[^\d\W])\d(?=[路街])")
-# a neighbourhood numbered after its road or name (石油路1村, 大坪正街二村, 嘉陵1村) likewise
-_ROAD_VILLAGE_DIGIT = re.compile(r"(?<=[^\d\W])\d(?=村)")
+_CN_NUMERAL = re.compile(f"[零〇一二两三四五六七八九十百]+(?=号楼|单元|社(?!区)|横[街巷]|街区|[{UNIT_WORDS.replace('单元', '')}])")
+_ROAD_DIGIT = re.compile(r"(?<=[^\d\W])\d(?=路|街(?!区))")
+# a neighbourhood numbered after its road or name (石油路1村, 大坪正街二村, 嘉陵1村), and an
+# estate's numbered 区 (翠苑1区 = 翠苑一区: 二七区 is a district) likewise; a 街区 (鲁能星城四街区)
+# and a 组团 are numbered in figures, as a phase is (_CN_NUMERAL)
+_ROAD_VILLAGE_DIGIT = re.compile(r"(?<=[^\d\W])\d(?=村|区)")
 # a door's suffix (12号之一, 12号附一号): ends with 号, so that a room after it stays apart (12号之1号201)
 _CN_DOOR_SUFFIX = re.compile("(?<=号[之附])([一二两三四五六七八九十]+)号?")
 # a room number at the very end, after a building, unit, door or floor (1栋一零四, 六楼零一), or
@@ -218,7 +221,7 @@ REST_PARTS = ("poi", "building", "unit", "floor", "room")
 # a name (two Latin letters or more are a name: SOHO现代城), a number or a letter with its unit
 # word, a dash
 # a number below the street: 负1 (负1-4, 负1楼2号), -1 before its floor word (-1楼2号)
-_TOKEN = re.compile(r"(?P<text>(?:[A-Za-z]{2,}|\d+期|(?!负\d)[^\dA-Za-z-])+)"
+_TOKEN = re.compile(r"(?P<text>(?:[A-Za-z]{2,}|\d+(?:期|街区|组团)|(?!负\d)[^\dA-Za-z-])+)"
                     r"|(?P<num>(?:负|-(?=\d+[层楼]))?\d+[A-Za-z]?|[A-Za-z]\d*)"
                     r"(?P<word>栋|单元|梯|门|层|楼|号房|号商铺|号铺|商铺|室|房|铺|号)?"
                     r"|(?P<dash>-)")
@@ -831,8 +834,8 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     engine.create_table("tmp_addr", f"""
         SELECT raw, rs_addr_fold_clean(c) AS folded, rs_addr_descriptor_clean(c) AS descriptor
         FROM (SELECT raw, rs_addr_clean(raw) AS c FROM (SELECT DISTINCT raw FROM ({raw_sql}) WHERE raw IS NOT NULL))""")
-    pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|社|横|[{UNIT_WORDS}])|号[之附][一二两三四五六七八九十]"
-                            f"|[^0-9][0-9][路街村]"
+    pattern = quote_literal(f"[零〇一二两三四五六七八九十百](号楼|单元|社|横|街区|[{UNIT_WORDS}])|号[之附][一二两三四五六七八九十]"
+                            f"|[^0-9][0-9][路街村区]"
                             f"|{_CN_ROOM_TEXT}")
     engine.map_distinct("tmp_addr_numerals", f"SELECT folded FROM tmp_addr WHERE regexp_matches(folded, {pattern})",
                         each_value(arabic_before_units, "folded", "arabic"))
@@ -916,6 +919,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
     village_roads(engine, out_table)
+    key_door_parts(engine, out_table)
     key_floor_flats(engine, out_table)
     for table in ("tmp_addr", "tmp_addr_numerals", "tmp_addr_cut", "tmp_addr_admin", "tmp_addr_names",
                   "tmp_addr_admin_names", "tmp_addr_std", "tmp_addr_head", "tmp_addr_head_district", "tmp_addr_rest"):

@@ -39,12 +39,15 @@ for:
   and two at the least, it also holds on that road's lanes of the same number, and no other
   road named after the village shares them; ``village_roads`` writes the road's lane for the
   village's, in the property records and in every address table.
+- ``std_door_part(place)``: the door numbers where the records name two parts of an estate or
+  more (期, 区, 街区, 组团: ESTATE_PART), whose buildings the part tells apart
+  (``learn_door_parts``, ``key_door_parts``).
 - ``fill_places`` gives the rows of an address table that are written with such a name (an
   estate and no door number, or a lane address) the road and door number it stands for,
   building first, then the estate, and rewrites their building and dwelling keys, so that
   every department's record of a flat carries one key.
 
-build_address_table calls fill_places, village_roads and key_floor_flats on every table it writes once the alias table exists
+build_address_table calls fill_places, village_roads, key_door_parts and key_floor_flats on every table it writes once the alias table exists
 (the property sources are standardised first), and so does a lookup on its one-row table: one
 implementation for the pipeline and the lookup.
 """
@@ -57,7 +60,11 @@ ALIAS_TABLE = "std_place_alias"
 NAME_TABLE = "std_place_name"
 FLOOR_TABLE = "std_floor_flat"
 VILLAGE_ROAD_TABLE = "std_village_road"
-LIBRARY_TABLES = (ALIAS_TABLE, NAME_TABLE, FLOOR_TABLE, VILLAGE_ROAD_TABLE)
+DOOR_PART_TABLE = "std_door_part"
+LIBRARY_TABLES = (ALIAS_TABLE, NAME_TABLE, FLOOR_TABLE, VILLAGE_ROAD_TABLE, DOOR_PART_TABLE)
+# a numbered part of an estate at the end of its name: a phase (万科城市花园2期), a 区 (翠苑一区,
+# 古荡新村西区), a 街区 (鲁能星城四街区), a 组团 (numerals as build_address_table writes them)
+ESTATE_PART = "[0-9]+(?:期|街区|组团)|[一二三四五六七八九十]+区|[东西南北中]区"
 DOMINANCE = 0.9  # the share of a name's records that must give one place for it to be an alias
 # the names a place is written by: a road (a village and its lane too), and an estate's name where
 # no door number is written; (column, kind, the rows that have it, on alias t)
@@ -106,10 +113,11 @@ def learn_place_aliases(engine: Engine, table: str = "std_property") -> None:
         SELECT name, building, road, door_number, district_code, n FROM shares p
         WHERE (n >= {DOMINANCE} * n_name OR (n >= 3 AND n_name - n <= 1))
           AND name NOT IN (SELECT rs_place(road, door_number, NULL) FROM {t} WHERE door_from_columns)
-          -- an estate's name without its phase where phases of it stand elsewhere (万科城市花园 beside
-          -- 万科城市花园1期 and 2期 at two door numbers) names none of them
+          -- an estate's name without its phase (or 区, 街区) where parts of it stand elsewhere (万科城市花园
+          -- beside 万科城市花园1期 and 2期 at two door numbers) names none of them
           AND NOT EXISTS (SELECT 1 FROM places q
-                          WHERE starts_with(q.name, p.name) AND regexp_full_match(substr(q.name, length(p.name) + 1), '[0-9]+期')
+                          WHERE starts_with(q.name, p.name)
+                            AND regexp_full_match(substr(q.name, length(p.name) + 1), '{ESTATE_PART}')
                             AND (q.road, q.door_number) IS DISTINCT FROM (p.road, p.door_number))""")
     engine.create_table(NAME_TABLE, f"""
         SELECT name, kind, district_code, sum(n)::BIGINT AS n FROM (
@@ -173,6 +181,39 @@ def fill_building_from_place(engine: Engine, table: str = "std_property") -> Non
         WHERE t.in_city AND t.building IS NULL AND t.room IS NOT NULL
           AND t.road IS NOT DISTINCT FROM s.road AND t.door_number = s.door_number
           AND t.district_code IS NOT DISTINCT FROM s.district_code""")
+
+
+def _estate_part(poi: str) -> str:
+    return f"regexp_extract({poi}, '({ESTATE_PART})$', 1)"
+
+
+def learn_door_parts(engine: Engine, table: str = "std_property") -> None:
+    """``std_door_part(place)``: the road and door numbers (rs_place) at which the records of
+    ``table`` name two parts of an estate or more (红锦大道148号 鲁能星城二街区 and 四街区; 盘溪路220号
+    金科天籁城一期 and 二期): there the part tells two buildings 1栋 apart (key_door_parts)."""
+    part = _estate_part("poi")
+    engine.create_table(DOOR_PART_TABLE, f"""
+        SELECT rs_place(road, door_number, NULL) AS place FROM {quote_ident(table)}
+        WHERE in_city AND door_number IS NOT NULL AND poi IS NOT NULL AND {part} <> ''
+        GROUP BY 1 HAVING count(DISTINCT {part}) >= 2""")
+
+
+def key_door_parts(engine: Engine, table: str) -> None:
+    """The rows of ``table`` at a door of ``std_door_part`` that name their estate's part take
+    it into their building and dwelling keys after the door number (红锦大道148号四街区#1#102);
+    those that leave it out keep the door's keys, which relate resolves among the parts
+    (``part_missing``)."""
+    if not engine.has_table(DOOR_PART_TABLE):
+        return
+    part, place = _estate_part("t.poi"), "rs_place(t.road, t.door_number, NULL)"
+    rest = f"substr({{key}}, length({place}) + 1)"
+    engine.execute(f"""
+        UPDATE {quote_ident(table)} AS t
+        SET building_key = {place} || {part} || {rest.format(key="t.building_key")},
+            dwelling_key = {place} || {part} || {rest.format(key="t.dwelling_key")}
+        FROM {DOOR_PART_TABLE} d
+        WHERE t.door_number IS NOT NULL AND t.poi IS NOT NULL AND {place} = d.place AND {part} <> ''
+          AND starts_with(t.building_key, {place}) AND NOT starts_with(t.building_key, {place} || {part})""")
 
 
 def learn_floor_flats(engine: Engine, table: str = "std_property") -> None:

@@ -50,7 +50,9 @@ from resolve.standardise.places import (
     correct_place_names,
     fill_building_from_place,
     fill_places,
+    key_door_parts,
     key_floor_flats,
+    learn_door_parts,
     learn_floor_flats,
     learn_place_aliases,
 )
@@ -245,6 +247,8 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     fill_building_from_place(engine)
     learn_village_roads(engine)
     village_roads(engine, "std_property")
+    learn_door_parts(engine)
+    key_door_parts(engine, "std_property")
     learn_floor_flats(engine)
     key_floor_flats(engine, "std_property")
     # a building whose records give one room number in two units (1单元4-1, 2单元4-1): there a
