@@ -59,22 +59,28 @@ RESIDENTS = {
 def registry(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     root = tmp_path_factory.mktemp("village")
     _write(root / "titles.csv", [
-        ["不动产单元号", "坐落", "区", "用途", "权利人"],
-        ["T1", "广州市天河区棠下村5巷8号", "天河区", "住宅", "李家明"],
-        ["T2", "广州市天河区棠下村5巷10号", "天河区", "住宅", "李家亮"],
+        ["不动产单元号", "坐落", "区", "用途", "权利人", "面积"],
+        ["T1", "广州市天河区棠下村5巷8号", "天河区", "住宅", "李家明", ""],
+        ["T2", "广州市天河区棠下村5巷10号", "天河区", "住宅", "李家亮", ""],
+        # an estate tower: 402 in two units, 501 titled in one
+        ["T3", "广州市天河区棠东东路8号1栋1单元402房", "天河区", "住宅", "王小明", "80.2"],
+        ["T4", "广州市天河区棠东东路8号1栋2单元402房", "天河区", "住宅", "王小亮", "92.5"],
+        ["T5", "广州市天河区棠东东路8号1栋1单元501房", "天河区", "住宅", "王小红", "70.0"],
     ])
     _write(root / "rental.csv", [
-        ["出租屋编号", "地址", "用途"],
-        ["Z1", "天河区棠下街棠下村5巷8号2楼", "住宅"],
-        ["Z2", "天河区棠下村5巷8号301房", "住宅"],
-        ["Z3", "广州市天河区棠下村5巷8号4楼", "住宅"],
-        ["Z4", "天河区棠下街棠下村5巷10号201房", "住宅"],
-        ["Z5", "天河区棠下村5巷10号202房", "住宅"],
-        ["Z6", "天河区棠下村5巷10号3楼", "住宅"],
-        ["Z7", "天河区石牌街石牌东路27巷3号301房", "住宅"],
-        ["Z8", "天河区石牌东路27巷5号201房", "住宅"],
-        ["Z9", "天河区石牌东路28巷1号101房", "住宅"],
-        ["Z10", "天河区棠下东路5巷8号101房", "住宅"],
+        ["出租屋编号", "地址", "用途", "面积"],
+        ["Z1", "天河区棠下街棠下村5巷8号2楼", "住宅", ""],
+        ["Z2", "天河区棠下村5巷8号301房", "住宅", ""],
+        ["Z3", "广州市天河区棠下村5巷8号4楼", "住宅", ""],
+        ["Z4", "天河区棠下街棠下村5巷10号201房", "住宅", ""],
+        ["Z5", "天河区棠下村5巷10号202房", "住宅", ""],
+        ["Z6", "天河区棠下村5巷10号3楼", "住宅", ""],
+        ["Z7", "天河区石牌街石牌东路27巷3号301房", "住宅", ""],
+        ["Z8", "天河区石牌东路27巷5号201房", "住宅", ""],
+        ["Z9", "天河区石牌东路28巷1号101房", "住宅", ""],
+        ["Z10", "天河区棠下东路5巷8号101房", "住宅", ""],
+        ["Z11", "天河区棠东东路8号1栋402房", "住宅", "92.5"],   # its area says which unit
+        ["Z12", "天河区棠东东路8号1栋501房", "住宅", ""],       # one unit has a 501
     ])
     _write(root / "grid_house.csv", [
         ["采集编号", "地址", "用途"],
@@ -83,6 +89,7 @@ def registry(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         ["G3", "石牌村社区石牌村27巷3号301", "住宅"],
         ["G4", "石牌村社区石牌村27巷5号201", "住宅"],
         ["G5", "石牌村社区石牌村30巷9号2楼", "住宅"],
+        ["G6", "棠东社区棠东东路8号1栋402", "住宅"],            # which unit's 402 is not said
     ])
     rows = [["编号", "身份证号", "姓名", "现住址", "更新日期"]]
     for i, (key, (address, _)) in enumerate(RESIDENTS.items()):
@@ -97,12 +104,12 @@ sources:
     department: 不动产登记中心
     entity: property
     path: titles.csv
-    columns: {不动产单元号: record_key, 坐落: address, 区: district, 用途: use, 权利人: owner_name}
+    columns: {不动产单元号: record_key, 坐落: address, 区: district, 用途: use, 权利人: owner_name, 面积: area}
   - name: rental_housing
     department: 出租屋管理
     entity: property
     path: rental.csv
-    columns: {出租屋编号: record_key, 地址: address, 用途: use}
+    columns: {出租屋编号: record_key, 地址: address, 用途: use, 面积: area}
   - name: grid_house
     department: 网格员房屋采集
     entity: property
@@ -135,6 +142,12 @@ def test_floors_rooms_and_the_house_stay_apart(registry):
     # every floor, every room and each house titled whole: a property of its own
     apart = ["T1", "T2", "Z1", "Z2", "Z3", "Z4", "Z5", "Z6", "Z10"]
     assert len({p[k] for k in apart}) == len(apart)
+
+
+def test_a_flat_without_its_unit_joins_only_the_flat_its_room_or_area_says(registry):
+    p = _properties(registry)
+    assert p["Z11"] == p["T4"] and p["Z12"] == p["T5"]
+    assert p["G6"] not in (p["T3"], p["T4"]) and p["T3"] != p["T4"]
 
 
 def test_a_villages_lane_is_the_roads_lane_that_numbers_its_houses(registry):

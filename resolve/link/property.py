@@ -107,13 +107,15 @@ INPUTS = ModelInputs("property", MODEL_COLUMNS, BLOCKING_KEYS)
 
 # A link is followed only when the pair shares a code or a dwelling, in the same unit and
 # district as far as both records say; a flat written without its unit (盘溪路220号4栋4-1) meets
-# one written with it only in a building where a room number says its unit (std_property
-# unit_needed: where two units have a 4-1, which one is not said).
+# another record of that room (with its unit or without) only where the records give that room
+# in one unit of the building (std_property.unit_needed: where two units have a 4-1, which one
+# is not said), or where both give its floor area, the same.
 IDENTITY_EVIDENCE = """(
     (a.property_code = b.property_code OR a.dwelling_key = b.dwelling_key
      OR """ + _facility_key("a") + " = " + _facility_key("b") + """) IS TRUE
-    AND (a.unit = b.unit OR (a.unit IS NULL AND b.unit IS NULL) OR a.property_code = b.property_code
-         OR NOT (coalesce(a.unit_needed, false) OR coalesce(b.unit_needed, false)))
+    AND (a.unit = b.unit OR a.property_code = b.property_code
+         OR NOT (coalesce(a.unit_needed, false) OR coalesce(b.unit_needed, false))
+         OR abs(a.area - b.area) <= 0.5)
     AND (a.district_code IS NULL OR b.district_code IS NULL OR a.district_code = b.district_code)
 )"""
 
@@ -144,9 +146,10 @@ def mark_unique_dwellings(engine: Engine) -> None:
     unit), or the same dwelling key that each department holds for one property only (a unit
     on one side at most), in the same district as far as both say. Where a building has units
     and an address leaves the unit out, a department holds several flats under that key and
-    the model decides alone. Such a pair the model scored below the floor of pairs_property
-    (the floor areas the departments measure differ: 建筑面积 against 使用面积) is added, its
-    scores NULL."""
+    the model decides alone, but for a flat written without its unit whose floor area is
+    that of the one flat of that room another department holds at that area. Such a pair the
+    model scored below the floor of pairs_property (the floor areas the departments measure
+    differ: 建筑面积 against 使用面积) is added, its scores NULL."""
     engine.execute("ALTER TABLE pairs_property ADD COLUMN unique_dwelling BOOLEAN DEFAULT false")
     code = "count(DISTINCT coalesce(property_code, record_key)) = 1"
     engine.create_table("tmp_unique_dwelling_pairs", f"""
@@ -164,7 +167,16 @@ def mark_unique_dwellings(engine: Engine) -> None:
         )
         SELECT least(a.rid, b.rid) AS rid_l, greatest(a.rid, b.rid) AS rid_r
         FROM keyed a JOIN keyed b ON a.dwelling_key = b.dwelling_key AND a.source < b.source
-        WHERE (a.unit = b.unit OR (a.key_unique AND b.key_unique)) AND {IDENTITY_EVIDENCE}""")
+        WHERE (a.unit = b.unit OR (a.key_unique AND b.key_unique)) AND {IDENTITY_EVIDENCE}
+        UNION
+        -- a flat written without its unit, and the one flat of that room and floor area another
+        -- department holds (3栋402 of 92.5 m², where 1单元402 is 80.2 m² and 2单元402 92.5 m²)
+        SELECT least(a.rid, b.rid), greatest(a.rid, b.rid)
+        FROM std_property a JOIN std_property b ON a.dwelling_key = b.dwelling_key AND a.source <> b.source
+        WHERE a.unit IS NULL AND b.unit IS NOT NULL AND abs(a.area - b.area) <= 0.5 AND {IDENTITY_EVIDENCE}
+          AND NOT EXISTS (SELECT 1 FROM std_property c
+                          WHERE c.source = b.source AND c.dwelling_key = b.dwelling_key AND abs(c.area - a.area) <= 0.5
+                            AND coalesce(c.property_code, c.record_key) <> coalesce(b.property_code, b.record_key))""")
     engine.execute("""
         UPDATE pairs_property p SET unique_dwelling = true
         FROM tmp_unique_dwelling_pairs u WHERE u.rid_l = p.rid_l AND u.rid_r = p.rid_r AND p.identity_evidence""")

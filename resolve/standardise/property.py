@@ -251,16 +251,15 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     key_door_parts(engine, "std_property")
     learn_floor_flats(engine)
     key_floor_flats(engine, "std_property")
-    # a building whose records give one room number in two units (1单元4-1, 2单元4-1): there a
-    # flat written without its unit is no flat to link by (link/property.IDENTITY_EVIDENCE); where
-    # room numbers run on across the units (1梯 1501-1504, 2梯 1505-1508) the room says the unit
+    # a flat whose room number the records give in two units of its building (1单元4-1, 2单元4-1):
+    # written without its unit it is no flat to link by (link/property.IDENTITY_EVIDENCE); where
+    # one unit only holds it, or room numbers run on across the units, the room says the unit
     engine.execute("ALTER TABLE std_property ADD COLUMN unit_needed BOOLEAN DEFAULT false")
     engine.execute("""
         UPDATE std_property AS t SET unit_needed = true
-        FROM (SELECT DISTINCT building_key FROM std_property
-              WHERE building_key IS NOT NULL AND unit IS NOT NULL AND room IS NOT NULL
-              GROUP BY building_key, room HAVING count(DISTINCT unit) >= 2) u
-        WHERE t.building_key = u.building_key""")
+        FROM (SELECT dwelling_key FROM std_property WHERE dwelling_key IS NOT NULL AND unit IS NOT NULL
+              GROUP BY dwelling_key HAVING count(DISTINCT unit) >= 2) u
+        WHERE t.dwelling_key = u.dwelling_key""")
     if not sources:
         return
     quarantine_where(engine, "std_property",
