@@ -30,14 +30,19 @@ _PARTS = ("dwelling_key", "building_key", "district_code", "unit", "descriptor",
           "building", "room", "name_as_written")
 # An address matches the library's records of a property on its key when its unit and district
 # do not contradict theirs (a part one side leaves out contradicts nothing).
-_COMPATIBLE = """(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)
-             AND (a.district_code IS NULL OR l.district_code IS NULL OR a.district_code = l.district_code)"""
+_UNITS_AGREE = "(a.unit IS NULL OR l.unit IS NULL OR a.unit = l.unit)"
+_DISTRICTS_AGREE = "(a.district_code IS NULL OR l.district_code IS NULL OR a.district_code = l.district_code)"
+_COMPATIBLE = f"{_UNITS_AGREE} AND {_DISTRICTS_AGREE}"
 # How sure a resolution is: the key and every part written agree; the unit left out where the
 # library has one; one character of the place's name apart; a building with one property; the
-# one flat of the room at the place where the address leaves the building out.
+# one flat of the room at the place where the address leaves the building out; the one flat of
+# the key in another district than the one written.
 CONFIDENCE = {"exact": 0.99, "unit_missing": 0.9, "one_character": 0.75, "whole_building": 0.85,
-              "building": 0.9, "building_missing": 0.8, "phase_missing": 0.8, "statements_agree": 0.85,
+              "building": 0.9, "building_missing": 0.8, "phase_missing": 0.8, "other_district": 0.7,
+              "statements_agree": 0.85,
               "registered_property": 0.9, "owned_property": 0.9, "household": 0.8}
+# an estate named alone lists its flats as candidates up to this many (its count says how many)
+ESTATE_CANDIDATES = 50
 # how many of district and unit an address and a library record agree on
 _AGREEMENT = "(a.district_code = l.district_code)::INT + (a.unit = l.unit)::INT"
 
@@ -78,11 +83,16 @@ def resolve_addresses(engine: Engine) -> None:
       library knows it only in phases or parts (``phase_missing``: 万科城市花园 for 万科城市花园1期
       and 2期, 翠苑 for 翠苑一区 and 二区), as does a door number written without the part of
       the estate that tells its buildings apart (std_door_part).
-    - ``building``: the address names a building of the library (no room, a room it does not
-      hold, or a description such as 附近: near it, not in a flat); ``building_key`` says which.
+    - ``resolved_by`` ``other_district``: the dwelling key meets one flat only in another
+      district than the one written (西湖区朝晖五区21幢1单元301, 朝晖五区 being in 拱墅区), none in
+      the district written.
+    - ``building``: the address names a building of the library (no room, a room or a unit it
+      does not hold, or a description such as 附近: near it, not in a flat); ``building_key``
+      says which.
     - ``ambiguous`` with ``candidates``: several properties fit equally (a flat number without
-      its unit in a building with units); ``not_found``; ``outside_city``; ``incomplete``
-      (nothing to find a building by).
+      its unit in a building with units; an estate named alone, its flats listed up to
+      ESTATE_CANDIDATES, ``n_candidates`` counting them all); ``not_found``; ``outside_city``;
+      ``incomplete`` (nothing to find a building by).
 
     ``confidence`` says how sure (CONFIDENCE); ``district_code`` is the address's, else the
     property's or building's.
@@ -136,6 +146,27 @@ def resolve_addresses(engine: Engine) -> None:
                    THEN a.poi IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tmp_library k WHERE k.place = a.place)
                    ELSE a.place IN (SELECT place FROM {DOOR_PART_TABLE}) AND starts_with(a.building_key, a.place || '#') END
         GROUP BY ALL""")
+    # the flat of the dwelling key in another district than the one written, where none fits in
+    # that district (西湖区朝晖五区21幢1单元301: 朝晖五区 is in 拱墅区): a district written wrong
+    engine.create_table("tmp_district_candidates", f"""
+        SELECT a.part_id, l.property_id, 0 AS agreement
+        FROM tmp_address_parts a JOIN tmp_library l ON l.dwelling_key = a.dwelling_key AND {_UNITS_AGREE}
+        WHERE a.district_code IS NOT NULL AND l.district_code <> a.district_code
+          AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
+          AND NOT EXISTS (SELECT 1 FROM tmp_place_candidates d WHERE d.part_id = a.part_id)
+          AND NOT EXISTS (SELECT 1 FROM tmp_phase_candidates d WHERE d.part_id = a.part_id)
+        GROUP BY ALL""")
+    # an estate named alone (翠苑一区; 九堡家园, known in its parts 一区 and 二区), no building or
+    # room: any flat of its buildings, listed where there are ESTATE_CANDIDATES at most
+    engine.create_table("tmp_estate_candidates", f"""
+        SELECT a.part_id, count(DISTINCT l.property_id) AS n_properties,
+               CASE WHEN count(DISTINCT l.property_id) <= {ESTATE_CANDIDATES}
+                    THEN list(DISTINCT l.property_id ORDER BY l.property_id) END AS candidates
+        FROM tmp_address_parts a JOIN tmp_library l ON {_DISTRICTS_AGREE}
+         AND (l.place = a.place OR (a.door_number IS NULL AND starts_with(l.poi, a.poi)
+                                    AND regexp_full_match(substr(l.poi, length(a.poi) + 1), '{ESTATE_PART}')))
+        WHERE a.building IS NULL AND a.room IS NULL AND a.descriptor IS NULL AND l.building IS NOT NULL
+        GROUP BY a.part_id HAVING count(DISTINCT l.property_id) >= 2""")
     # per distinct building, unit and district written (far fewer than the addresses)
     engine.create_table("tmp_building_candidates", f"""
         WITH written AS (
@@ -144,11 +175,13 @@ def resolve_addresses(engine: Engine) -> None:
             WHERE building IS NOT NULL
                OR (a.place IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM tmp_library l WHERE l.place = a.place AND l.building IS NOT NULL))
-        ), found AS (
-            SELECT a.building_key, a.unit, a.district_code, count(DISTINCT l.property_id) AS n_properties,
-                   min(l.property_id) AS property_id, bool_and(l.dwelling_key IS NULL) AS roomless,
+        ), found AS (  -- a unit the building does not hold names the building still, no flat of it
+            SELECT a.building_key, a.unit, a.district_code,
+                   count(DISTINCT l.property_id) FILTER (WHERE {_UNITS_AGREE}) AS n_properties,
+                   min(l.property_id) FILTER (WHERE {_UNITS_AGREE}) AS property_id,
+                   bool_and(l.dwelling_key IS NULL) FILTER (WHERE {_UNITS_AGREE}) AS roomless,
                    CASE WHEN count(DISTINCT l.district_code) = 1 THEN min(l.district_code) END AS b_district_code
-            FROM written a JOIN tmp_library l ON l.building_key = a.building_key AND {_COMPATIBLE}
+            FROM written a JOIN tmp_library l ON l.building_key = a.building_key AND {_DISTRICTS_AGREE}
             GROUP BY ALL
         )
         SELECT a.part_id, f.n_properties, f.property_id, f.roomless, f.b_district_code AS district_code
@@ -164,6 +197,8 @@ def resolve_addresses(engine: Engine) -> None:
             SELECT part_id, 'building_missing', property_id, coalesce(agreement, 0), false FROM tmp_place_candidates
             UNION ALL
             SELECT part_id, 'phase_missing', property_id, coalesce(agreement, 0), false FROM tmp_phase_candidates
+            UNION ALL
+            SELECT part_id, 'other_district', property_id, agreement, false FROM tmp_district_candidates
         ), top AS (
             SELECT *, max(agreement) OVER (PARTITION BY part_id) AS top FROM flats
         ), best AS (
@@ -180,9 +215,11 @@ def resolve_addresses(engine: Engine) -> None:
                     WHEN b.n_top > 1 THEN 'ambiguous'
                     WHEN whole THEN 'resolved'
                     WHEN g.part_id IS NOT NULL THEN 'building'
+                    WHEN e.part_id IS NOT NULL THEN 'ambiguous'
                     WHEN a.dwelling_key IS NULL AND a.building IS NULL THEN 'incomplete'
                     ELSE 'not_found' END AS resolution,
-               b.n_candidates, b.n_top, b.top_candidates, g.n_properties,
+               coalesce(b.n_candidates, e.n_properties) AS n_candidates, b.n_top,
+               coalesce(b.top_candidates, e.candidates) AS top_candidates, g.n_properties,
                CASE WHEN b.n_top >= 1 THEN b.resolved_by
                     WHEN whole THEN 'whole_building' END
                    AS resolved_by,
@@ -190,15 +227,18 @@ def resolve_addresses(engine: Engine) -> None:
                CAST(CASE WHEN b.n_top = 1 AND b.resolved_by = 'one_character' THEN {c["one_character"]}
                     WHEN b.n_top = 1 AND b.resolved_by = 'building_missing' THEN {c["building_missing"]}
                     WHEN b.n_top = 1 AND b.resolved_by = 'phase_missing' THEN {c["phase_missing"]}
+                    WHEN b.n_top = 1 AND b.resolved_by = 'other_district' THEN {c["other_district"]}
                     WHEN b.n_top = 1 AND b.unit_missing THEN {c["unit_missing"]}
                     WHEN b.n_top = 1 THEN {c["exact"]}
                     WHEN b.n_top > 1 THEN 1.0 / b.n_top
                     WHEN whole THEN {c["whole_building"]}
-                    WHEN g.part_id IS NOT NULL THEN {c["building"]} END AS DOUBLE) AS confidence,
+                    WHEN g.part_id IS NOT NULL THEN {c["building"]}
+                    WHEN e.part_id IS NOT NULL THEN 1.0 / e.n_properties END AS DOUBLE) AS confidence,
                g.district_code AS building_district_code
         FROM (SELECT a.*, coalesce(g.n_properties = 1 AND g.roomless, false) AS whole
               FROM tmp_address_parts a LEFT JOIN tmp_building_candidates g USING (part_id)) a
-        LEFT JOIN best b USING (part_id) LEFT JOIN tmp_building_candidates g USING (part_id)""")
+        LEFT JOIN best b USING (part_id) LEFT JOIN tmp_building_candidates g USING (part_id)
+        LEFT JOIN tmp_estate_candidates e USING (part_id)""")
     engine.create_table("address_resolution", """
         SELECT t.entity, t.entity_id, t.role, t.source, t.record_key, t.updated_at, t.address,
                coalesce(t.district_code, pg.district_code, r.building_district_code) AS district_code,
@@ -217,7 +257,8 @@ def resolve_addresses(engine: Engine) -> None:
         LEFT JOIN tmp_resolved r ON r.part_id = t.part_id AND coalesce(t.in_city, true)
         LEFT JOIN property_golden pg ON pg.property_id = r.property_id AND r.resolution = 'resolved'""")
     for table in ("tmp_addresses", "tmp_address_parts", "tmp_library", "tmp_dwelling_candidates", "tmp_place_candidates",
-                  "tmp_phase_candidates", "tmp_building_candidates", "tmp_resolved"):
+                  "tmp_phase_candidates", "tmp_district_candidates", "tmp_estate_candidates", "tmp_building_candidates",
+                  "tmp_resolved"):
         engine.drop(table)
 
 

@@ -40,6 +40,7 @@ from resolve.standardise.places import (
     NAMED,
     VILLAGE_ROAD_TABLE,
     correct_place_names,
+    estate_of_community,
     fill_places,
     key_door_parts,
     key_floor_flats,
@@ -188,9 +189,10 @@ _ROAD = r"[^路街巷\d]{1,12}?(?:大道|路|街|巷|道)(?:[东西南北中一�
 # An urban village or a rural group: X村 (X新村) with its lane, row, block or group (三巷, 二排,
 # 四坊, 一组) before the house number: the village is part of the place, never dropped.
 _VILLAGE = r"[^路街巷村\d]{1,10}?村"
-# the words that end a lane: numbered (三巷, 二排, 五社, 一横街) and named (积善里, 兴隆坊, 李家湾)
+# the words that end a lane: numbered (三巷, 二排, 五社, 一横街) and named (积善里, 兴隆坊, 李家湾; a
+# village's resettlement houses, 绕城村农居点38号)
 _LANE_WORDS = "巷|排|坊|组|社|队|弄|条|横街|横巷"
-_NAMED_LANE_WORDS = "坊|里|湾"
+_NAMED_LANE_WORDS = "坊|里|湾|农居点"
 _LANE = rf"[东西南北中]?\d+(?:{_LANE_WORDS})"
 # a village written without 村 (白石洲三巷12号), taken only before a lane and a house number
 _VILLAGE_NAME = r"[^路街巷村\d]{2,10}?"
@@ -201,7 +203,7 @@ _DOOR = r"\d+(?:[之附-]\d+|[甲乙丙丁])?"
 # not a name (南山大道, 黄埔大道中, 红旗村2组 are no 南山 + 大道, 黄埔 + 大道中, 红旗 + 村2组)
 _PLACE_WORD_FIRST = "'^(村|大道|大街|路|街|道|巷|社区)'"
 # a lane named, not numbered: 积善里, 兴隆坊, 长庚坊, a hamlet 李家湾 (before a door number only)
-_NAMED_LANE = rf"[^路街巷村坊里湾\d]{{1,8}}?(?:{_NAMED_LANE_WORDS})"
+_NAMED_LANE = rf"(?:[^路街巷村坊里湾\d]{{1,8}}?(?:坊|里|湾)|农居点)"
 # The place that follows the administrative prefix: a road (with the side of it a door number
 # follows: 黄埔大道中148号, 中山大道西89号) (a village written before it is
 # dropped by strip_division_prefix where the library knows the road: 墩头村龙翔二路), a village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
@@ -760,9 +762,11 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
         f"THEN regexp_replace(regexp_replace(rs_fold(s), '(号[之附][0-9一二两三四五六七八九十]+)号?{spaces}', '\\1号', 'g'), "
         "'(号[之附][0-9]+)([一二两三四五六七八九十首])', '\\1号\\2', 'g') "
         f"ELSE rs_fold(s) END, '{spaces}', '', 'g')")
-    # on cleaned text (rs_addr_clean): the form without own prefix and descriptor, and the descriptor
+    # on cleaned text (rs_addr_clean): the form without own prefix, descriptor and remarks in
+    # brackets (402室(出租), 和睦院(原和睦新村)), and the descriptor
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_fold_clean(c) AS nullif(regexp_replace(regexp_replace("
-                   f"c, {quote_literal(prefix)}, ''), '({descriptors})$', ''), '')")
+                   f"CASE WHEN contains(c, '(') THEN regexp_replace(c, '\\([^()]*\\)', '', 'g') ELSE c END, "
+                   f"{quote_literal(prefix)}, ''), '({descriptors})$', ''), '')")
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_descriptor_clean(c) AS "
                    f"nullif(regexp_extract(c, '({descriptors})$', 1), '')")
     engine.execute("CREATE OR REPLACE MACRO rs_addr_fold(s) AS rs_addr_fold_clean(rs_addr_clean(s))")
@@ -915,6 +919,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
     strip_division_prefix(engine, out_table)
     village_of_lane(engine, out_table)
+    estate_of_community(engine, out_table)
     correct_place_names(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)

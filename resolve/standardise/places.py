@@ -42,6 +42,8 @@ for:
 - ``std_door_part(place)``: the door numbers where the records name two parts of an estate or
   more (期, 区, 街区, 组团: ESTATE_PART), whose buildings the part tells apart
   (``learn_door_parts``, ``key_door_parts``).
+- ``estate_of_community``: a building written after a community named after its estate and no
+  place (翠苑一区社区12幢) is a building of that estate.
 - ``fill_places`` gives the rows of an address table that are written with such a name (an
   estate and no door number, or a lane address) the road and door number it stands for,
   building first, then the estate, and rewrites their building and dwelling keys, so that
@@ -185,6 +187,20 @@ def fill_building_from_place(engine: Engine, table: str = "std_property") -> Non
 
 def _estate_part(poi: str) -> str:
     return f"regexp_extract({poi}, '({ESTATE_PART})$', 1)"
+
+
+def estate_of_community(engine: Engine, table: str) -> None:
+    """The rows of ``table`` that give a building and no place after a community named after
+    its estate (翠苑一区社区12幢3单元502: the estate is 翠苑一区) take that estate, where the
+    library (std_place_name) knows it; keys rewritten."""
+    if not engine.has_table(NAME_TABLE):
+        return
+    estate = "regexp_replace(t.community, '社区$', '')"
+    engine.execute(f"""
+        UPDATE {quote_ident(table)} AS t SET poi = {estate}, {rekeyed("t.road", "t.door_number", estate)}
+        WHERE t.in_city AND t.road IS NULL AND t.door_number IS NULL AND t.poi IS NULL
+          AND t.building IS NOT NULL AND t.community IS NOT NULL
+          AND {estate} IN (SELECT name FROM {NAME_TABLE} WHERE kind = 'poi')""")
 
 
 def learn_door_parts(engine: Engine, table: str = "std_property") -> None:
