@@ -139,12 +139,14 @@ def resolve_addresses(engine: Engine) -> None:
         JOIN tmp_library l ON l.room = a.room AND {_COMPATIBLE} AND l.building IS NOT DISTINCT FROM a.building
          AND CASE WHEN a.door_number IS NULL
                   THEN starts_with(l.poi, a.poi) AND regexp_full_match(substr(l.poi, length(a.poi) + 1), '{ESTATE_PART}')
-                  ELSE l.place = a.place AND l.dwelling_key <> a.dwelling_key END
+                  -- at the door, one side without the part (the other's part, or any part)
+                  ELSE l.place = a.place AND l.dwelling_key <> a.dwelling_key
+                       AND (starts_with(a.building_key, a.place || '#') OR starts_with(l.building_key, l.place || '#')) END
         WHERE a.dwelling_key IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
           AND CASE WHEN a.door_number IS NULL
                    THEN a.poi IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tmp_library k WHERE k.place = a.place)
-                   ELSE a.place IN (SELECT place FROM {DOOR_PART_TABLE}) AND starts_with(a.building_key, a.place || '#') END
+                   ELSE a.place IN (SELECT place FROM {DOOR_PART_TABLE}) END
         GROUP BY ALL""")
     # the flat of the dwelling key in another district than the one written, where none fits in
     # that district (西湖区朝晖五区21幢1单元301: 朝晖五区 is in 拱墅区): a district written wrong

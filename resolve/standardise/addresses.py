@@ -762,10 +762,12 @@ def register_address_macros(engine: Engine, city: str, region_code: str) -> None
         f"THEN regexp_replace(regexp_replace(rs_fold(s), '(号[之附][0-9一二两三四五六七八九十]+)号?{spaces}', '\\1号', 'g'), "
         "'(号[之附][0-9]+)([一二两三四五六七八九十首])', '\\1号\\2', 'g') "
         f"ELSE rs_fold(s) END, '{spaces}', '', 'g')")
-    # on cleaned text (rs_addr_clean): the form without own prefix, descriptor and remarks in
-    # brackets (402室(出租), 和睦院(原和睦新村)), and the descriptor
+    # on cleaned text (rs_addr_clean): the form without own prefix, descriptor, remarks in
+    # brackets (402室(出租), 和睦院(原和睦新村)) and the division table's placeholder 市辖区 (重庆市市辖区
+    # 南岸区, as some systems print it), and the descriptor
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_fold_clean(c) AS nullif(regexp_replace(regexp_replace("
-                   f"CASE WHEN contains(c, '(') THEN regexp_replace(c, '\\([^()]*\\)', '', 'g') ELSE c END, "
+                   f"CASE WHEN contains(c, '(') OR contains(c, '市辖区') "
+                   f"THEN replace(regexp_replace(c, '\\([^()]*\\)', '', 'g'), '市辖区', '') ELSE c END, "
                    f"{quote_literal(prefix)}, ''), '({descriptors})$', ''), '')")
     engine.execute(f"CREATE OR REPLACE MACRO rs_addr_descriptor_clean(c) AS "
                    f"nullif(regexp_extract(c, '({descriptors})$', 1), '')")
