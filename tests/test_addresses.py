@@ -444,7 +444,8 @@ def chongqing():
 
 @pytest.mark.parametrize("variants, dwelling", [
     # a floor and its flat dashed (8-4 is the fourth flat of floor 8), or with 楼 and 号
-    (["渝中区长江一路385号8-4", "重庆市渝中区长江一路385号8楼4号", "长江一路385号8-4号", "长江一路385号804"],
+    (["渝中区长江一路385号8-4", "重庆市渝中区长江一路385号8楼4号", "长江一路385号8-4号", "长江一路385号804",
+      "重庆市市辖区渝中区长江一路385号8-4"],  # 市辖区: the division table's placeholder, as some systems print it
      "长江一路385号##804"),
     # below the street: 负1-2, 负一楼2号, -1楼2号, a dash after the unit
     (["南岸区响水路51号上海城2号1单元负1-2", "响水路51号上海城2号一单元-1楼2号", "响水路51号上海城2号1单元负一楼2号",
