@@ -46,6 +46,7 @@ from resolve.standardise.places import (
     key_floor_flats,
     place_names_sql,
     rekeyed,
+    unit_of_building,
 )
 
 PROVINCES = {
@@ -925,6 +926,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
     correct_place_names(engine, out_table)
     fill_district_from_place(engine, out_table)
     fill_places(engine, out_table)
+    unit_of_building(engine, out_table)
     village_roads(engine, out_table)
     key_door_parts(engine, out_table)
     key_floor_flats(engine, out_table)

@@ -44,6 +44,8 @@ for:
   (``learn_door_parts``, ``key_door_parts``).
 - ``estate_of_community``: a building written after a community named after its estate and no
   place (翠苑一区社区12幢) is a building of that estate.
+- ``unit_of_building``: at a door whose records number units and no buildings, a building
+  number written without a unit is the unit (3-4-3 there is 3单元4-3).
 - ``fill_places`` gives the rows of an address table that are written with such a name (an
   estate and no door number, or a lane address) the road and door number it stands for,
   building first, then the estate, and rewrites their building and dwelling keys, so that
@@ -201,6 +203,25 @@ def estate_of_community(engine: Engine, table: str) -> None:
         WHERE t.in_city AND t.road IS NULL AND t.door_number IS NULL AND t.poi IS NULL
           AND t.building IS NOT NULL AND t.community IS NOT NULL
           AND {estate} IN (SELECT name FROM {NAME_TABLE} WHERE kind = 'poi')""")
+
+
+def unit_of_building(engine: Engine, table: str) -> None:
+    """At a door number whose property records number units but no buildings (大坪正街二村2号
+    3单元4-3: the door is the building), a building number written without a unit (a dashed
+    3-4-3 read as building 3, floor 4, flat 3) is the unit; keys rewritten. The library is
+    std_property, or ``table`` itself while it is built: there the door's records that give a
+    unit give no building, and those that give a building give no unit."""
+    library = "std_property" if engine.has_table("std_property") else table
+    engine.execute(f"""
+        UPDATE {quote_ident(table)} AS t SET unit = t.building, building = NULL,
+               {rekeyed("t.road", "t.door_number", "t.poi", "NULL")}
+        FROM (SELECT rs_place(road, door_number, NULL) AS place FROM {quote_ident(library)}
+              WHERE in_city AND door_number IS NOT NULL AND (building IS NOT NULL OR unit IS NOT NULL)
+              GROUP BY 1
+              HAVING bool_or(unit IS NOT NULL) AND NOT bool_or(unit IS NOT NULL AND building IS NOT NULL)
+                 AND count(DISTINCT building) FILTER (WHERE building IS NOT NULL) <= 9) d
+        WHERE t.in_city AND t.door_number IS NOT NULL AND t.building IS NOT NULL AND t.unit IS NULL
+          AND regexp_full_match(t.building, '[0-9]') AND rs_place(t.road, t.door_number, NULL) = d.place""")
 
 
 def learn_door_parts(engine: Engine, table: str = "std_property") -> None:

@@ -55,6 +55,7 @@ from resolve.standardise.places import (
     learn_door_parts,
     learn_floor_flats,
     learn_place_aliases,
+    unit_of_building,
 )
 from resolve.standardise.sql import read_date, read_id, read_in_steps, register_macros
 
@@ -244,6 +245,7 @@ def standardise_properties(engine: Engine, config: Config) -> None:
     fill_district_from_place(engine, "std_property")
     learn_place_aliases(engine)
     fill_places(engine, "std_property")
+    unit_of_building(engine, "std_property")
     fill_building_from_place(engine)
     learn_village_roads(engine)
     village_roads(engine, "std_property")
