@@ -148,7 +148,9 @@ def test_an_address_without_its_unit_is_settled_by_ownership_or_registration(reg
 
 def test_unplaceable_addresses_are_kept_with_their_reason(registry):
     assert _resolution(registry, "P5")[0] == "outside_city"
-    assert _resolution(registry, "P6")[0] == "incomplete"
+    # a road and door number alone where the place has several buildings: any of its flats
+    assert _resolution(registry, "P6")[0] == "ambiguous"
+    assert _one(registry, "SELECT n_candidates FROM address_resolution WHERE record_key = 'P6'")[0] == 3
     site = _one(registry, "SELECT resolution FROM address_resolution WHERE record_key = 'M3'")
     assert site == ("not_found",)
     people = {r[0] for r in registry.execute("SELECT person_id FROM person_residence").fetchall()}
