@@ -59,10 +59,14 @@ def _address_parts(table: str) -> str:
 def _library(engine: Engine) -> None:
     """``tmp_library``: the standard address library, every property record's place with the
     property it belongs to (all of a property's records: departments write it differently)."""
-    engine.create_table("tmp_library", """
+    part = f"'({ESTATE_PART})$'"
+    engine.create_table("tmp_library", f"""
         SELECT DISTINCT c.property_id, s.dwelling_key, s.building_key, s.unit, s.district_code, s.room,
                s.door_number, s.building, s.poi,
-               rs_place(s.road, s.door_number, s.poi) AS place
+               rs_place(s.road, s.door_number, s.poi) AS place,
+               -- an estate's name without its part (万科城市花园 of 万科城市花园2期), where it has one
+               CASE WHEN regexp_matches(s.poi, {part}) THEN nullif(regexp_replace(s.poi, {part}, ''), '') END
+                   AS poi_stem
         FROM std_property s JOIN cluster_property c USING (rid) WHERE s.building_key IS NOT NULL""")
 
 
@@ -133,20 +137,24 @@ def resolve_addresses(engine: Engine) -> None:
     # library knows it only in parts (万科城市花园1期, 2期; 翠苑一区, 二区), or a door number whose
     # buildings the parts tell apart (std_door_part: 红锦大道148号1栋 of 鲁能星城二街区 or 四街区):
     # the flats of that building and room in every part
+    flat = f"l.room = a.room AND {_COMPATIBLE} AND l.building IS NOT DISTINCT FROM a.building"
     engine.create_table("tmp_phase_candidates", f"""
-        SELECT a.part_id, l.property_id, max({_AGREEMENT}) AS agreement
-        FROM tmp_address_parts a
-        JOIN tmp_library l ON l.room = a.room AND {_COMPATIBLE} AND l.building IS NOT DISTINCT FROM a.building
-         AND CASE WHEN a.door_number IS NULL
-                  THEN starts_with(l.poi, a.poi) AND regexp_full_match(substr(l.poi, length(a.poi) + 1), '{ESTATE_PART}')
-                  -- at the door, one side without the part (the other's part, or any part)
-                  ELSE l.place = a.place AND l.dwelling_key <> a.dwelling_key
-                       AND (starts_with(a.building_key, a.place || '#') OR starts_with(l.building_key, l.place || '#')) END
-        WHERE a.dwelling_key IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
-          AND CASE WHEN a.door_number IS NULL
-                   THEN a.poi IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tmp_library k WHERE k.place = a.place)
-                   ELSE a.place IN (SELECT place FROM {DOOR_PART_TABLE}) END
+        WITH open AS (
+            SELECT * FROM tmp_address_parts a
+            WHERE a.dwelling_key IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM tmp_dwelling_candidates d WHERE d.part_id = a.part_id)
+        )
+        SELECT part_id, property_id, max(agreement) AS agreement FROM (
+            SELECT a.part_id, l.property_id, {_AGREEMENT} AS agreement
+            FROM open a JOIN tmp_library l ON l.poi_stem = a.poi AND {flat}
+            WHERE a.door_number IS NULL AND NOT EXISTS (SELECT 1 FROM tmp_library k WHERE k.place = a.place)
+            UNION ALL
+            -- at the door, one side without the part (the other's part, or any part)
+            SELECT a.part_id, l.property_id, {_AGREEMENT}
+            FROM open a JOIN tmp_library l ON l.place = a.place AND {flat}
+            WHERE a.door_number IS NOT NULL AND a.place IN (SELECT place FROM {DOOR_PART_TABLE})
+              AND l.dwelling_key <> a.dwelling_key
+              AND (starts_with(a.building_key, a.place || '#') OR starts_with(l.building_key, l.place || '#')))
         GROUP BY ALL""")
     # the flat of the dwelling key in another district than the one written, where none fits in
     # that district (西湖区朝晖五区21幢1单元301: 朝晖五区 is in 拱墅区): a district written wrong
@@ -161,14 +169,18 @@ def resolve_addresses(engine: Engine) -> None:
     # an estate named alone (翠苑一区; 九堡家园, known in its parts 一区 and 二区), no building or
     # room: any flat of its buildings, listed where there are ESTATE_CANDIDATES at most
     engine.create_table("tmp_estate_candidates", f"""
-        SELECT a.part_id, count(DISTINCT l.property_id) AS n_properties,
-               CASE WHEN count(DISTINCT l.property_id) <= {ESTATE_CANDIDATES}
-                    THEN list(DISTINCT l.property_id ORDER BY l.property_id) END AS candidates
-        FROM tmp_address_parts a JOIN tmp_library l ON {_DISTRICTS_AGREE}
-         AND (l.place = a.place OR (a.door_number IS NULL AND starts_with(l.poi, a.poi)
-                                    AND regexp_full_match(substr(l.poi, length(a.poi) + 1), '{ESTATE_PART}')))
-        WHERE a.building IS NULL AND a.room IS NULL AND a.descriptor IS NULL AND l.building IS NOT NULL
-        GROUP BY a.part_id HAVING count(DISTINCT l.property_id) >= 2""")
+        WITH alone AS (SELECT * FROM tmp_address_parts a
+                       WHERE a.building IS NULL AND a.room IS NULL AND a.descriptor IS NULL)
+        SELECT part_id, count(DISTINCT property_id) AS n_properties,
+               CASE WHEN count(DISTINCT property_id) <= {ESTATE_CANDIDATES}
+                    THEN list(DISTINCT property_id ORDER BY property_id) END AS candidates
+        FROM (SELECT a.part_id, l.property_id FROM alone a
+              JOIN tmp_library l ON l.place = a.place AND {_DISTRICTS_AGREE} WHERE l.building IS NOT NULL
+              UNION ALL
+              SELECT a.part_id, l.property_id FROM alone a
+              JOIN tmp_library l ON l.poi_stem = a.poi AND {_DISTRICTS_AGREE}
+              WHERE a.door_number IS NULL AND l.building IS NOT NULL)
+        GROUP BY part_id HAVING count(DISTINCT property_id) >= 2""")
     # per distinct building, unit and district written (far fewer than the addresses)
     engine.create_table("tmp_building_candidates", f"""
         WITH written AS (
