@@ -473,3 +473,13 @@ def test_chongqing_forms_stay_apart(chongqing):
                                       ("2单元5-02", (None, "2单元5-02"))])
 def test_a_room_column_dashed_or_below_the_street(raw, std):
     assert standard_room(raw) == std
+
+
+def test_an_estate_named_after_its_city_keeps_the_name(chongqing):
+    """重庆天地 written first loses 重庆 with the administrative prefix; the library knows the
+    estate by its whole name."""
+    rows = parts(chongqing, ["渝中区嘉陵江滨江路121号重庆天地2期B座19-3", "重庆天地2期B栋19楼3号",
+                             "重庆市渝中区天地路8号"])
+    assert rows["重庆天地2期B栋19楼3号"]["poi"] == "重庆天地2期"
+    assert rows["重庆天地2期B栋19楼3号"]["building"] == "B"
+    assert rows["重庆市渝中区天地路8号"]["road"] == "天地路"   # a road is no estate

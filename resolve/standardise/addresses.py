@@ -921,6 +921,7 @@ def build_address_table(engine: Engine, raw_sql: str, out_table: str) -> None:
               LEFT JOIN ref_district d ON d.district_code = s.short_code
               LEFT JOIN tmp_addr_rest r ON r.rest = a.rest AND r.has_door = (h.door_number IS NOT NULL))""")
     strip_division_prefix(engine, out_table)
+    restore_city_name(engine, out_table)
     village_of_lane(engine, out_table)
     estate_of_community(engine, out_table)
     correct_place_names(engine, out_table)
@@ -943,6 +944,23 @@ _DIVISION_SHORTS = """
     UNION SELECT district_code, district_short FROM ref_district WHERE district_short <> district
     UNION SELECT district_code, district_short FROM ref_district_former WHERE district_short IS NOT NULL
     UNION SELECT district_code, d.district_short || s.short FROM streets s JOIN ref_district d USING (district_code)"""
+
+
+def restore_city_name(engine: Engine, table: str) -> None:
+    """An estate named after its city (重庆天地, 深圳湾1号) lost the city's name with the
+    administrative prefix where it came first (重庆天地2期B栋 read as 天地2期): the in-city rows of
+    ``table`` whose estate name the library (std_place_name, or while it is built the names
+    ``table`` writes beside a road and door number) does not know, and knows with the city's
+    short name before it, take that name; keys rewritten."""
+    t = quote_ident(table)
+    known = (f"(SELECT name FROM {NAME_TABLE} WHERE kind = 'poi')" if engine.has_table(NAME_TABLE)
+             else f"(SELECT DISTINCT poi FROM {t} WHERE poi IS NOT NULL AND door_number IS NOT NULL AND in_city)")
+    short = "(SELECT CASE WHEN city LIKE '%市' THEN left(city, length(city) - 1) ELSE city END FROM ref_region)"
+    poi = f"({short} || t.poi)"
+    engine.execute(f"""
+        UPDATE {t} AS t SET poi = {poi}, {rekeyed("t.road", "t.door_number", poi)}
+        WHERE t.in_city AND t.poi IS NOT NULL AND t.door_number IS NULL
+          AND t.poi NOT IN {known} AND {poi} IN {known}""")
 
 
 def strip_division_prefix(engine: Engine, table: str) -> None:
