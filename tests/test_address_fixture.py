@@ -52,9 +52,9 @@ WUHAN_OPEN = {
 # in 2021 (下城区, 江干区, 余杭区 for 临平) and the titles that still write them, an estate's 区
 # (翠苑1区, 古荡新村 without 西区/东区), a 社区 named after its estate, 农居点 houses, a unit the
 # building does not hold, an estate named alone; and housing bureau records written with an old
-# district left apart from their titles. Now 415 of 424 with no wrong confident answer; open: a
-# lane written after its street (河坊街大井巷), 文三路259弄201 (ambiguous), 绕城村40号 for its
-# 农居点, two division names in a row (余杭临平), a development zone (杭州经济技术开发区).
+# district left apart from their titles. Now 418 of 424 with no wrong confident answer; open:
+# 文三路259弄201 (ambiguous), 绕城村40号 for its 农居点, two division names in a row (余杭临平), a
+# development zone (杭州经济技术开发区), a community named after its estate before the estate.
 HANGZHOU_OPEN = {
     "test_housing_records_join_their_titles", "test_two_units_with_the_same_room_stay_ambiguous",
     "test_village_lanes_resolve", "test_administrative_prefix_variants", "test_old_district_names_resolve",

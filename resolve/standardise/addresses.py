@@ -203,8 +203,9 @@ _DOOR = r"\d+(?:[之附-]\d+|[甲乙丙丁])?"
 # what a division's short name cut from the front of a place must not leave first: a place word,
 # not a name (南山大道, 黄埔大道中, 红旗村2组 are no 南山 + 大道, 黄埔 + 大道中, 红旗 + 村2组)
 _PLACE_WORD_FIRST = "'^(村|大道|大街|路|街|道|巷|社区)'"
-# a lane named, not numbered: 积善里, 兴隆坊, 长庚坊, a hamlet 李家湾 (before a door number only)
-_NAMED_LANE = rf"(?:[^路街巷村坊里湾\d]{{1,8}}?(?:坊|里|湾)|农居点)"
+# a lane named, not numbered: 积善里, 兴隆坊, 长庚坊, 大井巷 (after its street: 河坊街大井巷5号), a
+# hamlet 李家湾 (before a door number only)
+_NAMED_LANE = rf"(?:[^路街巷村坊里湾\d]{{1,8}}?(?:坊|里|湾|巷)|农居点)"
 # The place that follows the administrative prefix: a road (with the side of it a door number
 # follows: 黄埔大道中148号, 中山大道西89号) (a village written before it is
 # dropped by strip_division_prefix where the library knows the road: 墩头村龙翔二路), a village and its lane, the door number (a house in a lane written 3栋: 岗厦新村二组3栋; a village
@@ -983,7 +984,7 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
         village = (f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _VILLAGE)}) FROM written "
                    f"WHERE NOT regexp_matches(name, '({_LANE_WORDS}|{_NAMED_LANE_WORDS})$') "
                    f"UNION ALL SELECT name, NULL, regexp_extract(name, {quote_literal('^' + _ROAD)}) FROM written "
-                   f"WHERE regexp_matches(name, '({_NAMED_LANE_WORDS})$')" if column == "road" else "")
+                   f"WHERE regexp_matches(name, '({_NAMED_LANE_WORDS}|巷)$')" if column == "road" else "")
         engine.execute(f"""
             UPDATE {t} AS t SET {column} = s.short_name,
                    district_code = coalesce(t.district_code, s.district_code), district = coalesce(t.district, s.district),
