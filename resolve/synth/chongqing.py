@@ -60,16 +60,25 @@ the surname and the first given character).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+
+from resolve.synth.apart import (
+    CN,
+    Gen,
+    cn,
+    config_text,
+    fmt_date,
+    make_id,
+    rand_date,
+    typo_id,
+    with_check,
+    write_city,
+)
 
 CITY, REGION, SNAPSHOT = "重庆市", "500000", "2026-10-31"
-CN = "零一二三四五六七八九十"
 FW = str.maketrans("0123456789-", "０１２３４５６７８９－")
-W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 TYPO = {"桷": "角", "磁": "瓷", "坎": "砍", "碑": "牌", "坪": "平", "渝": "愉", "嘉": "家", "陵": "林", "溪": "西",
         "苑": "园", "杨": "扬", "桥": "侨", "铺": "浦", "碚": "倍", "滨": "宾", "堡": "宝", "馨": "欣", "圣": "胜",
         "融": "荣", "湾": "弯", "锦": "景", "棠": "堂", "岗": "刚", "牌": "排", "港": "岗", "龙": "隆"}
@@ -158,42 +167,6 @@ SURNAMES = list("陈李张刘王杨黄周吴何谭罗邓冉向蒋唐彭胡熊徐
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚英华文建国志俊欣怡宇轩浩涵琪晓锦荣辉颖婷佳鑫渝川蓉")
 EMPLOYERS = ["重庆长安汽车股份有限公司", "重庆市渝中区某某商贸有限公司", "重庆轨道交通（集团）有限公司",
              "重庆小天鹅餐饮有限公司", "重庆建工集团股份有限公司", "重庆市沙坪坝区某某物流有限公司", "重庆百货大楼股份有限公司"]
-
-
-def cn(n: int) -> str:
-    if n < 0:
-        return "负" + cn(-n)
-    if n <= 10:
-        return CN[n]
-    t, o = divmod(n, 10)
-    return ("" if t == 1 else CN[t]) + "十" + (CN[o] if o else "")
-
-
-def make_id(region: str, birth: str, seq: int, male: bool) -> str:
-    """GB 11643-1999: 6 region + 8 birth + 3 sequence (odd = male) + mod-11 check."""
-    s = region + birth + f"{seq // 10 % 100:02d}" + str((seq % 5) * 2 + (1 if male else 0))
-    return s + "10X98765432"[sum(int(c) * w for c, w in zip(s, W)) % 11]
-
-
-class Gen:
-    def __init__(self, seed: int):
-        self.rng = np.random.default_rng(seed)
-
-    def p(self, x: float) -> bool:
-        return bool(self.rng.random() < x)
-
-    def pick(self, seq, w=None):
-        seq = list(seq)
-        if w is not None:
-            w = np.asarray(list(w), float)
-            w = w / w.sum()
-        return seq[int(self.rng.choice(len(seq), p=w))]
-
-    def pickd(self, d: dict):
-        return self.pick(list(d), list(d.values()))
-
-    def ri(self, lo: int, hi: int) -> int:
-        return int(self.rng.integers(lo, hi + 1))
 
 
 # ---------------------------------------------------------------- the property universe
@@ -612,8 +585,7 @@ def twin_name(g: Gen, p) -> str:
 def twin_id(g: Gen, sibling: str, male: bool) -> str:
     """The next sequence number after the sibling's, with the twin's sex parity."""
     digits = [d for d in range(10) if d % 2 == (1 if male else 0) and d != int(sibling[16])]
-    s = sibling[:16] + str(g.pick(digits))
-    return s + "10X98765432"[sum(int(c) * w for c, w in zip(s, W)) % 11]
+    return with_check(sibling[:16] + str(g.pick(digits)))
 
 
 def build_people(g: Gen, props, n_persons: int):
@@ -705,21 +677,6 @@ def build_people(g: Gen, props, n_persons: int):
 
 
 # ---------------------------------------------------------------- writing the extracts
-def fmt_date(b: str, how: str) -> str:
-    y, m, d = b[:4], b[4:6], b[6:]
-    return {"ymd": b, "iso": f"{y}-{m}-{d}", "slash": f"{y}/{int(m)}/{int(d)}",
-            "cn": f"{y}年{int(m)}月{int(d)}日"}[how]
-
-
-def typo_id(g: Gen, idn: str) -> str:
-    k = g.ri(6, 16)
-    return idn[:k] + str((int(idn[k]) + g.ri(1, 9)) % 10) + idn[k + 1:]
-
-
-def rand_date(g: Gen, lo=2018, hi=2026) -> str:
-    return f"{g.ri(lo, hi)}-{g.ri(1, 12 if hi < 2026 else 10):02d}-{g.ri(1, 28):02d}"
-
-
 def title_row(g: Gen, x, key: str, own, n: int) -> dict:
     """One 不动产登记 record: the structured columns and the 坐落."""
     k = x["kind"]
@@ -871,25 +828,18 @@ def generate(out_dir, seed: int = 1, n_persons: int = 3000) -> dict:
                            "更新时间": rand_date(g, 2023)})
             p.setdefault("recs", []).append(("social_insurance", key))
 
-    src = out / "sources"
     files = {"police_hukou": (hukou, "gbk"), "floating": (floating, "utf-8"), "grid_survey": (grid, "utf-8"),
              "social_insurance": (social, "gbk"), "real_estate": (title, "utf-8"),
              "rental_housing": (rental, "utf-8"), "grid_house": (ghouse, "utf-8")}
-    for name, (rows, enc) in files.items():
-        pd.DataFrame(rows).to_csv(src / f"{name}.csv", index=False, encoding=enc)
     pr = [(s, k, p["uid"]) for p in people for s, k in p.get("recs", [])]
-    truth = {"person_records": (pr, ["source", "record_key", "person_uid"]), "persons": (pt, None),
-             "address_statements": (stm, ["source", "record_key", "role", "property_uid"]),
-             "twins": (twins, ["person_uid_a", "person_uid_b"]),
-             "property_records": (prt, ["source", "record_key", "property_uid"]),
-             "property_owners": (owners, ["source", "record_key", "owner_person_uid", "owner_enterprise_uid",
-                                          "current"])}
-    for name, (rows, columns) in truth.items():
-        pd.DataFrame(rows, columns=columns).to_csv(out / f"truth/{name}.csv", index=False)
-    pd.DataFrame([{"property_uid": x["uid"], "kind": x["kind"], "use": x["use"], "district": x["district"],
-                   "canonical": render(g, dict(x, old=None), "title")} for x in props]).to_csv(
-        out / "truth/properties.csv", index=False)
-    (out / "config.yaml").write_text(config_text(), encoding="utf-8")
+    properties = [{"property_uid": x["uid"], "kind": x["kind"], "use": x["use"], "district": x["district"],
+                   "canonical": render(g, dict(x, old=None), "title")} for x in props]
+    write_city(out, files, {"person_records": pr, "persons": pt, "address_statements": stm, "twins": twins,
+                            "property_records": prt, "property_owners": owners, "properties": properties})
+    (out / "config.yaml").write_text(config_text(
+        ["# Independent synthetic Chongqing (resolve/synth/chongqing.py). Paths relative to this file.",
+         "# 重庆 is a municipality: the region is the province code, its districts sit right under it."],
+        CITY, REGION, SNAPSHOT, SOURCES), encoding="utf-8")
     return {"persons": len(people), "floating_share": round(sum(p["kind"] == "float" for p in people) / len(people), 3),
             "properties": len(props), "twins": len(twins), **{f"rows_{k}": len(v[0]) for k, v in files.items()}}
 
@@ -928,18 +878,3 @@ SOURCES = [
      {"use": {"自住": "residential", "出租": "residential", "空置": "residential", "门面": "commercial",
               "公厕": "public_toilet", "配电房": "power_room"}}),
 ]
-
-
-def config_text() -> str:
-    j = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731  (a JSON string is a YAML scalar)
-    lines = ["# Independent synthetic Chongqing (resolve/synth/chongqing.py). Paths relative to this file.",
-             "# 重庆 is a municipality: the region is the province code, its districts sit right under it.",
-             f"city: {CITY}", f'region_code: "{REGION}"', f"snapshot_date: {SNAPSHOT}", "sources:"]
-    for name, dept, entity, enc, cols, vals in SOURCES:
-        lines += [f"  - name: {name}", f"    department: {dept}", f"    entity: {entity}",
-                  f"    path: sources/{name}.csv", f"    encoding: {enc}", "    columns:"]
-        lines += [f"      {j(k)}: {v}" for k, v in cols.items()]
-        lines += ["    values:"] + [f"      {f}: {{{', '.join(f'{j(a)}: {b}' for a, b in m.items())}}}"
-                                    for f, m in vals.items()]
-    lines += ["reconcile:", "  survey_sources: [grid_survey]", ""]
-    return "\n".join(lines)

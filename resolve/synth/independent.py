@@ -40,19 +40,17 @@ Persons:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+
+from resolve.synth.apart import Gen, cn, config_text, fmt_date, make_id, rand_date, typo_id, write_city
 
 CITY, REGION, SNAPSHOT = "广州市", "440100", "2026-10-31"
-CN = "零一二三四五六七八九十"
 FW = str.maketrans("0123456789", "０１２３４５６７８９")
 TYPO = {"棠": "堂", "冼": "洗", "猎": "腊", "牌": "排", "岗": "冈", "景": "京", "苑": "园", "溪": "西",
         "珠": "株", "陂": "坡", "德": "得", "瑶": "摇", "鹭": "路", "巷": "港", "横": "恒", "坊": "方",
         "社": "舍", "洲": "州", "华": "化", "骏": "俊", "翠": "萃"}
-W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 # district -> (code, {street: (roads, [(village, road or None)], [communities])}, estate names)
 GEO = {
@@ -98,36 +96,6 @@ SURNAMES = list("陈李黄张梁林刘吴罗何郑谢冯邓曾彭麦叶苏蔡杨
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华文建国志俊嘉欣怡子轩浩宇梓涵诗琪晓锦荣辉颖婷佩")
 EMPLOYERS = ["广州市天河区某某贸易有限公司", "广州白云机场物流有限公司", "广州市海珠区康乐制衣厂", "广州地铁集团有限公司",
              "广州市越秀区餐饮管理有限公司", "广东省建筑工程集团有限公司", "广州市某某电子商务有限公司"]
-
-
-def cn(n: int) -> str:
-    if n <= 10:
-        return CN[n]
-    t, o = divmod(n, 10)
-    return ("" if t == 1 else CN[t]) + "十" + (CN[o] if o else "")
-
-
-def make_id(region: str, birth: str, seq: int, male: bool) -> str:
-    """GB 11643-1999: 6 region + 8 birth + 3 sequence (odd = male) + mod-11 check."""
-    s = region + birth + f"{seq // 10 % 100:02d}" + str((seq % 5) * 2 + (1 if male else 0))
-    return s + "10X98765432"[sum(int(c) * w for c, w in zip(s, W)) % 11]
-
-
-class Gen:
-    def __init__(self, seed: int):
-        self.rng = np.random.default_rng(seed)
-
-    def p(self, x: float) -> bool:
-        return bool(self.rng.random() < x)
-
-    def pick(self, seq, w=None):
-        if w is not None:
-            w = np.asarray(w, float)
-            w = w / w.sum()
-        return seq[int(self.rng.choice(len(seq), p=w))]
-
-    def ri(self, lo: int, hi: int) -> int:
-        return int(self.rng.integers(lo, hi + 1))
 
 
 # ---------------------------------------------------------------- the property universe
@@ -422,21 +390,6 @@ def build_people(g: Gen, dw, n_persons: int):
 
 
 # ---------------------------------------------------------------- writing the extracts
-def fmt_date(b: str, how: str) -> str:
-    y, m, d = b[:4], b[4:6], b[6:]
-    return {"ymd": b, "iso": f"{y}-{m}-{d}", "slash": f"{y}/{int(m)}/{int(d)}",
-            "cn": f"{y}年{int(m)}月{int(d)}日"}[how]
-
-
-def typo_id(g: Gen, idn: str) -> str:
-    k = g.ri(6, 16)
-    return idn[:k] + str((int(idn[k]) + g.ri(1, 9)) % 10) + idn[k + 1:]
-
-
-def rand_date(g: Gen, lo=2018, hi=2026) -> str:
-    return f"{g.ri(lo, hi)}-{g.ri(1, 12 if hi < 2026 else 10):02d}-{g.ri(1, 28):02d}"
-
-
 def generate(out_dir, seed: int = 1, n_persons: int = 3000) -> dict:
     out = Path(out_dir)
     (out / "sources").mkdir(parents=True, exist_ok=True)
@@ -562,26 +515,19 @@ def generate(out_dir, seed: int = 1, n_persons: int = 3000) -> dict:
                            "手机号码": p["phone"], "更新时间": rand_date(g, 2023)})
             p.setdefault("recs", []).append(("social_insurance", key))
 
-    src = out / "sources"
     files = {"police_hukou": (hukou, "gbk"), "floating": (floating, "utf-8"), "grid_survey": (grid, "utf-8"),
              "social_insurance": (social, "gbk"), "real_estate": (title, "utf-8"),
              "rental_housing": (rental, "utf-8"), "grid_house": (ghouse, "utf-8")}
-    for name, (rows, enc) in files.items():
-        pd.DataFrame(rows).to_csv(src / f"{name}.csv", index=False, encoding=enc)
     pr = [(s, k, p["uid"]) for p in people for s, k in p.get("recs", [])]
-    pd.DataFrame(pr, columns=["source", "record_key", "person_uid"]).to_csv(out / "truth/person_records.csv", index=False)
-    pd.DataFrame(pt).to_csv(out / "truth/persons.csv", index=False)
-    pd.DataFrame(stm, columns=["source", "record_key", "role", "property_uid"]).to_csv(
-        out / "truth/address_statements.csv", index=False)
-    pd.DataFrame(twins, columns=["person_uid_a", "person_uid_b"]).to_csv(out / "truth/twins.csv", index=False)
-    pd.DataFrame(prt, columns=["source", "record_key", "property_uid"]).to_csv(out / "truth/property_records.csv", index=False)
-    pd.DataFrame(owners, columns=["source", "record_key", "owner_person_uid", "owner_enterprise_uid", "current"]).to_csv(
-        out / "truth/property_owners.csv", index=False)
-    pd.DataFrame([{"property_uid": x["uid"], "kind": x["kind"], "use": x["use"], "district": x["district"],
-                   "canonical": render(g, x, "title")} for x in dw] +
-                 [{"property_uid": h["uid"], "kind": "village_house", "use": "residential", "district": h["district"],
-                   "canonical": ""} for h in houses]).to_csv(out / "truth/properties.csv", index=False)
-    (out / "config.yaml").write_text(config_text(), encoding="utf-8")
+    properties = ([{"property_uid": x["uid"], "kind": x["kind"], "use": x["use"], "district": x["district"],
+                    "canonical": render(g, x, "title")} for x in dw] +
+                  [{"property_uid": h["uid"], "kind": "village_house", "use": "residential", "district": h["district"],
+                    "canonical": ""} for h in houses])
+    write_city(out, files, {"person_records": pr, "persons": pt, "address_statements": stm, "twins": twins,
+                            "property_records": prt, "property_owners": owners, "properties": properties})
+    (out / "config.yaml").write_text(config_text(
+        ["# Independent synthetic Guangzhou (resolve/synth/independent.py). Paths relative to this file."],
+        CITY, REGION, SNAPSHOT, SOURCES), encoding="utf-8")
     return {"persons": len(people), "floating_share": round(sum(p["kind"] == "float" for p in people) / len(people), 3),
             "properties": len(dw), "village_houses": len(houses), "twins": len(twins),
             **{f"rows_{k}": len(v[0]) for k, v in files.items()}}
@@ -619,17 +565,3 @@ SOURCES = [
      {"use": {"出租屋": "residential", "自住房": "residential", "住宅": "residential", "商铺": "commercial",
               "公厕": "public_toilet", "配电房": "power_room"}}),
 ]
-
-
-def config_text() -> str:
-    j = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731  (a JSON string is a YAML scalar)
-    lines = ["# Independent synthetic Guangzhou (resolve/synth/independent.py). Paths relative to this file.",
-             f"city: {CITY}", f'region_code: "{REGION}"', f"snapshot_date: {SNAPSHOT}", "sources:"]
-    for name, dept, entity, enc, cols, vals in SOURCES:
-        lines += [f"  - name: {name}", f"    department: {dept}", f"    entity: {entity}",
-                  f"    path: sources/{name}.csv", f"    encoding: {enc}", "    columns:"]
-        lines += [f"      {j(k)}: {v}" for k, v in cols.items()]
-        lines += ["    values:"] + [f"      {f}: {{{', '.join(f'{j(a)}: {b}' for a, b in m.items())}}}"
-                                    for f, m in vals.items()]
-    lines += ["reconcile:", "  survey_sources: [grid_survey]", ""]
-    return "\n".join(lines)
