@@ -54,3 +54,16 @@ def run_fixture_city(config_path, folder, model):
 
     run(load_config(config_path), folder / "out", model=model)
     return duckdb.connect(str(folder / "out" / "registry.duckdb"), read_only=True)
+
+
+def city_metrics(folder, generate, seed: int, n_persons: int) -> dict:
+    """A generated city (``generate(out, seed=, n_persons=)``) run and evaluated against its truth."""
+    from pathlib import Path
+
+    from resolve.config import load_config
+    from resolve.evaluate import evaluate_registry
+    from resolve.pipeline import run
+
+    generate(folder / "city", seed=seed, n_persons=n_persons)
+    run(load_config(folder / "city" / "config.yaml"), folder / "out")
+    return evaluate_registry(Path(folder / "out"), Path(folder / "city"))

@@ -12,22 +12,15 @@ Today: residence 0.80-0.83, property F1 0.93-0.96 at precision 0.994-0.999 (seed
 The floors below keep that from slipping back; issue 10's targets stay open.
 """
 
-from pathlib import Path
-
 import pytest
 
-from resolve.config import load_config
-from resolve.evaluate import evaluate_registry
-from resolve.pipeline import run
 from resolve.synth.chongqing import generate
+from tests.conftest import city_metrics
 
 
 @pytest.fixture(scope="module")
 def metrics(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("city-chongqing")
-    generate(folder / "city", seed=777, n_persons=3000)
-    run(load_config(folder / "city" / "config.yaml"), folder / "out")
-    return evaluate_registry(Path(folder / "out"), Path(folder / "city"))
+    return city_metrics(tmp_path_factory.mktemp("city-chongqing"), generate, seed=777, n_persons=3000)
 
 
 def test_people_link_whatever_their_addresses_say(metrics):

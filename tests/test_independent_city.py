@@ -10,22 +10,15 @@ was written), not issue 10's targets: they keep what the address reading has won
 slipping back, while the targets stay open.
 """
 
-from pathlib import Path
-
 import pytest
 
-from resolve.config import load_config
-from resolve.evaluate import evaluate_registry
-from resolve.pipeline import run
 from resolve.synth.independent import generate
+from tests.conftest import city_metrics
 
 
 @pytest.fixture(scope="module")
 def metrics(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("city-independent")
-    generate(folder / "city", seed=4242, n_persons=3000)
-    run(load_config(folder / "city" / "config.yaml"), folder / "out")
-    return evaluate_registry(Path(folder / "out"), Path(folder / "city"))
+    return city_metrics(tmp_path_factory.mktemp("city-independent"), generate, seed=4242, n_persons=3000)
 
 
 def test_people_link_whatever_their_addresses_say(metrics):
