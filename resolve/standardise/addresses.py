@@ -956,8 +956,8 @@ def restore_city_name(engine: Engine, table: str) -> None:
     t = quote_ident(table)
     known = (f"(SELECT name FROM {NAME_TABLE} WHERE kind = 'poi')" if engine.has_table(NAME_TABLE)
              else f"(SELECT DISTINCT poi FROM {t} WHERE poi IS NOT NULL AND door_number IS NOT NULL AND in_city)")
-    short = "(SELECT CASE WHEN city LIKE '%市' THEN left(city, length(city) - 1) ELSE city END FROM ref_region)"
-    poi = f"({short} || t.poi)"
+    city = engine_region(engine).city
+    poi = f"({quote_literal(_city_short(city) or city)} || t.poi)"
     engine.execute(f"""
         UPDATE {t} AS t SET poi = {poi}, {rekeyed("t.road", "t.door_number", poi)}
         WHERE t.in_city AND t.poi IS NOT NULL AND t.door_number IS NULL
@@ -1015,6 +1015,11 @@ def strip_division_prefix(engine: Engine, table: str) -> None:
               AND (t.district_code = s.district_code OR (t.district_code IS NULL AND s.n_districts = 1))""")
 
 
+def _village_name(village: str) -> str:
+    """SQL: a village's name without 村 (猎德村 -> 猎德), NULL where that leaves one character (冼村)."""
+    return f"CASE WHEN length({village}) >= 3 THEN left({village}, length({village}) - 1) END"
+
+
 def village_of_lane(engine: Engine, table: str) -> None:
     """A lane written without its village (中4巷7号, 福寿坊3号, 南大街1巷20号, 龙洞村社区中4巷7号), or
     after the village's name without 村 (猎德3巷3号 for 猎德村3巷3号): the
@@ -1046,8 +1051,8 @@ def village_of_lane(engine: Engine, table: str) -> None:
                 WHERE regexp_extract(name, {village}) <> ''
             ), keyed AS (  -- a lane is written after its village, or after the village's name without 村
                 SELECT full_name, district_code, village, lane AS written FROM lanes
-                UNION ALL SELECT full_name, district_code, village, left(village, length(village) - 1) || lane FROM lanes
-                WHERE length(village) >= 3
+                UNION ALL SELECT full_name, district_code, village, {_village_name("village")} || lane FROM lanes
+                WHERE {_village_name("village")} IS NOT NULL
             ), found AS (
                 SELECT w.road, w.community, w.district_code AS written_code, l.district_code, l.full_name,
                        coalesce(w.community = l.village || '社区', false) AS of_community
@@ -1093,8 +1098,7 @@ def learn_village_roads(engine: Engine, table: str = "std_property") -> None:
                    count(DISTINCT v.lane || '#' || v.door_number) AS shared
             FROM villages v JOIN roads r ON r.lane = v.lane AND r.door_number = v.door_number
              AND (v.district_code IS NULL OR r.district_code = v.district_code)
-             AND starts_with(r.road, CASE WHEN length(v.village) >= 3 THEN left(v.village, length(v.village) - 1)
-                                          ELSE v.village END)
+             AND starts_with(r.road, coalesce({_village_name("v.village")}, v.village))
             GROUP BY v.village, r.road HAVING count(DISTINCT r.district_code) = 1
         ), houses AS (
             SELECT village, count(DISTINCT lane || '#' || door_number) AS n FROM villages GROUP BY village
@@ -1122,8 +1126,7 @@ def village_roads(engine: Engine, table: str) -> None:
                {rekeyed(road, "t.door_number", "t.poi")}
         FROM {VILLAGE_ROAD_TABLE} v JOIN ref_district d USING (district_code)
         WHERE t.in_city AND {lane} <> ''
-          AND left(t.road, length(t.road) - length({lane})) IN (v.village, CASE WHEN length(v.village) >= 3
-                                                                           THEN left(v.village, length(v.village) - 1) END)
+          AND left(t.road, length(t.road) - length({lane})) IN (v.village, {_village_name("v.village")})
           AND (t.district_code IS NULL OR t.district_code = v.district_code)""")
 
 
